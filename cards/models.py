@@ -1,0 +1,95 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from orgs.models import Enterprise, Person, Post
+
+# Seed item 49: every post's card carries the five emergency steps 关、避、喊、报、助, in this order,
+# written for the post. These are the defaults a new card starts from.
+DEFAULT_EMERGENCY_STEPS = [
+    {"key": "close", "title": "关", "action": "立即关闭设备、阀门或电源,切断危险源。"},
+    {"key": "evade", "title": "避", "action": "迅速撤离到安全区域,避开危险。"},
+    {"key": "shout", "title": "喊", "action": "大声呼喊,警示周边人员撤离。"},
+    {"key": "report", "title": "报", "action": "立即向班组长、值班室报告,必要时拨打119/120。"},
+    {"key": "help", "title": "助", "action": "在确保自身安全的前提下协助救援。"},
+]
+
+# The fields a card is made of; a published version is a frozen copy of exactly these.
+CARD_CONTENT_FIELDS = (
+    "duties",
+    "hazards",
+    "controls",
+    "emergency_steps",
+    "emergency_contacts",
+    "required_certificates",
+    "ppe",
+    "operating_rules",
+)
+
+
+def default_emergency_steps():
+    return [dict(step) for step in DEFAULT_EMERGENCY_STEPS]
+
+
+class Card(models.Model):
+    """The editable draft of a post's responsibility card (明白卡). Publishing freezes a version."""
+
+    post = models.OneToOneField(Post, on_delete=models.CASCADE, related_name="card")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="cards")
+    duties = models.JSONField(_("岗位职责"), default=list, blank=True)
+    hazards = models.JSONField(_("主要风险"), default=list, blank=True)  # [{name, risk_level, description}]
+    controls = models.JSONField(_("管控措施"), default=list, blank=True)
+    emergency_steps = models.JSONField(_("应急处置"), default=default_emergency_steps, blank=True)
+    emergency_contacts = models.JSONField(_("应急电话"), default=list, blank=True)  # [{name, phone}]
+    required_certificates = models.JSONField(_("持证要求"), default=list, blank=True)
+    ppe = models.JSONField(_("劳动防护用品"), default=list, blank=True)
+    operating_rules = models.JSONField(_("操作规程"), default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("明白卡")
+        verbose_name_plural = _("明白卡")
+
+    def __str__(self):
+        return f"{self.post} 明白卡"
+
+    def content(self) -> dict:
+        return {field: getattr(self, field) for field in CARD_CONTENT_FIELDS}
+
+
+class CardVersion(models.Model):
+    """A published card: never changed after it is written (a new version supersedes it)."""
+
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveIntegerField()
+    content = models.JSONField()
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["card", "-version"]
+        constraints = [models.UniqueConstraint(fields=["card", "version"], name="card_version_unique")]
+        verbose_name = _("明白卡版本")
+        verbose_name_plural = _("明白卡版本")
+
+    def __str__(self):
+        return f"{self.card} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        # Invariant, not a business rule: a published version is immutable.
+        if not self._state.adding:
+            raise ValueError("a published card version cannot be changed")
+        super().save(*args, **kwargs)
+
+
+class CardAcknowledgement(models.Model):
+    """A worker's confirmation that they have read one version of a post's card."""
+
+    version = models.ForeignKey(CardVersion, on_delete=models.PROTECT, related_name="acknowledgements")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="card_acknowledgements")
+    acknowledged_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "person"], name="card_ack_unique")]
+        verbose_name = _("明白卡确认")
+        verbose_name_plural = _("明白卡确认")

@@ -1,0 +1,178 @@
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from orgs.models import Enterprise, Person, Post, PostQrToken
+
+
+class Tier(models.TextChoices):
+    DAILY = "daily", _("日管控")
+    WEEKLY = "weekly", _("周排查")
+    MONTHLY = "monthly", _("月调度")
+    QUARTERLY = "quarterly", _("季度检查")
+
+
+class ItemKind(models.TextChoices):
+    CHECK = "check", _("检查(正常/异常/不适用)")
+    NUMBER = "number", _("数值")
+    TEXT = "text", _("文字")
+    PHOTO = "photo", _("照片")
+
+
+class HazardGrade(models.TextChoices):
+    GENERAL = "general", _("一般隐患")
+    MAJOR = "major", _("重大隐患")
+
+
+class CheckValue(models.TextChoices):
+    OK = "ok", _("正常")
+    NOT_OK = "not_ok", _("异常")
+    NA = "na", _("不适用")
+
+
+class Outcome(models.TextChoices):
+    OK = "ok", _("正常")
+    FAILED = "failed", _("异常")
+    NA = "na", _("不适用")
+
+
+class ChecklistTemplate(models.Model):
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="checklist_templates")
+    name = models.CharField(_("名称"), max_length=200)
+    tier = models.CharField(_("层级"), max_length=10, choices=Tier.choices)
+    posts = models.ManyToManyField(Post, blank=True, related_name="checklist_templates", verbose_name=_("岗位"))
+    active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("检查表")
+        verbose_name_plural = _("检查表")
+
+    def __str__(self):
+        return f"{self.name}({self.get_tier_display()})"
+
+
+class ChecklistItem(models.Model):
+    template = models.ForeignKey(ChecklistTemplate, on_delete=models.CASCADE, related_name="items")
+    order = models.PositiveIntegerField(_("序号"), default=0)
+    label = models.CharField(_("检查内容"), max_length=300)
+    kind = models.CharField(_("类型"), max_length=10, choices=ItemKind.choices, default=ItemKind.CHECK)
+    required = models.BooleanField(_("必填"), default=True)
+    photo_on_fail = models.BooleanField(_("异常时须拍照"), default=False)
+    hazard_grade_on_fail = models.CharField(
+        _("异常时隐患等级"), max_length=10, choices=HazardGrade.choices, blank=True, default=HazardGrade.GENERAL
+    )
+    min_value = models.DecimalField(_("下限"), max_digits=14, decimal_places=4, null=True, blank=True)
+    max_value = models.DecimalField(_("上限"), max_digits=14, decimal_places=4, null=True, blank=True)
+    unit = models.CharField(_("单位"), max_length=20, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["template", "order", "id"]
+        verbose_name = _("检查项")
+        verbose_name_plural = _("检查项")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_value__isnull=True)
+                | Q(max_value__isnull=True)
+                | Q(min_value__lte=models.F("max_value")),
+                name="item_min_not_above_max",
+            )
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+class Photo(models.Model):
+    """A photo uploaded ahead of the inspection or hazard that cites it, idempotent on client_uuid."""
+
+    client_uuid = models.UUIDField(unique=True)
+    uploaded_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="photos")
+    image = models.ImageField(upload_to="photos/%Y/%m/")
+    thumbnail = models.ImageField(upload_to="photos/thumbs/%Y/%m/")
+    # Hash of the bytes as uploaded: the same picture sent again (another day, or as "after"
+    # evidence of a hazard) is found by it.
+    sha256 = models.CharField(max_length=64, db_index=True)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size_bytes = models.PositiveIntegerField()
+    taken_at = models.DateTimeField(null=True, blank=True)  # from EXIF, the phone's claim
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("照片")
+        verbose_name_plural = _("照片")
+
+
+class ArchiveHead(models.Model):
+    """The end of an enterprise's hash chain; locked while a record is appended."""
+
+    enterprise = models.OneToOneField(Enterprise, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    last_sequence = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="")
+
+
+class Inspection(models.Model):
+    """One record of the self-inspection archive (自查自纠档案). Immutable once written; a
+    correction is a new record pointing at the one it corrects."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="inspections")
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="inspections")
+    template = models.ForeignKey(ChecklistTemplate, on_delete=models.PROTECT, related_name="inspections")
+    tier = models.CharField(max_length=10, choices=Tier.choices)
+    period = models.CharField(max_length=10)  # key from checklists.periods, in local time
+    client_uuid = models.UUIDField(unique=True)
+    started_at = models.DateTimeField()  # the phone's clock
+    received_at = models.DateTimeField()  # the server's clock
+    submitted_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="inspections")
+    scan_token = models.ForeignKey(PostQrToken, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    on_site = models.BooleanField()
+    late = models.BooleanField()
+    ok_count = models.PositiveIntegerField()
+    failed_count = models.PositiveIntegerField()
+    na_count = models.PositiveIntegerField()
+    corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
+    request_hash = models.CharField(max_length=64)  # of the submitted content, for idempotent replays
+    sequence = models.PositiveBigIntegerField()  # position in the enterprise's chain, from 1
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "sequence"], name="inspection_chain_position_unique")
+        ]
+        indexes = [
+            models.Index(fields=["post", "template", "period"]),
+            models.Index(fields=["enterprise", "received_at"]),
+        ]
+        verbose_name = _("检查记录")
+        verbose_name_plural = _("检查记录")
+
+    def __str__(self):
+        return f"{self.post} {self.period} #{self.sequence}"
+
+    def save(self, *args, **kwargs):
+        # Invariant: archive records are written once; tampering behind the ORM is caught by
+        # verify_archive.
+        if not self._state.adding:
+            raise ValueError("archive records are immutable")
+        super().save(*args, **kwargs)
+
+
+class InspectionResult(models.Model):
+    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="results")
+    item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="+")
+    item_label = models.CharField(max_length=300)  # as the worker saw it, for the archive
+    kind = models.CharField(max_length=10, choices=ItemKind.choices)
+    value = models.JSONField(null=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    note = models.CharField(max_length=1000, blank=True)
+    photos = models.ManyToManyField(Photo, blank=True, related_name="inspection_results")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["inspection", "item"], name="result_one_per_item")]

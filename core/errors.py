@@ -1,0 +1,110 @@
+"""One error type for the domain and one handler that renders every error in the documented shape.
+
+Body: {"code": "...", "message": "...", "field": "results[2].value" | null,
+       "errors": [{"field": ..., "code": ..., "message": ...}, ...]}
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+
+class ApplicationError(Exception):
+    """A rule of the domain was broken; `field` names the offending input when there is one."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid"
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None, status_code=None):
+        super().__init__(message)
+        self.message = str(message)
+        self.field = field
+        self.code = code or self.default_code
+        if status_code is not None:
+            self.status_code = status_code
+
+
+class NotFound(ApplicationError):
+    status_code = status.HTTP_404_NOT_FOUND
+    default_code = "not_found"
+
+
+class Forbidden(ApplicationError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "permission_denied"
+
+
+class Conflict(ApplicationError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+class Gone(ApplicationError):
+    status_code = status.HTTP_410_GONE
+    default_code = "gone"
+
+
+def error_body(code: str, message: str, field: str | None = None, errors: list | None = None) -> dict:
+    if errors is None:
+        errors = [{"field": field, "code": code, "message": message}]
+    return {"code": code, "message": message, "field": field, "errors": errors}
+
+
+def _flatten(detail, path: str = "") -> list[dict]:
+    """Turn DRF's nested error detail into a flat list with dotted/indexed field paths."""
+    if isinstance(detail, dict):
+        out = []
+        for key, value in detail.items():
+            key = "" if key == "non_field_errors" else str(key)
+            out += _flatten(value, f"{path}.{key}" if path and key else (path or key))
+        return out
+    if isinstance(detail, list):
+        if all(isinstance(d, exceptions.ErrorDetail) or isinstance(d, str) for d in detail):
+            return [{"field": path or None, "code": getattr(d, "code", "invalid"), "message": str(d)} for d in detail]
+        out = []
+        for index, value in enumerate(detail):
+            if value:  # DRF puts {} for the list entries that were fine
+                out += _flatten(value, f"{path}[{index}]")
+        return out
+    return [{"field": path or None, "code": getattr(detail, "code", "invalid"), "message": str(detail)}]
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        set_rollback()
+        return Response(error_body(exc.code, exc.message, exc.field), status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if not isinstance(exc, exceptions.APIException):
+        return None  # a real bug: let Django answer 500 and log it
+
+    set_rollback()
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail)
+        first = errors[0] if errors else {"field": None, "code": "invalid", "message": _("输入有误。")}
+        message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+        body = error_body("invalid", message, first["field"], errors)
+    else:
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
+        body = error_body(code, str(exc.detail))
+    return Response(body, status=exc.status_code, headers=headers)
+
+
+def json_not_found(request, exception=None):
+    """Unknown URLs under /api/ answer in the error shape, not Django's HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("not_found", _("未找到。")), status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)

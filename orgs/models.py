@@ -1,0 +1,200 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from orgs.validators import validate_credit_code, validate_timezone
+
+
+class RiskLevel(models.TextChoices):
+    # 重大/较大/一般/低 risk, shown as red/orange/yellow/blue on cards and signs.
+    RED = "red", _("重大风险(红)")
+    ORANGE = "orange", _("较大风险(橙)")
+    YELLOW = "yellow", _("一般风险(黄)")
+    BLUE = "blue", _("低风险(蓝)")
+
+
+class Role(models.TextChoices):
+    WORKER = "worker", _("作业人员")
+    SAFETY_OFFICER = "safety_officer", _("安全员")
+    SAFETY_DIRECTOR = "safety_director", _("安全总监")
+    PRINCIPAL = "principal", _("主要负责人")
+    ADMIN = "admin", _("管理员")
+
+
+# Who may set up the organisation (departments, posts, people) and who may write safety content
+# (cards, checklist templates) or check any post of the enterprise.
+ORG_ADMIN_ROLES = frozenset({Role.ADMIN, Role.PRINCIPAL})
+SAFETY_MANAGER_ROLES = frozenset({Role.SAFETY_OFFICER, Role.SAFETY_DIRECTOR, Role.PRINCIPAL, Role.ADMIN})
+
+
+class Person(AbstractUser):
+    """Everyone who logs in: workers, managers, regulators."""
+
+    name = models.CharField(_("姓名"), max_length=50, blank=True)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("人员")
+        verbose_name_plural = _("人员")
+
+    def __str__(self):
+        return self.name or self.username
+
+
+class Region(models.Model):
+    """Administrative area by GB/T 2260 code; development zones are child regions."""
+
+    code = models.CharField(_("行政区划代码"), max_length=12, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
+
+    def __str__(self):
+        return f"{self.name}({self.code})"
+
+
+class Industry(models.Model):
+    """Industry by GB/T 4754 code; high-risk ones get half-yearly drills and monthly led inspections."""
+
+    code = models.CharField(_("行业代码"), max_length=10, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    high_risk = models.BooleanField(_("高危行业"), default=False)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("行业")
+        verbose_name_plural = _("行业")
+
+    def __str__(self):
+        return f"{self.name}({self.code})"
+
+
+class Enterprise(models.Model):
+    name = models.CharField(_("企业名称"), max_length=200)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code])
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="enterprises")
+    industry = models.ForeignKey(Industry, on_delete=models.PROTECT, related_name="enterprises")
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    timezone = models.CharField(_("时区"), max_length=64, default="Asia/Shanghai", validators=[validate_timezone])
+    # Seed item 34: major hazards are reported to the actual controller as well as the principal.
+    actual_controller_name = models.CharField(_("实际控制人"), max_length=50, blank=True)
+    actual_controller_phone = models.CharField(_("实际控制人电话"), max_length=20, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("企业")
+        verbose_name_plural = _("企业")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_high_risk(self) -> bool:
+        return self.industry.high_risk
+
+
+class Department(models.Model):
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="departments")
+    name = models.CharField(_("部门名称"), max_length=100)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["enterprise", "name"], name="department_unique_name")]
+        verbose_name = _("部门")
+        verbose_name_plural = _("部门")
+
+    def __str__(self):
+        return self.name
+
+
+class Post(models.Model):
+    """A post (岗位): the unit that carries a responsibility card and a QR code."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="posts")
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts")
+    name = models.CharField(_("岗位名称"), max_length=100)
+    risk_level = models.CharField(_("风险等级"), max_length=10, choices=RiskLevel.choices, default=RiskLevel.BLUE)
+    location = models.CharField(_("位置"), max_length=200, blank=True)
+    holders = models.ManyToManyField(Person, blank=True, related_name="posts_held", verbose_name=_("在岗人员"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["enterprise", "department", "name"], name="post_unique_name")]
+        verbose_name = _("岗位")
+        verbose_name_plural = _("岗位")
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    """A person's role in one enterprise; tenancy is derived from these rows."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["person", "enterprise"], name="membership_unique")]
+        verbose_name = _("成员")
+        verbose_name_plural = _("成员")
+
+    def __str__(self):
+        return f"{self.person} @ {self.enterprise}: {self.role}"
+
+
+class RegulatorScope(models.Model):
+    """A regulator reads every enterprise in the region (and its children), optionally one industry."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="regulator_scopes")
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    industry = models.ForeignKey(Industry, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "region", "industry"], name="regulator_scope_unique"),
+            models.UniqueConstraint(
+                fields=["person", "region"], condition=Q(industry__isnull=True), name="regulator_scope_unique_all"
+            ),
+        ]
+        verbose_name = _("监管范围")
+        verbose_name_plural = _("监管范围")
+
+    def __str__(self):
+        return f"{self.person}: {self.region} / {self.industry or '*'}"
+
+
+class PostQrToken(models.Model):
+    """The random token printed in a post's QR code. Lives here, next to Post, because checklists
+    (below qr in the dependency order) must check it to mark an inspection as on site."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="qr_tokens")
+    token = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post"], condition=Q(revoked_at__isnull=True), name="qr_token_one_active_per_post"
+            )
+        ]
+        verbose_name = _("二维码令牌")
+        verbose_name_plural = _("二维码令牌")
+
+    def __str__(self):
+        return self.token
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,109 @@
+"""Tenancy in one place: which enterprises a person may read, and in which they may act.
+
+Every read of tenant data goes through `scope_to(person, queryset)`; every write checks
+`role_required(...)`. An object outside the person's scope is reported as missing (404), never as
+forbidden, so that ids of other tenants reveal nothing.
+"""
+
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from core.errors import Forbidden, NotFound
+from orgs.models import Enterprise, Industry, Membership, Person, Post, Region, Role
+
+
+def _with_descendants(model, root_ids: Iterable[int]) -> set[int]:
+    """Ids of the roots and everything below them (a few queries: one per tree level)."""
+    found = set(root_ids)
+    frontier = set(found)
+    while frontier:
+        frontier = set(model.objects.filter(parent__in=frontier).values_list("id", flat=True)) - found
+        found |= frontier
+    return found
+
+
+def _regulated_enterprises_filter(person: Person) -> Q | None:
+    scopes = list(person.regulator_scopes.all())
+    if not scopes:
+        return None
+    condition = Q(pk__in=[])
+    for scope in scopes:
+        regions = _with_descendants(Region, [scope.region_id])
+        scope_q = Q(region__in=regions)
+        if scope.industry_id:
+            scope_q &= Q(industry__in=_with_descendants(Industry, [scope.industry_id]))
+        condition |= scope_q
+    return condition
+
+
+def roles_of(person: Person) -> dict[int, str]:
+    """{enterprise_id: role} of the person's memberships, cached on the person for the request."""
+    if not hasattr(person, "_mingbai_roles"):
+        person._mingbai_roles = dict(person.memberships.values_list("enterprise_id", "role"))
+    return person._mingbai_roles
+
+
+def visible_enterprises(person: Person) -> QuerySet[Enterprise]:
+    """Enterprises the person may read: their own, plus those in a regulator's scope."""
+    if not person or not person.is_authenticated:
+        return Enterprise.objects.none()
+    if person.is_superuser:
+        return Enterprise.objects.all()
+    if not hasattr(person, "_mingbai_regulated"):
+        person._mingbai_regulated = _regulated_enterprises_filter(person)
+    condition = Q(pk__in=list(roles_of(person)))
+    if person._mingbai_regulated is not None:
+        condition |= person._mingbai_regulated
+    return Enterprise.objects.filter(condition)
+
+
+def scope_to(person: Person, queryset: QuerySet, *, via: str = "enterprise") -> QuerySet:
+    """Narrow any tenant queryset to what the person may read; `via` is the path to Enterprise."""
+    if person and person.is_authenticated and person.is_superuser:
+        return queryset
+    lookup = "pk__in" if via == "" else f"{via}__in"
+    return queryset.filter(**{lookup: visible_enterprises(person).values("pk")})
+
+
+def get_visible(person: Person, queryset: QuerySet, pk, *, via: str = "enterprise"):
+    """Fetch one object the person may read, or raise NotFound (404) — also for other tenants' ids."""
+    try:
+        return scope_to(person, queryset, via=via).get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("未找到。")) from None
+
+
+def role_in(person: Person, enterprise_id: int) -> str | None:
+    return roles_of(person).get(enterprise_id)
+
+
+def role_required(person: Person, enterprise_id: int, roles: Iterable[str]) -> str:
+    """Raise unless the person holds one of `roles` in the enterprise (superusers may do anything).
+
+    Call it on objects the person can already read: a member of another role gets 403, a regulator
+    (read-only) gets 403, anyone else would not have found the object in the first place.
+    """
+    if person.is_superuser:
+        return Role.ADMIN
+    role = role_in(person, enterprise_id)
+    if role is None:
+        if visible_enterprises(person).filter(pk=enterprise_id).exists():
+            raise Forbidden(_("监管人员只能查看,不能修改。"))
+        raise NotFound(_("未找到。"))
+    if role not in roles:
+        raise Forbidden(_("您的角色无权执行此操作。"))
+    return role
+
+
+def post_get_for(person: Person, post_id) -> Post:
+    return get_visible(person, Post.objects.select_related("enterprise", "enterprise__industry"), post_id)
+
+
+def person_holds_post(person: Person, post: Post) -> bool:
+    return post.holders.filter(pk=person.pk).exists()
+
+
+def members_of(person: Person) -> QuerySet[Membership]:
+    return scope_to(person, Membership.objects.select_related("person", "enterprise"))

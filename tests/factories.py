@@ -1,0 +1,156 @@
+"""Factories for the test worlds; every test builds its data from here."""
+
+import random
+import string
+
+import factory
+
+from cards.models import Card
+from checklists.models import ChecklistItem, ChecklistTemplate, ItemKind, Tier
+from orgs.models import (
+    Department,
+    Enterprise,
+    Industry,
+    Membership,
+    Person,
+    Post,
+    PostQrToken,
+    Region,
+    RegulatorScope,
+    Role,
+)
+from orgs.validators import CREDIT_CODE_CHARS, credit_code_check_char
+
+PASSWORD = "test-password-123"
+
+
+def make_credit_code(seed: int) -> str:
+    rng = random.Random(seed)
+    first17 = "91" + "420700" + "".join(rng.choice(CREDIT_CODE_CHARS) for _ in range(9))
+    return first17 + credit_code_check_char(first17)
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Region
+        django_get_or_create = ("code",)
+
+    code = "420700"
+    name = "鄂州市"
+
+
+class IndustryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Industry
+        django_get_or_create = ("code",)
+
+    code = "C26"
+    name = "化学原料和化学制品制造业"
+    high_risk = True
+
+
+class EnterpriseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enterprise
+
+    name = factory.Sequence(lambda n: f"测试企业{n}有限公司")
+    credit_code = factory.Sequence(make_credit_code)
+    region = factory.SubFactory(RegionFactory)
+    industry = factory.SubFactory(IndustryFactory)
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    name = factory.Sequence(lambda n: f"车间{n}")
+
+
+class PostFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Post
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    name = factory.Sequence(lambda n: f"岗位{n}")
+    risk_level = "orange"
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    name = factory.Sequence(lambda n: f"张{n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def saved(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    person = factory.SubFactory(PersonFactory)
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    role = Role.WORKER
+
+
+class RegulatorScopeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RegulatorScope
+
+    person = factory.SubFactory(PersonFactory)
+    region = factory.SubFactory(RegionFactory)
+
+
+class QrTokenFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PostQrToken
+
+    post = factory.SubFactory(PostFactory)
+    token = factory.LazyFunction(lambda: "".join(random.choices(string.ascii_letters + string.digits, k=12)))
+
+
+class CardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Card
+
+    post = factory.SubFactory(PostFactory)
+    enterprise = factory.SelfAttribute("post.enterprise")
+    duties = factory.LazyFunction(lambda: ["严格执行操作规程", "每班开展岗位安全检查"])
+    hazards = factory.LazyFunction(lambda: [{"name": "火灾爆炸", "risk_level": "orange", "description": "易燃物料"}])
+    controls = factory.LazyFunction(lambda: ["严禁烟火", "定期检测可燃气体浓度"])
+    emergency_contacts = factory.LazyFunction(lambda: [{"name": "值班室", "phone": "0711-3200000"}])
+    required_certificates = factory.LazyFunction(lambda: ["危险化学品安全作业证"])
+    ppe = factory.LazyFunction(lambda: ["安全帽", "防护手套"])
+    operating_rules = factory.LazyFunction(lambda: ["开机前检查设备"])
+
+
+class TemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChecklistTemplate
+        skip_postgeneration_save = True
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    name = factory.Sequence(lambda n: f"日常检查表{n}")
+    tier = Tier.DAILY
+
+    @factory.post_generation
+    def posts(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.posts.add(*extracted)
+
+
+class ItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChecklistItem
+
+    template = factory.SubFactory(TemplateFactory)
+    order = factory.Sequence(lambda n: n)
+    label = factory.Sequence(lambda n: f"检查项{n}")
+    kind = ItemKind.CHECK
