@@ -3,11 +3,14 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from checklists.models import ChecklistTemplate, Inspection
+from checklists.archive import archive_hash, inspection_record
+from checklists.models import ArchiveHead, ChecklistTemplate, Inspection, Photo
 from checklists.periods import Period, period_kind_for, period_of
+from core.errors import NotFound
 from orgs.models import Person, Post
 from orgs.selectors import scope_to
 
@@ -62,4 +65,48 @@ def checklists_due(*, post: Post, at: datetime | None = None) -> list[DueCheckli
 
 
 def inspections_visible_to(person: Person) -> QuerySet[Inspection]:
-    return scope_to(person, Inspection.objects.select_related("post", "template", "submitted_by"))
+    return scope_to(person, Inspection.objects.all())
+
+
+def photo_get_for(person: Person, photo_id) -> Photo:
+    """A photo is readable by its uploader and by whoever may read a record that cites it."""
+    cited = scope_to(person, Inspection.objects.all()).filter(results__photos=OuterRef("pk"))
+    photo = Photo.objects.filter(Q(uploaded_by=person) | Q(Exists(cited)), pk=photo_id).first()
+    if photo is None:
+        raise NotFound(_("未找到。"))
+    return photo
+
+
+@dataclass(frozen=True)
+class ArchiveBreak:
+    """The first record at which an enterprise's hash chain does not hold."""
+
+    enterprise_id: int
+    sequence: int
+    inspection_id: int | None
+    reason: str
+
+
+def archive_first_break(*, enterprise_id: int, batch_size: int = 500) -> ArchiveBreak | None:
+    """Recompute the enterprise's chain from the stored rows; None when every link holds."""
+    expected_sequence, prev_hash = 1, ""
+    records = (
+        Inspection.objects.filter(enterprise_id=enterprise_id).order_by("sequence").prefetch_related("results__photos")
+    )
+    for inspection in records.iterator(chunk_size=batch_size):
+        where = dict(enterprise_id=enterprise_id, sequence=inspection.sequence, inspection_id=inspection.id)
+        if inspection.sequence != expected_sequence:
+            return ArchiveBreak(enterprise_id, expected_sequence, None, f"record #{expected_sequence} is missing")
+        if inspection.prev_hash != prev_hash:
+            return ArchiveBreak(**where, reason="prev_hash does not match the hash of the record before it")
+        results = list(inspection.results.all())
+        photo_hashes = {id(r): [p.sha256 for p in r.photos.all()] for r in results}
+        if archive_hash(prev_hash, inspection_record(inspection, results, photo_hashes)) != inspection.hash:
+            return ArchiveBreak(**where, reason="content does not match its hash (the record was altered)")
+        expected_sequence, prev_hash = expected_sequence + 1, inspection.hash
+    head = ArchiveHead.objects.filter(pk=enterprise_id).first()
+    if head and (head.last_sequence != expected_sequence - 1 or head.last_hash != prev_hash):
+        return ArchiveBreak(
+            enterprise_id, expected_sequence, None, "the chain ends before the last record it has seen (rows deleted)"
+        )
+    return None

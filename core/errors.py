@@ -18,11 +18,20 @@ class ApplicationError(Exception):
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "invalid"
 
-    def __init__(self, message: str, *, field: str | None = None, code: str | None = None, status_code=None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        code: str | None = None,
+        status_code: int | None = None,
+        errors: list[dict] | None = None,
+    ):
         super().__init__(message)
         self.message = str(message)
         self.field = field
         self.code = code or self.default_code
+        self.errors = errors  # all the problems, when one request has several: [{field, code, message}]
         if status_code is not None:
             self.status_code = status_code
 
@@ -58,6 +67,9 @@ def _flatten(detail, path: str = "") -> list[dict]:
     if isinstance(detail, dict):
         out = []
         for key, value in detail.items():
+            if isinstance(key, int):  # DRF keys the errors of list items by their index
+                out += _flatten(value, f"{path}[{key}]")
+                continue
             key = "" if key == "non_field_errors" else str(key)
             out += _flatten(value, f"{path}.{key}" if path and key else (path or key))
         return out
@@ -75,7 +87,7 @@ def _flatten(detail, path: str = "") -> list[dict]:
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         set_rollback()
-        return Response(error_body(exc.code, exc.message, exc.field), status=exc.status_code)
+        return Response(error_body(exc.code, exc.message, exc.field, exc.errors), status=exc.status_code)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

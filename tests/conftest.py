@@ -78,7 +78,8 @@ def world(db) -> World:
 
 class Client(APIClient):
     def as_(self, person):
-        self.force_authenticate(person)
+        # A fresh copy per request, as authentication would load it: no per-request caches leak.
+        self.force_authenticate(Person.objects.get(pk=person.pk) if person else None)
         return self
 
 

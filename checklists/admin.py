@@ -1,0 +1,66 @@
+from django.contrib import admin
+
+from checklists.models import ChecklistItem, ChecklistTemplate, Inspection, InspectionResult, Photo
+
+
+class ChecklistItemInline(admin.TabularInline):
+    model = ChecklistItem
+    extra = 1
+    fields = [
+        "order",
+        "label",
+        "kind",
+        "required",
+        "photo_on_fail",
+        "hazard_grade_on_fail",
+        "min_value",
+        "max_value",
+        "unit",
+        "active",
+    ]
+
+
+@admin.register(ChecklistTemplate)
+class ChecklistTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "enterprise", "tier", "active"]
+    list_filter = ["tier", "active", "enterprise"]
+    search_fields = ["name"]
+    filter_horizontal = ["posts"]
+    inlines = [ChecklistItemInline]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The archive is written only by the submission service; the admin may look, never touch."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class InspectionResultInline(admin.TabularInline):
+    model = InspectionResult
+    fields = ["item_label", "kind", "value", "outcome", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Inspection)
+class InspectionAdmin(ReadOnlyAdmin):
+    list_display = ["id", "enterprise", "post", "template", "period", "late", "on_site", "failed_count", "received_at"]
+    list_filter = ["tier", "late", "on_site", "enterprise"]
+    date_hierarchy = "received_at"
+    inlines = [InspectionResultInline]
+
+
+@admin.register(Photo)
+class PhotoAdmin(ReadOnlyAdmin):
+    list_display = ["id", "uploaded_by", "width", "height", "taken_at", "created_at"]

@@ -1,0 +1,172 @@
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from checklists.models import ChecklistItem, ChecklistTemplate, Inspection, InspectionResult, ItemKind, Photo
+from orgs.models import Enterprise, Post
+from orgs.selectors import scope_to
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A reference that only resolves objects the requesting person may read: another tenant's id
+    is reported exactly like one that does not exist."""
+
+    def get_queryset(self):
+        request = self.context["request"]
+        return scope_to(request.user, super().get_queryset(), via=self.via)
+
+    def __init__(self, *, via="enterprise", **kwargs):
+        self.via = via
+        super().__init__(**kwargs)
+
+
+class ChecklistItemSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False, help_text="Give the id to update an item; leave it out to add one.")
+
+    class Meta:
+        model = ChecklistItem
+        fields = [
+            "id",
+            "order",
+            "label",
+            "kind",
+            "required",
+            "photo_on_fail",
+            "hazard_grade_on_fail",
+            "min_value",
+            "max_value",
+            "unit",
+        ]
+        read_only_fields = ["order"]
+
+    def validate(self, attrs):
+        low, high = attrs.get("min_value"), attrs.get("max_value")
+        if low is not None and high is not None and low > high:
+            raise serializers.ValidationError({"min_value": _("下限不能大于上限。")})
+        if attrs.get("kind", ItemKind.CHECK) != ItemKind.NUMBER and (low is not None or high is not None):
+            raise serializers.ValidationError({"kind": _("只有数值项可以设置上下限。")})
+        return attrs
+
+
+class ChecklistTemplateSerializer(serializers.ModelSerializer):
+    enterprise = ScopedPrimaryKeyRelatedField(via="", queryset=Enterprise.objects.all())
+    posts = ScopedPrimaryKeyRelatedField(many=True, queryset=Post.objects.all(), required=False)
+    items = ChecklistItemSerializer(many=True)
+
+    class Meta:
+        model = ChecklistTemplate
+        fields = ["id", "enterprise", "name", "tier", "posts", "active", "items", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def validate_items(self, items):
+        if not items:
+            raise serializers.ValidationError(_("检查表至少需要一个检查项。"))
+        return items
+
+
+class DueChecklistTemplateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class DueChecklistSerializer(serializers.Serializer):
+    """One template due for a post in the period that contains the asked instant."""
+
+    template = DueChecklistTemplateSerializer()
+    tier = serializers.CharField()
+    period = serializers.CharField(source="period.key", help_text="e.g. 2024-07-03, 2024-W27, 2024-07, 2024-Q3")
+    period_start = serializers.DateTimeField(source="period.start")
+    period_end = serializers.DateTimeField(source="period.end", help_text="exclusive")
+    status = serializers.ChoiceField(
+        choices=["due", "done", "late", "missed"],
+        help_text="due: open, nothing recorded; done: recorded in time; late: recorded after the period "
+        "closed; missed: closed with nothing recorded",
+    )
+    inspection = serializers.IntegerField(source="inspection_id", allow_null=True)
+
+
+class DueQuerySerializer(serializers.Serializer):
+    at = serializers.DateTimeField(required=False, help_text="ISO 8601 instant; default now")
+
+
+class PhotoUploadSerializer(serializers.Serializer):
+    client_uuid = serializers.UUIDField()
+    image = serializers.FileField(help_text="JPEG, PNG or WebP")
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Photo
+        fields = ["id", "client_uuid", "image", "thumbnail", "sha256", "width", "height", "taken_at", "created_at"]
+
+
+class InspectionResultInputSerializer(serializers.Serializer):
+    item = serializers.IntegerField()
+    value = serializers.JSONField(
+        required=False,
+        allow_null=True,
+        help_text='check: "ok" | "not_ok" | "na"; number: a number within the item\'s min/max; text: a string; '
+        "photo: leave out and list the photos",
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
+    photos = serializers.ListField(child=serializers.IntegerField(), required=False, default=list, max_length=20)
+
+
+class InspectionSubmitSerializer(serializers.Serializer):
+    client_uuid = serializers.UUIDField(help_text="Made by the phone once per inspection; a retry sends it again.")
+    template = serializers.IntegerField()
+    post = serializers.IntegerField()
+    scan_token = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=32, help_text="From the QR code scanned"
+    )
+    started_at = serializers.DateTimeField()
+    corrects = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Id of the earlier record of the same post this one corrects"
+    )
+    results = InspectionResultInputSerializer(many=True, allow_empty=False, max_length=500)
+
+
+class InspectionSummarySerializer(serializers.Serializer):
+    ok = serializers.IntegerField(source="ok_count")
+    failed = serializers.IntegerField(source="failed_count")
+    na = serializers.IntegerField(source="na_count")
+
+
+class InspectionSerializer(serializers.ModelSerializer):
+    summary = InspectionSummarySerializer(source="*")
+    hazards = serializers.SerializerMethodField(help_text="Hazards opened from the failed items")
+
+    class Meta:
+        model = Inspection
+        fields = ["id", "client_uuid", "period", "tier", "late", "on_site", "summary", "hazards", "hash"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_hazards(self, inspection) -> list[int]:
+        return []  # the hazard register arrives with the hazards app
+
+
+class InspectionResultSerializer(serializers.ModelSerializer):
+    photos = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    value = serializers.JSONField(allow_null=True)
+
+    class Meta:
+        model = InspectionResult
+        fields = ["item", "item_label", "kind", "value", "outcome", "note", "photos"]
+
+
+class InspectionDetailSerializer(InspectionSerializer):
+    results = InspectionResultSerializer(many=True, read_only=True)
+
+    class Meta(InspectionSerializer.Meta):
+        fields = InspectionSerializer.Meta.fields + [
+            "enterprise",
+            "post",
+            "template",
+            "started_at",
+            "received_at",
+            "submitted_by",
+            "corrects",
+            "sequence",
+            "prev_hash",
+            "results",
+        ]

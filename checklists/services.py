@@ -1,0 +1,423 @@
+"""Writes with rules: checklist templates, photos and the inspection archive."""
+
+import hashlib
+import math
+import warnings
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from io import BytesIO
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from checklists.archive import archive_hash, canonical_json, inspection_record, utc_iso
+from checklists.models import (
+    ArchiveHead,
+    ChecklistItem,
+    ChecklistTemplate,
+    CheckValue,
+    Inspection,
+    InspectionResult,
+    ItemKind,
+    Outcome,
+    Photo,
+)
+from checklists.periods import period_kind_for, period_of
+from core.errors import ApplicationError, Conflict, Forbidden
+from orgs.models import SAFETY_MANAGER_ROLES, Person, Post, PostQrToken
+from orgs.selectors import get_visible, person_holds_post, post_get_for, role_in, role_required
+
+# ---------------------------------------------------------------------------------------------
+# Checklist templates
+
+
+@transaction.atomic
+def template_save(*, by: Person, template: ChecklistTemplate | None, data: dict) -> ChecklistTemplate:
+    """Create or update a template with its items.
+
+    Items given with an id are updated, without one created; items left out are deactivated, never
+    deleted, because archive records point at them.
+    """
+    enterprise = data.get("enterprise") or template.enterprise
+    role_required(by, enterprise.id, SAFETY_MANAGER_ROLES)
+    if template is not None and enterprise.id != template.enterprise_id:
+        raise ApplicationError(_("检查表不能移到其他企业。"), field="enterprise")
+    posts = data.get("posts")
+    if posts is not None:
+        foreign = [p.id for p in posts if p.enterprise_id != enterprise.id]
+        if foreign:
+            raise ApplicationError(_("岗位 %(ids)s 不属于该企业。") % {"ids": foreign}, field="posts")
+
+    if template is None:
+        template = ChecklistTemplate(enterprise=enterprise)
+    for field in ("name", "tier", "active"):
+        if field in data:
+            setattr(template, field, data[field])
+    template.save()
+    if posts is not None:
+        template.posts.set(posts)
+
+    items = data.get("items")
+    if items is not None:
+        existing = {item.id: item for item in template.items.all()}
+        kept = set()
+        for order, item_data in enumerate(items, start=1):
+            item_id = item_data.get("id")
+            if item_id is not None and item_id not in existing:
+                raise ApplicationError(
+                    _("检查项 %(id)s 不属于此检查表。") % {"id": item_id}, field=f"items[{order - 1}].id"
+                )
+            item = existing.get(item_id) or ChecklistItem(template=template)
+            for field, value in item_data.items():
+                if field != "id":
+                    setattr(item, field, value)
+            item.order = order
+            item.active = True
+            item.save()
+            kept.add(item.id)
+        template.items.exclude(id__in=kept).update(active=False)
+    return template
+
+
+# ---------------------------------------------------------------------------------------------
+# Photos
+
+ALLOWED_PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
+THUMBNAIL_SIDE = 320
+EXIF_IFD, EXIF_DATETIME_ORIGINAL = 0x8769, 0x9003
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    image: bytes
+    thumbnail: bytes
+    width: int
+    height: int
+    taken_at: datetime | None
+
+
+def _photo_taken_at(exif) -> datetime | None:
+    raw = exif.get_ifd(EXIF_IFD).get(EXIF_DATETIME_ORIGINAL)
+    try:
+        # EXIF has no time zone: read it as the server's local time (Asia/Shanghai by default).
+        naive = datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+        return timezone.make_aware(naive)
+    except (TypeError, ValueError):
+        return None
+
+
+def _jpeg(image: Image.Image, quality: int) -> bytes:
+    out = BytesIO()
+    # No exif= argument: the stored copy carries no EXIF at all, so GPS position and device data
+    # never leave the phone's original.
+    image.save(out, format="JPEG", quality=quality, optimize=True)
+    return out.getvalue()
+
+
+def photo_prepare(data: bytes) -> PreparedPhoto:
+    """Check that the bytes are a real photo of a sane size and make the stored copy and thumbnail."""
+    not_an_image = ApplicationError(_("上传的文件不是有效的图片。"), field="image", code="invalid_image")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(BytesIO(data)) as opened:
+                if opened.format not in ALLOWED_PHOTO_FORMATS:
+                    raise ApplicationError(
+                        _("仅支持 JPEG、PNG、WebP 格式的照片。"), field="image", code="unsupported_image"
+                    )
+                # The header is read, the pixels are not: refuse a decompression bomb before decoding.
+                if opened.width * opened.height > settings.PHOTO_MAX_PIXELS:
+                    raise ApplicationError(_("图片像素过大。"), field="image", code="image_too_large")
+                taken_at = _photo_taken_at(opened.getexif())
+                image = ImageOps.exif_transpose(opened)  # phones store rotation in EXIF; apply it
+                image = image.convert("RGB")
+    except ApplicationError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise not_an_image from None
+    except (OSError, SyntaxError, ValueError):  # truncated or corrupt files
+        raise not_an_image from None
+    image.thumbnail((settings.PHOTO_MAX_SIDE, settings.PHOTO_MAX_SIDE))
+    stored = _jpeg(image, 85)
+    thumb = image.copy()
+    thumb.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+    return PreparedPhoto(stored, _jpeg(thumb, 75), image.width, image.height, taken_at)
+
+
+def _photo_replay(existing: Photo, *, by: Person, sha256: str) -> Photo:
+    if existing.uploaded_by_id != by.id or existing.sha256 != sha256:
+        raise Conflict(_("该 client_uuid 已用于另一张照片。"), field="client_uuid")
+    return existing
+
+
+def photo_upload(*, by: Person, client_uuid, data: bytes) -> tuple[Photo, bool]:
+    """Store a photo once per client_uuid. Returns (photo, created); a replay of the same bytes by
+    the same person returns the stored photo, other bytes under the same uuid are a 409."""
+    if len(data) > settings.PHOTO_MAX_BYTES:
+        raise ApplicationError(
+            _("照片不能超过 %(mb)s MB。") % {"mb": settings.PHOTO_MAX_BYTES // (1024 * 1024)},
+            field="image",
+            code="image_too_large",
+        )
+    sha256 = hashlib.sha256(data).hexdigest()
+    existing = Photo.objects.filter(client_uuid=client_uuid).first()
+    if existing:
+        return _photo_replay(existing, by=by, sha256=sha256), False
+    prepared = photo_prepare(data)
+    photo = Photo(
+        client_uuid=client_uuid,
+        uploaded_by=by,
+        sha256=sha256,
+        width=prepared.width,
+        height=prepared.height,
+        size_bytes=len(data),
+        taken_at=prepared.taken_at,
+    )
+    photo.image.save(f"{client_uuid}.jpg", ContentFile(prepared.image), save=False)
+    photo.thumbnail.save(f"{client_uuid}.jpg", ContentFile(prepared.thumbnail), save=False)
+    try:
+        with transaction.atomic():
+            photo.save()
+    except IntegrityError:
+        # Two copies of the same upload raced; the other one won. Answer as a replay.
+        photo.image.delete(save=False)
+        photo.thumbnail.delete(save=False)
+        return _photo_replay(Photo.objects.get(client_uuid=client_uuid), by=by, sha256=sha256), False
+    return photo, True
+
+
+# ---------------------------------------------------------------------------------------------
+# Inspections: the archive
+
+CLOCK_SKEW = timedelta(minutes=5)  # a phone clock this far ahead of ours is still believed
+CHECK_OUTCOMES = {CheckValue.OK: Outcome.OK, CheckValue.NOT_OK: Outcome.FAILED, CheckValue.NA: Outcome.NA}
+
+
+def inspection_request_hash(*, by: Person, data: dict) -> str:
+    """Hash of what the client sent (and who sent it): a replay must match it exactly."""
+    results = sorted(
+        (
+            {
+                "item": r["item"],
+                "value": r.get("value"),
+                "note": r.get("note", ""),
+                "photos": sorted(r.get("photos", [])),
+            }
+            for r in data["results"]
+        ),
+        key=lambda r: r["item"],
+    )
+    content = {
+        "by": by.id,
+        "template": data["template"],
+        "post": data["post"],
+        "scan_token": data.get("scan_token") or "",
+        "started_at": utc_iso(data["started_at"]),
+        "corrects": data.get("corrects"),
+        "results": results,
+    }
+    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
+
+
+def _item_value_error(item: ChecklistItem, value) -> str | None:
+    """Why `value` does not fit the item's kind and bounds, or None."""
+    if item.kind == ItemKind.CHECK:
+        if value not in CHECK_OUTCOMES:
+            return _("应为 ok、not_ok 或 na。")
+    elif item.kind == ItemKind.NUMBER:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            return _("应为数值。")
+        number = Decimal(str(value))
+        if item.min_value is not None and number < item.min_value:
+            return _("不能小于 %(min)s%(unit)s。") % {"min": item.min_value.normalize(), "unit": item.unit}
+        if item.max_value is not None and number > item.max_value:
+            return _("不能大于 %(max)s%(unit)s。") % {"max": item.max_value.normalize(), "unit": item.unit}
+    elif item.kind == ItemKind.TEXT:
+        if not isinstance(value, str) or len(value) > 1000:
+            return _("应为不超过1000字的文字。")
+        if "\x00" in value:
+            return _("含有不允许的字符。")
+    elif item.kind == ItemKind.PHOTO and value is not None:
+        return _("照片项不填数值,照片放在 photos 中。")
+    return None
+
+
+def _outcome(item: ChecklistItem, value) -> str:
+    if item.kind == ItemKind.CHECK:
+        return CHECK_OUTCOMES[value]
+    return Outcome.OK if value is not None else Outcome.NA
+
+
+def _build_results(*, by: Person, template: ChecklistTemplate, submitted: list[dict]) -> list[InspectionResult]:
+    """Validate every submitted result against the template; report all problems at once."""
+    items = {item.id: item for item in template.items.filter(active=True)}
+    photo_ids = {pid for r in submitted for pid in r.get("photos", [])}
+    photos = {p.id: p for p in Photo.objects.filter(id__in=photo_ids, uploaded_by=by)} if photo_ids else {}
+    errors: list[dict] = []
+
+    def error(field, message, code="invalid"):
+        errors.append({"field": field, "code": code, "message": message})
+
+    results, seen = [], set()
+    for index, entry in enumerate(submitted):
+        where = f"results[{index}]"
+        item = items.get(entry["item"])
+        if item is None:  # unknown, inactive or another template's item: said the same way
+            error(f"{where}.item", _("检查项 %(id)s 不属于此检查表。") % {"id": entry["item"]}, "unknown_item")
+            continue
+        if item.id in seen:
+            error(f"{where}.item", _("检查项 %(id)s 重复提交。") % {"id": item.id}, "duplicate_item")
+            continue
+        seen.add(item.id)
+        value = entry.get("value")
+        entry_photos = entry.get("photos", [])
+        if value is None and item.kind != ItemKind.PHOTO:
+            if item.required:
+                error(f"{where}.value", _("「%(label)s」为必填项。") % {"label": item.label}, "required")
+                continue
+        elif problem := _item_value_error(item, value):
+            error(f"{where}.value", f"「{item.label}」{problem}", "invalid_value")
+            continue
+        missing = [pid for pid in entry_photos if pid not in photos]
+        if missing:
+            error(f"{where}.photos", _("照片 %(ids)s 不存在。") % {"ids": missing}, "unknown_photo")
+            continue
+        outcome = _outcome(item, value)
+        if item.kind == ItemKind.PHOTO:
+            if item.required and not entry_photos:
+                error(f"{where}.photos", _("「%(label)s」须拍照。") % {"label": item.label}, "photo_required")
+                continue
+            outcome = Outcome.OK if entry_photos else Outcome.NA
+        if outcome == Outcome.FAILED and item.photo_on_fail and not entry_photos:
+            error(f"{where}.photos", _("「%(label)s」异常时须拍照。") % {"label": item.label}, "photo_required")
+            continue
+        result = InspectionResult(
+            item=item, item_label=item.label, kind=item.kind, value=value, outcome=outcome, note=entry.get("note", "")
+        )
+        result.photo_objects = [photos[pid] for pid in entry_photos]
+        results.append(result)
+
+    for item in items.values():
+        if item.required and item.id not in seen:
+            message = _("缺少必填检查项 %(id)s「%(label)s」。") % {"id": item.id, "label": item.label}
+            error("results", message, "required")
+    if errors:
+        first = errors[0]
+        raise ApplicationError(f"{first['field']}: {first['message']}", field=first["field"], errors=errors)
+    return results
+
+
+def _may_inspect(by: Person, post: Post) -> None:
+    """Holders of the post check it; safety managers may check any post of their enterprise."""
+    role = role_in(by, post.enterprise_id)
+    if role in SAFETY_MANAGER_ROLES or by.is_superuser:
+        return
+    if role is None:
+        raise Forbidden(_("监管人员只能查看,不能提交检查记录。"))
+    if not person_holds_post(by, post):
+        raise Forbidden(_("您不在该岗位,不能提交此岗位的检查记录。"))
+
+
+def _replay(existing: Inspection, *, by: Person, request_hash: str) -> Inspection:
+    if existing.request_hash != request_hash or existing.submitted_by_id != by.id:
+        raise Conflict(_("该 client_uuid 已用于另一份检查记录。"), field="client_uuid")
+    return existing
+
+
+def _lock_archive_head(enterprise_id: int) -> ArchiveHead:
+    head = ArchiveHead.objects.select_for_update().filter(pk=enterprise_id).first()
+    if head is None:
+        ArchiveHead.objects.get_or_create(pk=enterprise_id)  # first record of this enterprise
+        head = ArchiveHead.objects.select_for_update().get(pk=enterprise_id)
+    return head
+
+
+def inspection_submit(*, by: Person, data: dict) -> tuple[Inspection, bool]:
+    """Append one inspection to the enterprise's archive. Returns (inspection, created).
+
+    `data` is the shape-checked request. Idempotent on client_uuid: the same content again returns
+    the stored record (created=False), other content is a 409. Stored whole or not at all; the
+    number of queries does not depend on the number of items.
+    """
+    request_hash = inspection_request_hash(by=by, data=data)
+    existing = Inspection.objects.filter(client_uuid=data["client_uuid"]).first()
+    if existing:
+        return _replay(existing, by=by, request_hash=request_hash), False
+
+    post = post_get_for(by, data["post"])
+    _may_inspect(by, post)
+    try:
+        template = post.checklist_templates.get(pk=data["template"], active=True)
+    except ChecklistTemplate.DoesNotExist:
+        raise ApplicationError(_("该检查表不适用于此岗位。"), field="template") from None
+    corrects = None
+    if data.get("corrects") is not None:
+        corrects = get_visible(by, Inspection.objects.filter(post=post), data["corrects"])
+    results = _build_results(by=by, template=template, submitted=data["results"])
+
+    received_at = timezone.now()
+    started_at = data["started_at"]
+    if started_at > received_at + CLOCK_SKEW:
+        raise ApplicationError(_("开始时间不能晚于当前时间。"), field="started_at")
+    enterprise = post.enterprise
+    period_kind = period_kind_for(template.tier, high_risk=enterprise.is_high_risk)
+    period = period_of(period_kind, started_at, enterprise.timezone)
+    scan_token = None
+    if data.get("scan_token"):
+        # A revoked or foreign token is not an error: the record is kept and flagged off-site.
+        scan_token = PostQrToken.objects.filter(token=data["scan_token"], post=post, revoked_at__isnull=True).first()
+
+    inspection = Inspection(
+        enterprise=enterprise,
+        post=post,
+        template=template,
+        tier=template.tier,
+        period=period.key,
+        client_uuid=data["client_uuid"],
+        started_at=started_at,
+        received_at=received_at,
+        submitted_by=by,
+        scan_token=scan_token,
+        on_site=scan_token is not None,
+        late=received_at >= period.end,  # e.g. queued offline and sent after the day closed
+        ok_count=sum(r.outcome == Outcome.OK for r in results),
+        failed_count=sum(r.outcome == Outcome.FAILED for r in results),
+        na_count=sum(r.outcome == Outcome.NA for r in results),
+        corrects=corrects,
+        request_hash=request_hash,
+    )
+    try:
+        with transaction.atomic():
+            head = _lock_archive_head(enterprise.id)
+            # Re-check under the lock: an identical copy may have committed while we waited.
+            existing = Inspection.objects.filter(client_uuid=data["client_uuid"]).first()
+            if existing:
+                return _replay(existing, by=by, request_hash=request_hash), False
+            inspection.sequence = head.last_sequence + 1
+            inspection.prev_hash = head.last_hash
+            photo_hashes = {id(r): [p.sha256 for p in r.photo_objects] for r in results}
+            inspection.hash = archive_hash(head.last_hash, inspection_record(inspection, results, photo_hashes))
+            inspection.save()
+            for result in results:
+                result.inspection = inspection
+            InspectionResult.objects.bulk_create(results)
+            links = [
+                InspectionResult.photos.through(inspectionresult_id=r.id, photo_id=p.id)
+                for r in results
+                for p in r.photo_objects
+            ]
+            if links:
+                InspectionResult.photos.through.objects.bulk_create(links)
+            ArchiveHead.objects.filter(pk=head.pk).update(last_sequence=inspection.sequence, last_hash=inspection.hash)
+    except IntegrityError:
+        # The same client_uuid was stored concurrently under another enterprise's lock.
+        existing = Inspection.objects.filter(client_uuid=data["client_uuid"]).first()
+        if existing is None:
+            raise
+        return _replay(existing, by=by, request_hash=request_hash), False
+    return inspection, True
