@@ -258,3 +258,13 @@ def test_an_inspection_of_50_items_is_stored_in_a_constant_number_of_queries(api
         # head update, release.
         counts.append(_stored_in_queries(api, world.worker, body, django_assert_max_num_queries, 16))
     assert counts == [16, 16]
+
+
+def test_a_correction_is_a_new_record_that_points_at_the_one_it_corrects(api, world, daily):
+    original = api.as_(world.worker).post(URL, submission(daily, world.post)).data
+    correction = api.as_(world.worker).post(URL, submission(daily, world.post, corrects=original["id"]))
+    assert correction.status_code == 201
+    stored = Inspection.objects.get(pk=correction.data["id"])
+    assert stored.corrects_id == original["id"] and Inspection.objects.count() == 2
+    foreign = api.as_(world.outsider).post(URL, submission(daily, world.post, corrects=original["id"]))
+    assert foreign.status_code == 404
