@@ -30,7 +30,7 @@ from checklists.models import (
 from checklists.periods import period_kind_for, period_of
 from core.errors import ApplicationError, Conflict, Forbidden
 from orgs.models import SAFETY_MANAGER_ROLES, Person, Post, PostQrToken
-from orgs.selectors import get_visible, person_holds_post, post_get_for, role_in, role_required
+from orgs.selectors import person_holds_post, post_get_for, role_in, role_required
 
 # ---------------------------------------------------------------------------------------------
 # Checklist templates
@@ -357,7 +357,9 @@ def inspection_submit(*, by: Person, data: dict) -> tuple[Inspection, bool]:
         raise ApplicationError(_("该检查表不适用于此岗位。"), field="template") from None
     corrects = None
     if data.get("corrects") is not None:
-        corrects = get_visible(by, Inspection.objects.filter(post=post), data["corrects"])
+        corrects = Inspection.objects.filter(post=post, pk=data["corrects"]).first()
+        if corrects is None:
+            raise ApplicationError(_("被更正的记录不存在或不属于此岗位。"), field="corrects")
     results = _build_results(by=by, template=template, submitted=data["results"])
 
     received_at = timezone.now()

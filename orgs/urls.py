@@ -1,1 +1,19 @@
-urlpatterns = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from orgs import views
+
+router = SimpleRouter()
+router.register("regions", views.RegionViewSet, basename="region")
+router.register("industries", views.IndustryViewSet, basename="industry")
+router.register("enterprises", views.EnterpriseViewSet, basename="enterprise")
+router.register("departments", views.DepartmentViewSet, basename="department")
+router.register("posts", views.PostViewSet, basename="post")
+router.register("members", views.MemberViewSet, basename="member")
+
+urlpatterns = [
+    path("auth/token/", views.LoginApi.as_view(), name="auth-token"),
+    path("auth/refresh/", views.RefreshApi.as_view(), name="auth-refresh"),
+    path("me/", views.MeApi.as_view(), name="me"),
+    *router.urls,
+]

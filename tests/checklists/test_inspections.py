@@ -266,5 +266,8 @@ def test_a_correction_is_a_new_record_that_points_at_the_one_it_corrects(api, wo
     assert correction.status_code == 201
     stored = Inspection.objects.get(pk=correction.data["id"])
     assert stored.corrects_id == original["id"] and Inspection.objects.count() == 2
-    foreign = api.as_(world.outsider).post(URL, submission(daily, world.post, corrects=original["id"]))
-    assert foreign.status_code == 404
+    other_post = factories.PostFactory(enterprise=world.enterprise)
+    daily.template.posts.add(other_post)
+    other_post.holders.add(world.worker)
+    wrong = api.as_(world.worker).post(URL, submission(daily, other_post, corrects=original["id"]))
+    assert (wrong.status_code, wrong.data["field"]) == (400, "corrects")
