@@ -1,0 +1,60 @@
+"""Filters on ids, never on model choices: a choice filter would answer 400 for an enterprise that
+does not exist and an empty list for another tenant's, telling the two apart."""
+
+import django_filters
+
+from orgs.models import Department, Enterprise, Industry, Membership, Post, Region, Role
+
+
+class RegionFilter(django_filters.FilterSet):
+    parent = django_filters.NumberFilter(field_name="parent_id", help_text="Children of this region.")
+    root = django_filters.BooleanFilter(field_name="parent", lookup_expr="isnull", help_text="Only top-level regions.")
+
+    class Meta:
+        model = Region
+        fields = ["parent", "root", "code"]
+
+
+class IndustryFilter(django_filters.FilterSet):
+    parent = django_filters.NumberFilter(field_name="parent_id", help_text="Children of this industry.")
+    root = django_filters.BooleanFilter(field_name="parent", lookup_expr="isnull", help_text="Only top-level ones.")
+
+    class Meta:
+        model = Industry
+        fields = ["parent", "root", "code", "high_risk"]
+
+
+class DepartmentFilter(django_filters.FilterSet):
+    enterprise = django_filters.NumberFilter(field_name="enterprise_id")
+
+    class Meta:
+        model = Department
+        fields = ["enterprise"]
+
+
+class PostFilter(django_filters.FilterSet):
+    enterprise = django_filters.NumberFilter(field_name="enterprise_id")
+    department = django_filters.NumberFilter(field_name="department_id")
+
+    class Meta:
+        model = Post
+        fields = ["enterprise", "department", "risk_level"]
+
+
+class MemberFilter(django_filters.FilterSet):
+    enterprise = django_filters.NumberFilter(field_name="enterprise_id")
+    person = django_filters.NumberFilter(field_name="person_id")
+    role = django_filters.ChoiceFilter(choices=Role.choices)
+
+    class Meta:
+        model = Membership
+        fields = ["enterprise", "person", "role"]
+
+
+class EnterpriseFilter(django_filters.FilterSet):
+    region = django_filters.NumberFilter(field_name="region_id")
+    industry = django_filters.NumberFilter(field_name="industry_id")
+
+    class Meta:
+        model = Enterprise
+        fields = ["region", "industry", "credit_code"]

@@ -1,0 +1,216 @@
+"""Shapes of the organisation API. Domain rules (who may write, cross-enterprise references) live in
+orgs.services; here only the shape, and references resolved within what the caller may read."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from orgs.models import Department, Enterprise, Industry, Membership, Person, Post, Region, RegulatorScope, Role
+from orgs.selectors import scope_to
+from orgs.validators import validate_credit_code
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A reference resolved only among objects the caller may read: another tenant's id is reported
+    exactly like an id that does not exist, so the answer reveals nothing."""
+
+    def __init__(self, *, via: str = "enterprise", **kwargs):
+        self.via = via
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return scope_to(self.context["request"].user, super().get_queryset(), via=self.via)
+
+
+class EnterpriseRefField(ScopedPrimaryKeyRelatedField):
+    default_error_messages = {
+        "does_not_exist": _("企业不存在。"),
+        "incorrect_type": _("企业不存在。"),
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(via="", queryset=Enterprise.objects.all(), **kwargs)
+
+
+class UpperCaseCharField(serializers.CharField):
+    """Credit codes are printed in capitals; accept them typed in lower case or with spaces around."""
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(data).upper()
+
+
+class PersonIdListField(serializers.ListField):
+    """Ids of people: written as a list of ints, read from a many-to-many manager."""
+
+    child = serializers.IntegerField(min_value=1)
+
+    def to_representation(self, data):
+        return [person.pk for person in data.all()]
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["id", "code", "name", "parent"]
+
+
+class IndustrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Industry
+        fields = ["id", "code", "name", "high_risk", "parent"]
+
+
+class EnterpriseSerializer(serializers.ModelSerializer):
+    # Declared so that uniqueness is the service's rule (a message naming the field), not DRF's.
+    credit_code = UpperCaseCharField(
+        max_length=18,
+        validators=[validate_credit_code],
+        help_text="统一社会信用代码 (GB 32100), 18 characters ending in the check character.",
+    )
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    industry_name = serializers.CharField(source="industry.name", read_only=True)
+    is_high_risk = serializers.BooleanField(read_only=True, help_text="The industry is high-risk (高危行业).")
+
+    class Meta:
+        model = Enterprise
+        fields = [
+            "id",
+            "name",
+            "credit_code",
+            "region",
+            "region_name",
+            "industry",
+            "industry_name",
+            "is_high_risk",
+            "address",
+            "timezone",
+            "actual_controller_name",
+            "actual_controller_phone",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    enterprise = EnterpriseRefField()
+
+    class Meta:
+        model = Department
+        fields = ["id", "enterprise", "name"]
+        validators = []  # the unique name per enterprise is a service rule with a message naming `name`
+
+
+class PostSerializer(serializers.ModelSerializer):
+    enterprise = EnterpriseRefField()
+    department = ScopedPrimaryKeyRelatedField(
+        queryset=Department.objects.all(),
+        allow_null=True,
+        required=False,
+        error_messages={"does_not_exist": _("部门不存在。"), "incorrect_type": _("部门不存在。")},
+    )
+    department_name = serializers.CharField(source="department.name", read_only=True, allow_null=True)
+    holders = PersonIdListField(
+        required=False, help_text="Ids of the people on this post; each must be a member of the enterprise."
+    )
+
+    class Meta:
+        model = Post
+        fields = [
+            "id",
+            "enterprise",
+            "department",
+            "department_name",
+            "name",
+            "risk_level",
+            "location",
+            "holders",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+        validators = []  # unique name per enterprise and department: a service rule naming `name`
+
+
+class MemberPersonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Person
+        fields = ["id", "username", "name", "phone"]
+        read_only_fields = fields
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    person = MemberPersonSerializer(read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "person", "enterprise", "role", "created_at"]
+        read_only_fields = fields
+
+
+class MemberCreateSerializer(serializers.Serializer):
+    enterprise = EnterpriseRefField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    username = serializers.CharField(
+        max_length=150,
+        help_text="An existing login to add, or the login of a new person created with the fields below.",
+    )
+    name = serializers.CharField(max_length=50, required=False, allow_blank=True, help_text="New person only.")
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, help_text="New person only.")
+    password = serializers.CharField(
+        required=False, write_only=True, style={"input_type": "password"}, help_text="New person only; required then."
+    )
+
+
+class MemberUpdateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Membership
+        fields = ["role"]
+
+
+class MeEnterpriseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Enterprise
+        fields = ["id", "name"]
+
+
+class MeMembershipSerializer(serializers.ModelSerializer):
+    enterprise = MeEnterpriseSerializer()
+
+    class Meta:
+        model = Membership
+        fields = ["enterprise", "role"]
+
+
+class MeRegionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["id", "code", "name"]
+
+
+class MeIndustrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Industry
+        fields = ["id", "code", "name"]
+
+
+class MeRegulatorScopeSerializer(serializers.ModelSerializer):
+    region = MeRegionSerializer()
+    industry = MeIndustrySerializer(allow_null=True, help_text="null: every industry of the region.")
+
+    class Meta:
+        model = RegulatorScope
+        fields = ["region", "industry"]
+
+
+class MePostSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Post
+        fields = ["id", "name", "enterprise"]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    memberships = MeMembershipSerializer(many=True)
+    regulator_scopes = MeRegulatorScopeSerializer(many=True)
+    posts_held = MePostSerializer(many=True)
+
+    class Meta:
+        model = Person
+        fields = ["id", "username", "name", "phone", "is_superuser", "memberships", "regulator_scopes", "posts_held"]

@@ -1,0 +1,278 @@
+"""Writes to the organisation: enterprises, departments, posts and memberships.
+
+Each takes the acting person as `by` and checks the role itself, so a call from anywhere (API,
+command, task) obeys the same rules. `data` is validated input: model instances for references.
+"""
+
+from collections.abc import Iterable
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.utils.translation import gettext as _
+
+from core.errors import ApplicationError, Conflict, Forbidden
+from orgs.models import ORG_ADMIN_ROLES, Department, Enterprise, Membership, Person, Post
+from orgs.selectors import role_required
+
+ENTERPRISE_FIELDS = (
+    "name",
+    "credit_code",
+    "region",
+    "industry",
+    "address",
+    "timezone",
+    "actual_controller_name",
+    "actual_controller_phone",
+)
+# Region and industry decide which regulators see the enterprise, and the credit code is its legal
+# identity: an enterprise must not move itself out of its regulator's sight.
+ENTERPRISE_SUPERUSER_FIELDS = ("credit_code", "region", "industry")
+DEPARTMENT_FIELDS = ("name",)
+POST_FIELDS = ("name", "department", "risk_level", "location")
+
+
+def _require_org_admin(by: Person, enterprise_id: int) -> None:
+    role_required(by, enterprise_id, ORG_ADMIN_ROLES)
+
+
+def _keep_enterprise(instance, data: dict) -> None:
+    """An object never moves to another enterprise: its cards, checks and hazards stay behind."""
+    enterprise = data.get("enterprise")
+    if enterprise is not None and enterprise.pk != instance.enterprise_id:
+        raise ApplicationError(_("不能更改所属企业。"), field="enterprise")
+
+
+def _check_credit_code_free(credit_code: str, *, exclude_pk: int | None = None) -> None:
+    if Enterprise.objects.filter(credit_code=credit_code).exclude(pk=exclude_pk).exists():
+        raise ApplicationError(_("该统一社会信用代码已登记。"), field="credit_code", code="unique")
+
+
+@transaction.atomic
+def enterprise_create(*, by: Person, data: dict) -> Enterprise:
+    if not by.is_superuser:
+        raise Forbidden(_("只有系统管理员可以登记企业。"))
+    _check_credit_code_free(data["credit_code"])
+    enterprise = Enterprise(**{f: data[f] for f in ENTERPRISE_FIELDS if f in data})
+    try:
+        with transaction.atomic():
+            enterprise.save()
+    except IntegrityError:  # a concurrent registration of the same code
+        raise ApplicationError(_("该统一社会信用代码已登记。"), field="credit_code", code="unique")
+    return enterprise
+
+
+@transaction.atomic
+def enterprise_update(*, enterprise: Enterprise, by: Person, data: dict) -> Enterprise:
+    _require_org_admin(by, enterprise.pk)
+    for field in ENTERPRISE_SUPERUSER_FIELDS:
+        if field in data and data[field] != getattr(enterprise, field) and not by.is_superuser:
+            raise Forbidden(_("只有系统管理员可以修改统一社会信用代码、行政区划和行业。"), field=field)
+    if "credit_code" in data:
+        _check_credit_code_free(data["credit_code"], exclude_pk=enterprise.pk)
+    for field in ENTERPRISE_FIELDS:
+        if field in data:
+            setattr(enterprise, field, data[field])
+    try:
+        with transaction.atomic():
+            enterprise.save()
+    except IntegrityError:
+        raise ApplicationError(_("该统一社会信用代码已登记。"), field="credit_code", code="unique")
+    return enterprise
+
+
+def _check_department_name_free(enterprise_id: int, name: str, *, exclude_pk: int | None = None) -> None:
+    if Department.objects.filter(enterprise_id=enterprise_id, name=name).exclude(pk=exclude_pk).exists():
+        raise ApplicationError(_("该企业已有同名部门。"), field="name", code="unique")
+
+
+def _save_department(department: Department) -> Department:
+    try:
+        with transaction.atomic():
+            department.save()
+    except IntegrityError:  # the same name saved concurrently
+        raise ApplicationError(_("该企业已有同名部门。"), field="name", code="unique")
+    return department
+
+
+@transaction.atomic
+def department_create(*, by: Person, data: dict) -> Department:
+    enterprise = data["enterprise"]
+    _require_org_admin(by, enterprise.pk)
+    _check_department_name_free(enterprise.pk, data["name"])
+    return _save_department(Department(enterprise=enterprise, name=data["name"]))
+
+
+@transaction.atomic
+def department_update(*, department: Department, by: Person, data: dict) -> Department:
+    _require_org_admin(by, department.enterprise_id)
+    _keep_enterprise(department, data)
+    if "name" in data:
+        _check_department_name_free(department.enterprise_id, data["name"], exclude_pk=department.pk)
+        department.name = data["name"]
+    return _save_department(department)
+
+
+@transaction.atomic
+def department_delete(*, department: Department, by: Person) -> None:
+    """Its posts stay, without a department."""
+    _require_org_admin(by, department.enterprise_id)
+    department.delete()
+
+
+def _check_department(department: Department | None, enterprise_id: int) -> None:
+    if department is not None and department.enterprise_id != enterprise_id:
+        raise ApplicationError(_("部门不属于该企业。"), field="department")
+
+
+def _check_post_name_free(enterprise_id: int, department: Department | None, name: str, *, exclude_pk=None) -> None:
+    # Checked here as well as by the constraint: without a department the constraint's NULL never collides.
+    duplicates = Post.objects.filter(enterprise_id=enterprise_id, department=department, name=name)
+    if duplicates.exclude(pk=exclude_pk).exists():
+        raise ApplicationError(_("该部门已有同名岗位。"), field="name", code="unique")
+
+
+def _resolve_holders(enterprise_id: int, person_ids: Iterable[int]) -> list[Person]:
+    """People to put on a post: every one must be a member of the post's enterprise. Unknown ids and
+    people of other enterprises get the same answer, so nothing is learnt about other tenants."""
+    wanted = set(person_ids)
+    people = list(Person.objects.filter(pk__in=wanted, memberships__enterprise_id=enterprise_id))
+    missing = sorted(wanted - {p.pk for p in people})
+    if missing:
+        raise ApplicationError(
+            _("以下人员不是该企业的成员:%(ids)s") % {"ids": ", ".join(map(str, missing))},
+            field="holders",
+            code="not_a_member",
+        )
+    return people
+
+
+def _save_post(post: Post) -> Post:
+    try:
+        with transaction.atomic():
+            post.save()
+    except IntegrityError:
+        raise ApplicationError(_("该部门已有同名岗位。"), field="name", code="unique")
+    return post
+
+
+@transaction.atomic
+def post_create(*, by: Person, data: dict) -> Post:
+    enterprise = data["enterprise"]
+    _require_org_admin(by, enterprise.pk)
+    department = data.get("department")
+    _check_department(department, enterprise.pk)
+    _check_post_name_free(enterprise.pk, department, data["name"])
+    holders = _resolve_holders(enterprise.pk, data.get("holders", []))
+    post = _save_post(Post(enterprise=enterprise, **{f: data[f] for f in POST_FIELDS if f in data}))
+    post.holders.set(holders)
+    return post
+
+
+@transaction.atomic
+def post_update(*, post: Post, by: Person, data: dict) -> Post:
+    _require_org_admin(by, post.enterprise_id)
+    _keep_enterprise(post, data)
+    if "department" in data:
+        _check_department(data["department"], post.enterprise_id)
+    holders = _resolve_holders(post.enterprise_id, data["holders"]) if "holders" in data else None
+    for field in POST_FIELDS:
+        if field in data:
+            setattr(post, field, data[field])
+    _check_post_name_free(post.enterprise_id, post.department, post.name, exclude_pk=post.pk)
+    _save_post(post)
+    if holders is not None:
+        post.holders.set(holders)
+    return post
+
+
+@transaction.atomic
+def post_delete(*, post: Post, by: Person) -> None:
+    _require_org_admin(by, post.enterprise_id)
+    try:
+        post.delete()
+    except (ProtectedError, RestrictedError):
+        # The archive is kept for good: inspections and published card versions protect their post.
+        raise Conflict(_("该岗位已有检查记录或已发布的明白卡,不能删除。"))
+
+
+def _org_admins_locked(enterprise_id: int) -> list[Membership]:
+    # Locked so that two admins demoting each other at once cannot leave the enterprise without one.
+    return list(Membership.objects.select_for_update().filter(enterprise_id=enterprise_id, role__in=ORG_ADMIN_ROLES))
+
+
+def _keep_one_org_admin(membership: Membership, *, new_role: str | None) -> None:
+    if membership.role not in ORG_ADMIN_ROLES or new_role in ORG_ADMIN_ROLES:
+        return
+    admins = _org_admins_locked(membership.enterprise_id)
+    if all(m.pk == membership.pk for m in admins):
+        raise Conflict(_("企业至少需要一名管理员或主要负责人。"), field="role")
+
+
+def _person_for_membership(data: dict) -> Person:
+    """The existing person with that login, or a new one. Adding an existing person must not change
+    their name, phone or password: they may belong to other enterprises."""
+    person = Person.objects.filter(username=data["username"]).first()
+    if person is not None:
+        for field in ("name", "phone", "password"):
+            if data.get(field):
+                raise ApplicationError(
+                    _("用户名已存在:添加已有人员时只填写用户名,不能修改其姓名、手机号或密码。"), field=field
+                )
+        return person
+    if not data.get("password"):
+        raise ApplicationError(_("新建人员需要设置密码。"), field="password", code="required")
+    if not data.get("name"):
+        raise ApplicationError(_("新建人员需要填写姓名。"), field="name", code="required")
+    person = Person(username=data["username"], name=data["name"], phone=data.get("phone", ""))
+    try:
+        validate_password(data["password"], user=person)
+    except DjangoValidationError as exc:
+        raise ApplicationError(" ".join(exc.messages), field="password", code="password_invalid")
+    person.set_password(data["password"])
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:  # the same username created concurrently
+        raise ApplicationError(_("用户名已存在。"), field="username", code="unique")
+    return person
+
+
+@transaction.atomic
+def membership_create(*, by: Person, data: dict) -> Membership:
+    """Add a person to an enterprise with a role, creating the person when the username is new.
+
+    data: enterprise, role, username and, for a new person, name, password and optionally phone.
+    """
+    enterprise = data["enterprise"]
+    _require_org_admin(by, enterprise.pk)
+    person = _person_for_membership(data)
+    if Membership.objects.filter(person=person, enterprise=enterprise).exists():
+        raise ApplicationError(_("该人员已是本企业成员。"), field="username", code="already_member")
+    try:
+        with transaction.atomic():
+            return Membership.objects.create(person=person, enterprise=enterprise, role=data["role"])
+    except IntegrityError:
+        raise ApplicationError(_("该人员已是本企业成员。"), field="username", code="already_member")
+
+
+@transaction.atomic
+def membership_update(*, membership: Membership, by: Person, data: dict) -> Membership:
+    _require_org_admin(by, membership.enterprise_id)
+    if "role" in data and data["role"] != membership.role:
+        _keep_one_org_admin(membership, new_role=data["role"])
+        membership.role = data["role"]
+        membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_delete(*, membership: Membership, by: Person) -> None:
+    """Remove a person from an enterprise; they also leave the enterprise's posts they held."""
+    _require_org_admin(by, membership.enterprise_id)
+    _keep_one_org_admin(membership, new_role=None)
+    Post.holders.through.objects.filter(
+        post__enterprise_id=membership.enterprise_id, person=membership.person_id
+    ).delete()
+    membership.delete()
