@@ -3,21 +3,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from checklists.models import ChecklistItem, ChecklistTemplate, Inspection, InspectionResult, ItemKind, Photo
-from orgs.models import Enterprise, Post
-from orgs.selectors import scope_to
-
-
-class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
-    """A reference that only resolves objects the requesting person may read: another tenant's id
-    is reported exactly like one that does not exist."""
-
-    def get_queryset(self):
-        request = self.context["request"]
-        return scope_to(request.user, super().get_queryset(), via=self.via)
-
-    def __init__(self, *, via="enterprise", **kwargs):
-        self.via = via
-        super().__init__(**kwargs)
+from orgs.models import Post
+from orgs.serializers import EnterpriseRefField, ScopedPrimaryKeyRelatedField
 
 
 class ChecklistItemSerializer(serializers.ModelSerializer):
@@ -49,7 +36,7 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
 
 
 class ChecklistTemplateSerializer(serializers.ModelSerializer):
-    enterprise = ScopedPrimaryKeyRelatedField(via="", queryset=Enterprise.objects.all())
+    enterprise = EnterpriseRefField()
     posts = ScopedPrimaryKeyRelatedField(many=True, queryset=Post.objects.all(), required=False)
     items = ChecklistItemSerializer(many=True)
 
