@@ -3,6 +3,7 @@
 import hashlib
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -193,6 +194,18 @@ def photo_upload(*, by: Person, client_uuid, data: bytes) -> tuple[Photo, bool]:
 
 # ---------------------------------------------------------------------------------------------
 # Inspections: the archive
+
+# Apps above checklists in the dependency order act on each stored inspection inside its
+# transaction (hazards opens a hazard per failed item); they register here when Django starts.
+InspectionHook = Callable[[Inspection, list[InspectionResult]], None]
+_on_store_hooks: list[InspectionHook] = []
+
+
+def inspection_on_store(hook: InspectionHook) -> InspectionHook:
+    if hook not in _on_store_hooks:
+        _on_store_hooks.append(hook)
+    return hook
+
 
 CLOCK_SKEW = timedelta(minutes=5)  # a phone clock this far ahead of ours is still believed
 CHECK_OUTCOMES = {CheckValue.OK: Outcome.OK, CheckValue.NOT_OK: Outcome.FAILED, CheckValue.NA: Outcome.NA}
@@ -415,6 +428,8 @@ def inspection_submit(*, by: Person, data: dict) -> tuple[Inspection, bool]:
             ]
             if links:
                 InspectionResult.photos.through.objects.bulk_create(links)
+            for hook in _on_store_hooks:
+                hook(inspection, results)
             ArchiveHead.objects.filter(pk=head.pk).update(last_sequence=inspection.sequence, last_hash=inspection.hash)
     except IntegrityError:
         # The same client_uuid was stored concurrently under another enterprise's lock.
