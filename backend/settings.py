@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "orgs",
     "cards",
     "checklists",
+    "hazards",
     "qr",
 ]
 

@@ -129,7 +129,8 @@ class InspectionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_hazards(self, inspection) -> list[int]:
-        return []  # the hazard register arrives with the hazards app
+        # `hazards` is the reverse side of hazards.Hazard.inspection (hazards sits above checklists).
+        return sorted(h.id for h in inspection.hazards.all())
 
 
 class InspectionResultSerializer(serializers.ModelSerializer):

@@ -85,6 +85,9 @@ class Enterprise(models.Model):
     # Seed item 34: major hazards are reported to the actual controller as well as the principal.
     actual_controller_name = models.CharField(_("实际控制人"), max_length=50, blank=True)
     actual_controller_phone = models.CharField(_("实际控制人电话"), max_length=20, blank=True)
+    actual_controller = models.ForeignKey(
+        "Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("实际控制人账号")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

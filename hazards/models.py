@@ -1,0 +1,182 @@
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from checklists.models import HazardGrade, Inspection, InspectionResult, Photo
+from orgs.models import Enterprise, Person, Post
+
+
+class HazardStatus(models.TextChoices):
+    OPEN = "open", _("待整改")
+    RECTIFYING = "rectifying", _("整改中")
+    PENDING_ACCEPTANCE = "pending_acceptance", _("待验收")
+    CLOSED = "closed", _("已销号")
+
+
+class HazardSource(models.TextChoices):
+    INSPECTION = "inspection", _("检查发现")
+    AD_HOC = "ad_hoc", _("随手拍")
+    REGULATOR = "regulator", _("监管检查")
+
+
+class RectificationMode(models.TextChoices):
+    ON_THE_SPOT = "on_the_spot", _("立即整改")
+    BY_DEADLINE = "by_deadline", _("限期整改")
+    HANDED_OVER = "handed_over", _("移交处理")
+
+
+class Hazard(models.Model):
+    """One hazard of the register (隐患清单), closed item by item (逐条整改销号)."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="hazards")
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.PROTECT, related_name="hazards")
+    location = models.CharField(_("位置"), max_length=200, blank=True)
+    grade = models.CharField(_("隐患等级"), max_length=10, choices=HazardGrade.choices)
+    description = models.TextField(_("隐患描述"))
+    source = models.CharField(_("来源"), max_length=12, choices=HazardSource.choices)
+    inspection = models.ForeignKey(Inspection, null=True, blank=True, on_delete=models.PROTECT, related_name="hazards")
+    # One hazard per failed item: the database refuses a second one for the same result.
+    inspection_result = models.OneToOneField(
+        InspectionResult, null=True, blank=True, on_delete=models.PROTECT, related_name="hazard"
+    )
+    found_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="hazards_found")
+    found_at = models.DateTimeField(_("发现时间"))
+    responsible = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="hazards_responsible"
+    )
+    deadline = models.DateTimeField(_("整改期限"), null=True, blank=True)
+    measures = models.TextField(_("整改措施"), blank=True)
+    rectification_mode = models.CharField(_("整改方式"), max_length=12, choices=RectificationMode.choices, blank=True)
+    # A major hazard cites the clause of the judgment standard it meets (判定依据, e.g. MEM Order No. 10).
+    basis = models.CharField(_("判定依据"), max_length=300, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=HazardStatus.choices, default=HazardStatus.OPEN)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # How far the overdue escalation has gone: 0 none, 1 responsible, 2 safety officers, 3 principal.
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    photos = models.ManyToManyField(Photo, blank=True, related_name="hazards")
+
+    class Meta:
+        ordering = ["-found_at", "-id"]
+        indexes = [models.Index(fields=["enterprise", "status"]), models.Index(fields=["status", "deadline"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(status=HazardStatus.CLOSED) & Q(closed_at__isnull=False))
+                | (~Q(status=HazardStatus.CLOSED) & Q(closed_at__isnull=True)),
+                name="hazard_closed_at_iff_closed",
+            )
+        ]
+        verbose_name = _("隐患")
+        verbose_name_plural = _("隐患")
+
+    def __str__(self):
+        return f"{self.get_grade_display()}: {self.description[:30]}"
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status != HazardStatus.CLOSED and self.deadline is not None and timezone.now() > self.deadline
+
+
+class HazardAction(models.TextChoices):
+    REPORT = "report", _("上报")
+    ASSIGN = "assign", _("指派")
+    SUBMIT = "submit", _("提交验收")
+    ACCEPT = "accept", _("验收销号")
+    REJECT = "reject", _("验收不通过")
+    ESCALATE = "escalate", _("逾期升级")
+
+
+class HazardEvent(models.Model):
+    """Every move of a hazard, with who, when, why and the photos shown."""
+
+    hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=10, choices=HazardAction.choices)
+    from_status = models.CharField(max_length=20, choices=HazardStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=HazardStatus.choices)
+    actor = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    note = models.TextField(blank=True)
+    photos = models.ManyToManyField(Photo, blank=True, related_name="hazard_events")
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class Notification(models.Model):
+    """A message in a person's in-app inbox. `key` makes sending idempotent: a task that runs twice
+    finds the row it made the first time."""
+
+    recipient = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="notifications")
+    enterprise = models.ForeignKey(Enterprise, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    hazard = models.ForeignKey(Hazard, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    key = models.CharField(max_length=200)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="notification_once_per_key")]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+
+
+class WebhookKind(models.TextChoices):
+    WECOM = "wecom", _("企业微信群机器人")
+    DINGTALK = "dingtalk", _("钉钉群机器人")
+
+
+class WebhookEndpoint(models.Model):
+    """A group robot of an enterprise (企业微信 or 钉钉) that receives its safety messages."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="webhooks")
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=10, choices=WebhookKind.choices)
+    url = models.URLField(_("地址"), max_length=500)
+    secret = models.CharField(_("加签密钥"), max_length=200, blank=True)  # 钉钉 "加签"
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("群机器人")
+        verbose_name_plural = _("群机器人")
+
+    def __str__(self):
+        return self.name
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    DELIVERED = "delivered", _("已送达")
+    FAILED = "failed", _("发送失败")
+
+
+class WebhookDelivery(models.Model):
+    """One message to one robot, sent by Celery with retries; each try is a WebhookAttempt."""
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    key = models.CharField(max_length=200)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["endpoint", "key"], name="webhook_delivery_once_per_key")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+
+class WebhookAttempt(models.Model):
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    at = models.DateTimeField()
+    ok = models.BooleanField()
+    status_code = models.PositiveSmallIntegerField(null=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["at", "id"]
