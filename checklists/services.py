@@ -156,15 +156,17 @@ def _photo_replay(existing: Photo, *, by: Person, sha256: str) -> Photo:
     return existing
 
 
-def photo_upload(*, by: Person, client_uuid, data: bytes) -> tuple[Photo, bool]:
+def photo_upload(*, by: Person, client_uuid, upload) -> tuple[Photo, bool]:
     """Store a photo once per client_uuid. Returns (photo, created); a replay of the same bytes by
-    the same person returns the stored photo, other bytes under the same uuid are a 409."""
-    if len(data) > settings.PHOTO_MAX_BYTES:
+    the same person returns the stored photo, other bytes under the same uuid are a 409.
+    `upload` is an UploadedFile: its size is checked before anything is read into memory."""
+    if upload.size > settings.PHOTO_MAX_BYTES:
         raise ApplicationError(
             _("照片不能超过 %(mb)s MB。") % {"mb": settings.PHOTO_MAX_BYTES // (1024 * 1024)},
             field="image",
             code="image_too_large",
         )
+    data = upload.read()
     sha256 = hashlib.sha256(data).hexdigest()
     existing = Photo.objects.filter(client_uuid=client_uuid).first()
     if existing:

@@ -86,7 +86,7 @@ class PhotoUploadApi(APIView):
         photo, created = services.photo_upload(
             by=request.user,
             client_uuid=upload.validated_data["client_uuid"],
-            data=upload.validated_data["image"].read(),
+            upload=upload.validated_data["image"],
         )
         body = PhotoSerializer(photo, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -1,1 +1,10 @@
-urlpatterns = []
+from django.urls import path
+
+from qr import views
+
+urlpatterns = [
+    path("posts/<int:pk>/qr.png", views.PostQrPngApi.as_view(), name="post-qr-png"),
+    path("posts/<int:pk>/qr.svg", views.PostQrSvgApi.as_view(), name="post-qr-svg"),
+    path("posts/<int:pk>/rotate-qr/", views.PostQrRotateApi.as_view(), name="post-qr-rotate"),
+    path("scan/<str:token>/", views.QrScanApi.as_view(), name="qr-scan"),
+]

@@ -1,0 +1,66 @@
+from rest_framework import serializers
+
+from cards.serializers import CardVersionSerializer
+from checklists.serializers import DueChecklistSerializer
+from orgs.models import Department, Enterprise, Post, PostQrToken
+from qr.services import PNG_MAX_SIZE, PNG_MIN_SIZE, qr_url
+
+
+class QrPngQuerySerializer(serializers.Serializer):
+    size = serializers.IntegerField(
+        required=False,
+        default=512,
+        min_value=PNG_MIN_SIZE,
+        max_value=PNG_MAX_SIZE,
+        help_text=f"Width and height in pixels, {PNG_MIN_SIZE}..{PNG_MAX_SIZE}",
+    )
+
+
+class QrTokenSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="What the printed code encodes: {PUBLIC_BASE_URL}/s/{token}")
+
+    class Meta:
+        model = PostQrToken
+        fields = ["token", "url", "created_at"]
+
+    def get_url(self, token: PostQrToken) -> str:
+        return qr_url(token.token)
+
+
+class QrScanDepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "name"]
+
+
+class QrScanPostSerializer(serializers.ModelSerializer):
+    department = QrScanDepartmentSerializer(allow_null=True)
+
+    class Meta:
+        model = Post
+        fields = ["id", "name", "risk_level", "location", "department"]
+
+
+class QrScanEnterpriseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Enterprise
+        fields = ["id", "name"]
+
+
+class QrScanSerializer(serializers.Serializer):
+    """What a phone shows after scanning a post's code."""
+
+    post = QrScanPostSerializer()
+    enterprise = QrScanEnterpriseSerializer()
+    card = CardVersionSerializer(allow_null=True, help_text="The current published card; null before the first")
+    checklists = DueChecklistSerializer(
+        many=True,
+        allow_null=True,
+        help_text="Checklists due now with their status; null unless the caller holds the post or is a "
+        "safety manager of the enterprise",
+    )
+    acknowledged = serializers.BooleanField(
+        allow_null=True,
+        help_text="Whether the caller has acknowledged the current card version; null when anonymous or "
+        "when the post has no published card",
+    )
