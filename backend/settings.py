@@ -182,6 +182,7 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "orgs.models.Role",
         "TierEnum": "checklists.models.Tier",
         "HazardGradeEnum": "checklists.models.HazardGrade",
+        "EmergencyStepKeyEnum": "cards.models.EmergencyStepKey",
     },
 }
 

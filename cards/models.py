@@ -3,6 +3,16 @@ from django.utils.translation import gettext_lazy as _
 
 from orgs.models import Enterprise, Person, Post
 
+
+class EmergencyStepKey(models.TextChoices):
+    # Seed item 49: 关 shut off, 避 get clear, 喊 warn others, 报 report, 助 help rescue.
+    CLOSE = "close", _("关")
+    EVADE = "evade", _("避")
+    SHOUT = "shout", _("喊")
+    REPORT = "report", _("报")
+    HELP = "help", _("助")
+
+
 # Seed item 49: every post's card carries the five emergency steps 关、避、喊、报、助, in this order,
 # written for the post. These are the defaults a new card starts from.
 DEFAULT_EMERGENCY_STEPS = [

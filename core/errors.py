@@ -62,16 +62,16 @@ def error_body(code: str, message: str, field: str | None = None, errors: list |
     return {"code": code, "message": message, "field": field, "errors": errors}
 
 
-def _flatten(detail, path: str = "") -> list[dict]:
+def flatten_errors(detail, path: str = "") -> list[dict]:
     """Turn DRF's nested error detail into a flat list with dotted/indexed field paths."""
     if isinstance(detail, dict):
         out = []
         for key, value in detail.items():
             if isinstance(key, int):  # DRF keys the errors of list items by their index
-                out += _flatten(value, f"{path}[{key}]")
+                out += flatten_errors(value, f"{path}[{key}]")
                 continue
             key = "" if key == "non_field_errors" else str(key)
-            out += _flatten(value, f"{path}.{key}" if path and key else (path or key))
+            out += flatten_errors(value, f"{path}.{key}" if path and key else (path or key))
         return out
     if isinstance(detail, list):
         if all(isinstance(d, exceptions.ErrorDetail) or isinstance(d, str) for d in detail):
@@ -79,7 +79,7 @@ def _flatten(detail, path: str = "") -> list[dict]:
         out = []
         for index, value in enumerate(detail):
             if value:  # DRF puts {} for the list entries that were fine
-                out += _flatten(value, f"{path}[{index}]")
+                out += flatten_errors(value, f"{path}[{index}]")
         return out
     return [{"field": path or None, "code": getattr(detail, "code", "invalid"), "message": str(detail)}]
 
@@ -103,7 +103,7 @@ def exception_handler(exc, context):
         headers["Retry-After"] = str(int(exc.wait))
 
     if isinstance(exc, exceptions.ValidationError):
-        errors = _flatten(exc.detail)
+        errors = flatten_errors(exc.detail)
         first = errors[0] if errors else {"field": None, "code": "invalid", "message": _("输入有误。")}
         message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
         body = error_body("invalid", message, first["field"], errors)
