@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -183,6 +184,7 @@ SPECTACULAR_SETTINGS = {
         "TierEnum": "checklists.models.Tier",
         "HazardGradeEnum": "checklists.models.HazardGrade",
         "EmergencyStepKeyEnum": "cards.models.EmergencyStepKey",
+        "HazardStatusEnum": "hazards.models.HazardStatus",
     },
 }
 
@@ -197,12 +199,47 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_queue_dir / "processed"),
         "store_processed": False,
     }
+    # kombu's filesystem transport lists and writes these folders but does not create them.
+    for _folder in ("out", "processed"):
+        (_queue_dir / _folder).mkdir(parents=True, exist_ok=True)
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")) and os.environ.get("CELERY_BROKER_VISIBILITY_TIMEOUT"):
+    # An unacknowledged task (its worker died) goes back to the queue after this many seconds
+    # (Redis default 3600). Tests set a few seconds; the restore sweep then runs as often.
+    _visibility = env_int("CELERY_BROKER_VISIBILITY_TIMEOUT", 3600)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": _visibility,
+        "unacked_restore_interval": max(1, min(10, _visibility // 2)),
+        "unacked_restore_throttle": 1,
+    }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_IGNORE_RESULT = True  # no result backend: tasks record their effects in the database
+# Beat scans for due work (no long countdowns: Redis re-delivers a task whose countdown outlives the
+# visibility timeout). The DatabaseScheduler copies these entries into django-celery-beat's tables at
+# start, in CELERY_TIMEZONE; each task is safe to run twice.
+CELERY_BEAT_SCHEDULE = {
+    "retry-webhooks": {"task": "hazards.tasks.retry_webhooks", "schedule": crontab(minute="*")},
+    "remind-due-checks": {"task": "hazards.tasks.remind_due_checks", "schedule": crontab(minute="*/30")},
+    "escalate-overdue-hazards": {
+        "task": "hazards.tasks.escalate_overdue_hazards",
+        "schedule": crontab(minute="*/15"),
+    },
+    "weekly-report-snapshot": {
+        "task": "hazards.tasks.weekly_report_snapshot",
+        "schedule": crontab(minute=5, hour=8, day_of_week="mon"),
+    },
+    "monthly-dispatch-snapshot": {
+        "task": "hazards.tasks.monthly_dispatch_snapshot",
+        "schedule": crontab(minute=10, hour=8, day_of_month=1),
+    },
+}
+# Tests only: seconds webhook_deliver sleeps before it claims and posts, so a test can kill the
+# worker mid-task. Never set in production.
+WEBHOOK_TEST_DELAY = env_int("MINGBAI_WEBHOOK_TEST_DELAY", 0)
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("orgs.urls")),
     path("", include("cards.urls")),
     path("", include("checklists.urls")),
+    path("", include("hazards.urls")),
     path("", include("qr.urls")),
 ]
 

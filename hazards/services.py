@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from checklists.models import HazardGrade, Inspection, InspectionResult, Photo
-from core.errors import ApplicationError, Conflict, Forbidden
+from core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from hazards import notifications
-from hazards.models import Hazard, HazardAction, HazardEvent, HazardSource, HazardStatus
+from hazards.models import Hazard, HazardAction, HazardEvent, HazardSource, HazardStatus, Notification
 from orgs.models import SAFETY_MANAGER_ROLES, Membership, Person, Post, Role
 from orgs.selectors import role_in, visible_enterprises
 
@@ -253,3 +253,24 @@ def hazard_reject(*, hazard: Hazard, by: Person, note: str) -> Hazard:
     _record(hazard, action=HazardAction.REJECT, actor=by, before=before, note=note)
     notifications.hazard_rejected(hazard)
     return hazard
+
+
+# ---------------------------------------------------------------------------------------------
+# The inbox
+
+
+def notification_mark_read(*, notification: Notification, by: Person) -> Notification:
+    """Mark one of the person's notifications read; again is harmless and keeps the first read time."""
+    if notification.recipient_id != by.id:
+        raise NotFound(_("未找到。"))
+    if notification.read_at is None:
+        now = timezone.now()
+        # Conditional update: a concurrent twin does not move the read time either.
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
+        notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, by: Person) -> int:
+    """Mark every unread notification of the person read; returns how many were unread."""
+    return Notification.objects.filter(recipient=by, read_at__isnull=True).update(read_at=timezone.now())
