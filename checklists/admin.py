@@ -15,6 +15,8 @@ class ChecklistItemInline(admin.TabularInline):
         "hazard_grade_on_fail",
         "min_value",
         "max_value",
+        "normal_min",
+        "normal_max",
         "unit",
         "active",
     ]

@@ -66,6 +66,10 @@ class ChecklistItem(models.Model):
     min_value = models.DecimalField(_("下限"), max_digits=14, decimal_places=4, null=True, blank=True)
     max_value = models.DecimalField(_("上限"), max_digits=14, decimal_places=4, null=True, blank=True)
     unit = models.CharField(_("单位"), max_length=20, blank=True)
+    # min/max bound what can be entered at all (a typo is refused); a reading outside the normal
+    # range is recorded as a failed item and opens a hazard (e.g. gas above the 25 %LEL alarm).
+    normal_min = models.DecimalField(_("正常下限"), max_digits=14, decimal_places=4, null=True, blank=True)
+    normal_max = models.DecimalField(_("正常上限"), max_digits=14, decimal_places=4, null=True, blank=True)
     active = models.BooleanField(_("启用"), default=True)
 
     class Meta:

@@ -22,16 +22,28 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
             "hazard_grade_on_fail",
             "min_value",
             "max_value",
+            "normal_min",
+            "normal_max",
             "unit",
         ]
         read_only_fields = ["order"]
+        extra_kwargs = {
+            "min_value": {"help_text": "Lowest value that can be entered at all (lower is refused: 400)"},
+            "max_value": {"help_text": "Highest value that can be entered at all (higher is refused: 400)"},
+            "normal_min": {"help_text": "Below this the reading is a failed item and opens a hazard"},
+            "normal_max": {"help_text": "Above this the reading is a failed item and opens a hazard"},
+        }
 
     def validate(self, attrs):
-        low, high = attrs.get("min_value"), attrs.get("max_value")
+        bounds = [attrs.get(f) for f in ("min_value", "normal_min", "normal_max", "max_value")]
+        if attrs.get("kind", ItemKind.CHECK) != ItemKind.NUMBER and any(b is not None for b in bounds):
+            raise serializers.ValidationError({"kind": _("只有数值项可以设置上下限。")})
+        low, normal_low, normal_high, high = bounds
         if low is not None and high is not None and low > high:
             raise serializers.ValidationError({"min_value": _("下限不能大于上限。")})
-        if attrs.get("kind", ItemKind.CHECK) != ItemKind.NUMBER and (low is not None or high is not None):
-            raise serializers.ValidationError({"kind": _("只有数值项可以设置上下限。")})
+        given = [b for b in bounds if b is not None]
+        if given != sorted(given):  # min <= normal_min <= normal_max <= max
+            raise serializers.ValidationError({"normal_min": _("正常范围须在下限与上限之间。")})
         return attrs
 
 

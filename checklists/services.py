@@ -265,7 +265,15 @@ def _item_value_error(item: ChecklistItem, value) -> str | None:
 def _outcome(item: ChecklistItem, value) -> str:
     if item.kind == ItemKind.CHECK:
         return CHECK_OUTCOMES[value]
-    return Outcome.OK if value is not None else Outcome.NA
+    if value is None:
+        return Outcome.NA
+    if item.kind == ItemKind.NUMBER:
+        reading = Decimal(str(value))
+        if (item.normal_min is not None and reading < item.normal_min) or (
+            item.normal_max is not None and reading > item.normal_max
+        ):
+            return Outcome.FAILED
+    return Outcome.OK
 
 
 def _build_results(*, by: Person, template: ChecklistTemplate, submitted: list[dict]) -> list[InspectionResult]:

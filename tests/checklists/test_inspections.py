@@ -239,9 +239,7 @@ def _stored_in_queries(api, person, body, django_assert_max_num_queries, limit):
     return len(captured)
 
 
-def test_an_inspection_of_50_items_is_stored_in_a_constant_number_of_queries(
-    api, world, django_assert_max_num_queries
-):
+def test_an_inspection_of_50_items_is_stored_in_a_constant_number_of_queries(api, world, django_assert_max_num_queries):
     factories.MembershipFactory(enterprise=world.enterprise, role="principal")
     photo_ids = [upload_photo(api, world.worker, jpeg_bytes(color=(i, i, i))) for i in range(3)]
     ArchiveHead.objects.create(enterprise=world.enterprise)  # made by the enterprise's first record
@@ -278,3 +276,17 @@ def test_a_correction_is_a_new_record_that_points_at_the_one_it_corrects(api, wo
     other_post.holders.add(world.worker)
     wrong = api.as_(world.worker).post(URL, submission(daily, other_post, corrects=original["id"]))
     assert (wrong.status_code, wrong.data["field"]) == (400, "corrects")
+
+
+def test_a_reading_outside_the_normal_range_is_a_failed_item_that_opens_a_hazard(api, world, daily):
+    daily.gas.max_value, daily.gas.normal_max = 100, 25
+    daily.gas.save()
+    body = submission(daily, world.post)
+    body["results"][1]["value"] = 30  # above the 25 %LEL alarm level, still a possible reading
+    response = api.as_(world.worker).post(URL, body)
+    assert response.status_code == 201, response.data
+    assert response.data["summary"] == {"ok": 3, "failed": 1, "na": 0}
+    assert len(response.data["hazards"]) == 1
+    body = submission(daily, world.post)
+    body["results"][1]["value"] = 101  # not a possible reading: refused
+    assert api.as_(world.worker).post(URL, body).data["field"] == "results[1].value"

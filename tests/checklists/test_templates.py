@@ -70,3 +70,15 @@ def test_another_tenants_template_is_404(api, world):
     assert api.as_(world.outsider).get(f"{URL}{created['id']}/").status_code == 404
     assert api.as_(world.outsider).patch(f"{URL}{created['id']}/", {"name": "x"}).status_code == 404
     assert api.as_(world.outsider).get(URL).data["count"] == 0
+
+
+def test_the_normal_range_must_lie_within_the_input_bounds(api, world):
+    item = {"label": "可燃气体浓度", "kind": "number", "min_value": 0, "max_value": 100, "normal_max": 25}
+    created = api.as_(world.officer).post(URL, template_body(world, items=[item]))
+    assert created.status_code == 201 and created.data["items"][0]["normal_max"] == "25.0000"
+    outside = {**item, "normal_max": 120}
+    response = api.as_(world.officer).post(URL, template_body(world, items=[outside]))
+    assert (response.status_code, response.data["field"]) == (400, "items[0].normal_min")
+    check_with_range = {"label": "阀门", "kind": "check", "normal_max": 1}
+    response = api.as_(world.officer).post(URL, template_body(world, items=[check_with_range]))
+    assert (response.status_code, response.data["field"]) == (400, "items[0].kind")
