@@ -1,16 +1,21 @@
 """Who hears about what. In-app notifications are written in the caller's transaction, once per
 (recipient, key), so a task or a request that runs twice never notifies twice. Work is batched:
-opening fifty hazards costs the same few queries as opening one."""
+opening fifty hazards costs the same few queries as opening one. New hazards (and overdue ones, in
+hazards.escalation) also go to the enterprise's group robots through hazards.webhooks."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from checklists.models import HazardGrade
-from hazards.models import Hazard, Notification
-from orgs.models import Enterprise, Membership, Role
+from hazards.models import Hazard, Notification, WebhookEndpoint
+from hazards.webhooks import RobotMessage, webhooks_enqueue
+from orgs.models import Enterprise, Membership, Person, Role
 
 OFFICER_ROLES = (Role.SAFETY_OFFICER, Role.SAFETY_DIRECTOR)
 
@@ -70,27 +75,85 @@ def _short(hazard: Hazard) -> str:
     return hazard.description[:60]
 
 
+def enterprises_for_messages(enterprise_ids) -> dict[int, dict]:
+    """{id: {name, timezone, actual_controller_id, actual_controller_phone, has_robots}} in one query."""
+    robots = WebhookEndpoint.objects.filter(enterprise=OuterRef("pk"), active=True)
+    rows = (
+        Enterprise.objects.filter(pk__in=set(enterprise_ids))
+        .annotate(has_robots=Exists(robots))
+        .values("pk", "name", "timezone", "actual_controller_id", "actual_controller_phone", "has_robots")
+    )
+    return {row["pk"]: row for row in rows}
+
+
+def people(person_ids) -> dict[int, tuple[str, str]]:
+    """{person_id: (name, phone)} in one query."""
+    rows = Person.objects.filter(pk__in={pk for pk in person_ids if pk}).values_list("pk", "name", "username", "phone")
+    return {pk: (name or username, phone) for pk, name, username, phone in rows}
+
+
+def local_time(instant: datetime, tz: str) -> str:
+    return timezone.localtime(instant, ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+
+
 def hazards_reported(hazards: list[Hazard]) -> list[Notification]:
+    """Tell the safety officers about new hazards, and for a major one the principal and the actual
+    controller too; the enterprise's group robots get each hazard as well."""
     if not hazards:
         return []
     members = members_by_role(h.enterprise_id for h in hazards)
-    controllers = dict(
-        Enterprise.objects.filter(pk__in={h.enterprise_id for h in hazards}).values_list("pk", "actual_controller_id")
-    )
+    enterprises = enterprises_for_messages(h.enterprise_id for h in hazards)
     messages = []
     for hazard in hazards:
         roles = members[hazard.enterprise_id]
         recipients = set().union(*(roles[r] for r in OFFICER_ROLES))
         if hazard.grade == HazardGrade.MAJOR:
             # Seed item 34: a major hazard reaches the principal and the actual controller at once.
-            recipients |= roles[Role.PRINCIPAL] | {controllers.get(hazard.enterprise_id)}
+            recipients |= roles[Role.PRINCIPAL] | {enterprises[hazard.enterprise_id]["actual_controller_id"]}
             title = _("重大隐患:%(text)s") % {"text": _short(hazard)}
         else:
             title = _("新隐患:%(text)s") % {"text": _short(hazard)}
         messages.append(
             Message(recipients, "hazard_reported", f"hazard:{hazard.id}:reported", title, hazard.location, hazard)
         )
-    return send(messages)
+    sent = send(messages)
+    with_robots = [(h, m) for h, m in zip(hazards, messages, strict=True) if enterprises[h.enterprise_id]["has_robots"]]
+    if with_robots:
+        webhooks_enqueue(_reported_robot_messages(with_robots, members, enterprises))
+    return sent
+
+
+def _reported_robot_messages(pairs, members, enterprises) -> list[RobotMessage]:
+    wanted = set()
+    for hazard, _message in pairs:
+        wanted |= {hazard.found_by_id, enterprises[hazard.enterprise_id]["actual_controller_id"]}
+        if hazard.grade == HazardGrade.MAJOR:
+            wanted |= members[hazard.enterprise_id][Role.PRINCIPAL]
+    known = people(wanted)
+    robot_messages = []
+    for hazard, message in pairs:
+        enterprise = enterprises[hazard.enterprise_id]
+        lines = [
+            _("企业:%(name)s") % {"name": enterprise["name"]},
+            _("等级:%(grade)s") % {"grade": HazardGrade(hazard.grade).label},
+            _("描述:%(text)s") % {"text": hazard.description[:500]},
+        ]
+        if hazard.location:
+            lines.append(_("位置:%(location)s") % {"location": hazard.location})
+        if hazard.basis:
+            lines.append(_("判定依据:%(basis)s") % {"basis": hazard.basis})
+        found_by = known.get(hazard.found_by_id, ("", ""))[0]
+        when = local_time(hazard.found_at, enterprise["timezone"])
+        lines.append(_("发现:%(who)s %(when)s") % {"who": found_by, "when": when})
+        mobiles = []
+        if hazard.grade == HazardGrade.MAJOR:
+            # Seed item 34 again: the group message @-mentions the principal and the actual controller.
+            principals = sorted(members[hazard.enterprise_id][Role.PRINCIPAL])
+            mobiles = [known.get(pk, ("", ""))[1] for pk in principals]
+            mobiles.append(enterprise["actual_controller_phone"])
+            mobiles.append(known.get(enterprise["actual_controller_id"], ("", ""))[1])
+        robot_messages.append(RobotMessage(hazard.enterprise_id, message.key, message.title, lines, mobiles))
+    return robot_messages
 
 
 def hazard_assigned(hazard: Hazard) -> list[Notification]:
