@@ -103,3 +103,83 @@ class CardAcknowledgement(models.Model):
         constraints = [models.UniqueConstraint(fields=["version", "person"], name="card_ack_unique")]
         verbose_name = _("明白卡确认")
         verbose_name_plural = _("明白卡确认")
+
+
+class QuestionKind(models.TextChoices):
+    SINGLE = "single", _("单选")
+    MULTIPLE = "multiple", _("多选")
+    TRUE_FALSE = "true_false", _("判断")
+
+
+class KnowledgeQuestion(models.Model):
+    """A 应知应会 question on a post's card. `options` is a list of strings; `answer` the list of the
+    indexes of the right options (true/false: options ["对", "错"])."""
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="questions")
+    kind = models.CharField(_("题型"), max_length=12, choices=QuestionKind.choices)
+    text = models.CharField(_("题目"), max_length=500)
+    options = models.JSONField(_("选项"), default=list)
+    answer = models.JSONField(_("答案"), default=list)
+    active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("应知应会题目")
+        verbose_name_plural = _("应知应会题目")
+
+    def __str__(self):
+        return self.text[:40]
+
+
+class SpotCheck(models.Model):
+    """A knowledge spot-check (应知应会抽查) of one worker. The awareness rate of an enterprise is
+    sum(correct_count) / sum(question_count) over its finished spot-checks (seed target: >= 80%)."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="spot_checks")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="spot_checks")
+    started_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    question_count = models.PositiveSmallIntegerField(default=0)
+    correct_count = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["enterprise", "finished_at"], name="spot_check_finished")]
+        verbose_name = _("应知应会抽查")
+        verbose_name_plural = _("应知应会抽查")
+
+
+class SpotCheckAnswer(models.Model):
+    spot_check = models.ForeignKey(SpotCheck, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(KnowledgeQuestion, on_delete=models.PROTECT, related_name="+")
+    answer = models.JSONField(null=True, blank=True)  # null until the worker answers
+    correct = models.BooleanField(null=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["spot_check", "question"], name="spot_check_answer_unique")]
+
+
+class Drill(models.Model):
+    """An emergency drill (应急演练) of the five-step method: planned, then done. Enterprises drill at
+    least yearly, high-risk ones half-yearly (seed targets)."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="drills")
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="drills")
+    title = models.CharField(_("演练名称"), max_length=200)
+    planned_on = models.DateField(_("计划日期"))
+    done_on = models.DateField(_("实施日期"), null=True, blank=True)
+    participants = models.PositiveIntegerField(_("参演人数"), default=0)
+    summary = models.TextField(_("演练小结"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-planned_on", "-id"]
+        indexes = [models.Index(fields=["enterprise", "done_on"], name="drill_done")]
+        verbose_name = _("应急演练")
+        verbose_name_plural = _("应急演练")
+
+    def __str__(self):
+        return self.title
