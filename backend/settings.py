@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "cards",
     "checklists",
     "hazards",
+    "reports",
     "qr",
 ]
 

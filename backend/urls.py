@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("cards.urls")),
     path("", include("checklists.urls")),
     path("", include("hazards.urls")),
+    path("", include("reports.urls")),
     path("", include("qr.urls")),
 ]
 
