@@ -186,6 +186,11 @@ SPECTACULAR_SETTINGS = {
         "HazardGradeEnum": "checklists.models.HazardGrade",
         "EmergencyStepKeyEnum": "cards.models.EmergencyStepKey",
         "HazardStatusEnum": "hazards.models.HazardStatus",
+        "ItemKindEnum": "checklists.models.ItemKind",
+        "CheckStatusEnum": "reports.models.CheckStatus",
+        "SnapshotKindEnum": "reports.models.SnapshotKind",
+        "WeeklyReportStatusEnum": "reports.models.WeeklyReportStatus",
+        "DispatchStatusEnum": "reports.models.DispatchStatus",
     },
 }
 
