@@ -241,7 +241,9 @@ def _decisions(dispatch: MonthlyDispatch, decisions: list[dict]) -> list[Dispatc
             errors.append({"field": f"decisions[{index}].due_date", "code": "invalid", "message": message})
     if errors:
         first = errors[0]
-        raise ApplicationError(f"{first['field']}: {first['message']}", field=first["field"], errors=errors)
+        raise ApplicationError(
+            f"{first['field']}: {first['message']}", field=first["field"], code=first["code"], errors=errors
+        )
     return [
         DispatchDecision(dispatch=dispatch, order=order, task=d["task"], owner_id=d["owner"], due_date=d["due_date"])
         for order, d in enumerate(decisions, start=1)
