@@ -287,9 +287,10 @@ def dispatch_sign(*, by: Person, dispatch: MonthlyDispatch, note: str = "") -> M
 
 def _drafts_prepare(*, kind: str, now: datetime | None) -> int:
     """For every enterprise, generate the snapshot of the last ended week or month (in its own time
-    zone) unless it exists, and tell who has to write and sign it. Safe to run twice: the generation
-    is idempotent and the notices are keyed (the keys of the former hazards summaries, so nobody is
-    told twice across the upgrade). Returns how many drafts were made."""
+    zone) unless it exists, and tell who has to write and sign it. Each draft commits with its notice,
+    so a crash half-way loses nothing; running twice makes nothing twice (the generation is idempotent,
+    the notices keyed, with the keys of the former hazards summaries so nobody is told twice across the
+    upgrade). Two queries when there is nothing to do. Returns how many drafts were made."""
     now = now or timezone.now()
     model, field = (WeeklyReport, "week") if kind == WEEKLY else (MonthlyDispatch, "month")
     enterprises = list(Enterprise.objects.select_related("industry").order_by("id"))
@@ -297,37 +298,34 @@ def _drafts_prepare(*, kind: str, now: datetime | None) -> int:
     done = set(
         model.objects.filter(**{f"{field}__in": {p.key for p in wanted.values()}}).values_list("enterprise_id", field)
     )
-    made = []
+    made = 0
     for enterprise in enterprises:
         period = wanted[enterprise.id]
         if (enterprise.id, period.key) in done:
             continue
-        if kind == WEEKLY:
-            snapshot, created = weekly_report_generate(by=None, enterprise=enterprise, week=period.key, now=now)
-        else:
-            snapshot, created = dispatch_generate(by=None, enterprise=enterprise, month=period.key, now=now)
-        if created:
-            made.append((enterprise, snapshot))
-    _drafts_notify(kind, made)
-    return len(made)
+        with transaction.atomic():
+            if kind == WEEKLY:
+                snapshot, created = weekly_report_generate(by=None, enterprise=enterprise, week=period.key, now=now)
+            else:
+                snapshot, created = dispatch_generate(by=None, enterprise=enterprise, month=period.key, now=now)
+            if created:
+                _draft_notify(kind, enterprise, snapshot)
+                made += 1
+    return made
 
 
-def _drafts_notify(kind: str, made: list) -> None:
-    roles = members_by_role(e.id for e, _s in made)
-    messages = []
-    for enterprise, snapshot in made:
-        members = roles[enterprise.id]
-        if kind == WEEKLY:
-            recipients = members[Role.SAFETY_OFFICER] | members[Role.SAFETY_DIRECTOR] | members[Role.PRINCIPAL]
-            title = _("周排查治理报告待填写签字(%(key)s)") % {"key": snapshot.week}
-            key = f"report:weekly:{enterprise.id}:{snapshot.week}"
-        else:
-            recipients = members[Role.PRINCIPAL] | members[Role.ADMIN]
-            title = _("月调度纪要待填写签字(%(key)s)") % {"key": snapshot.month}
-            key = f"report:monthly:{enterprise.id}:{snapshot.month}"
-        body = figures_text(snapshot.figures)
-        messages.append(Message(recipients, f"{kind}_report", key, title, body, enterprise_id=enterprise.id))
-    send(messages)
+def _draft_notify(kind: str, enterprise: Enterprise, snapshot) -> None:
+    members = members_by_role([enterprise.id])[enterprise.id]
+    if kind == WEEKLY:
+        recipients = members[Role.SAFETY_OFFICER] | members[Role.SAFETY_DIRECTOR] | members[Role.PRINCIPAL]
+        title = _("周排查治理报告待填写签字(%(key)s)") % {"key": snapshot.week}
+        key = f"report:weekly:{enterprise.id}:{snapshot.week}"
+    else:
+        recipients = members[Role.PRINCIPAL] | members[Role.ADMIN]
+        title = _("月调度纪要待填写签字(%(key)s)") % {"key": snapshot.month}
+        key = f"report:monthly:{enterprise.id}:{snapshot.month}"
+    body = figures_text(snapshot.figures)
+    send([Message(recipients, f"{kind}_report", key, title, body, enterprise_id=enterprise.id)])
 
 
 def figures_text(figures: dict) -> str:
@@ -346,11 +344,9 @@ def figures_text(figures: dict) -> str:
     return "\n".join(lines)
 
 
-@transaction.atomic
 def weekly_reports_prepare(*, now: datetime | None = None) -> int:
     return _drafts_prepare(kind=WEEKLY, now=now)
 
 
-@transaction.atomic
 def monthly_dispatches_prepare(*, now: datetime | None = None) -> int:
     return _drafts_prepare(kind=MONTHLY, now=now)
