@@ -11,7 +11,6 @@ from io import BytesIO
 from zoneinfo import ZoneInfo
 
 import xlsxwriter
-from django.conf import settings
 from django.utils.translation import gettext as _
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing, String
@@ -26,7 +25,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from reports.models import MonthlyDispatch
 
 PDF_FONT = "WenQuanYiMicroHei"
-PDF_FONT_PATH = getattr(settings, "REPORTS_PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+PDF_FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"  # Debian fonts-wqy-microhei
 MAX_COLUMN_WIDTH = 60
 
 

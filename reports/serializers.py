@@ -1,6 +1,7 @@
 """Shapes of the daily review, the weekly report and the monthly dispatch. Who may do what, and when a
 snapshot is frozen, is decided in reports.services; here only the shape."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from checklists.models import HazardGrade, Tier
@@ -131,14 +132,26 @@ class DayLogAnswerSerializer(DayLogSerializer):
     review = DailyReviewSerializer(allow_null=True, help_text="The signature; null while the day is unsigned")
 
 
+class ReportDateField(serializers.DateField):
+    """A local day between 2000 and 2999 (9999-12-31 has no next day to end its period on)."""
+
+    default_error_messages = {"out_of_range": _("日期超出范围(2000-01-01 至 2999-12-31)。")}
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if not 2000 <= day.year <= 2999:
+            self.fail("out_of_range")
+        return day
+
+
 class DayLogQuerySerializer(serializers.Serializer):
     enterprise = serializers.IntegerField(min_value=1)
-    date = serializers.DateField(help_text="YYYY-MM-DD, the enterprise's local day")
+    date = ReportDateField(help_text="YYYY-MM-DD, the enterprise's local day")
 
 
 class DailyReviewSignSerializer(serializers.Serializer):
     enterprise = EnterpriseRefField()
-    date = serializers.DateField(help_text="YYYY-MM-DD, an ended local day")
+    date = ReportDateField(help_text="YYYY-MM-DD, an ended local day")
     note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
 
 
@@ -323,7 +336,7 @@ class DispatchGenerateSerializer(serializers.Serializer):
 class DispatchDecisionInputSerializer(serializers.Serializer):
     task = serializers.CharField(max_length=500)
     owner = serializers.IntegerField(min_value=1, help_text="A person of the enterprise")
-    due_date = serializers.DateField(help_text="After the dispatch's month")
+    due_date = ReportDateField(help_text="After the dispatch's month")
 
 
 class DispatchUpdateSerializer(serializers.Serializer):

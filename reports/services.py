@@ -28,8 +28,10 @@ WEEKLY_SIGN_ROLES = frozenset({Role.SAFETY_DIRECTOR, Role.PRINCIPAL})
 DISPATCH_WRITE_ROLES = frozenset({Role.PRINCIPAL, Role.ADMIN})  # the admin may prepare the minutes
 DISPATCH_SIGN_ROLES = frozenset({Role.PRINCIPAL})
 
-WEEK_KEY = re.compile(r"^(\d{4})-W(\d{2})$")
-MONTH_KEY = re.compile(r"^(\d{4})-(\d{2})$")
+# Years 2000-2999: the campaign's archive, and far enough from datetime's limits (9999-12-31 has no
+# next day to end a period on).
+WEEK_KEY = re.compile(r"^(2\d{3})-W(\d{2})$")
+MONTH_KEY = re.compile(r"^(2\d{3})-(\d{2})$")
 
 
 def _signer_role(by: Person, enterprise_id: int, roles) -> str:
@@ -82,7 +84,7 @@ def daily_review_sign(*, by: Person, enterprise: Enterprise, day: date, note: st
 
 
 def week_period(key: str, tz: str) -> Period:
-    match = WEEK_KEY.match(key or "")
+    match = WEEK_KEY.fullmatch(key or "")
     try:
         monday = date.fromisocalendar(int(match[1]), int(match[2]), 1) if match else None
     except ValueError:
@@ -93,7 +95,7 @@ def week_period(key: str, tz: str) -> Period:
 
 
 def month_period(key: str, tz: str) -> Period:
-    match = MONTH_KEY.match(key or "")
+    match = MONTH_KEY.fullmatch(key or "")
     if not match or not 1 <= int(match[2]) <= 12:
         raise ApplicationError(_("月份应写作 2024-07 的形式。"), field="month")
     return period_of(MONTHLY, datetime(int(match[1]), int(match[2]), 15, tzinfo=ZoneInfo(tz)), tz)

@@ -94,6 +94,9 @@ def test_another_tenant_sees_nothing(api, world, archive):
 def test_bad_input_names_the_field(api, world, archive):
     assert_error(api.as_(world.officer).get(log_url(world, day="3 July")), 400, "date")
     assert_error(api.as_(world.officer).get(f"{DAY_LOG}?date=2024-07-03"), 400, "enterprise")
+    assert_error(api.as_(world.officer).get(log_url(world, day="9999-12-31")), 400, "date")
+    body = {"enterprise": world.enterprise.id, "date": "9999-12-31"}
+    assert_error(api.as_(world.officer).post(REVIEWS, body), 400, "date")
     body = {"enterprise": world.enterprise.id, "date": "2024-07-32"}
     assert_error(api.as_(world.officer).post(REVIEWS, body), 400, "date")
     body = {"enterprise": world.enterprise.id, "date": "2024-07-03", "note": "x" * 2001}

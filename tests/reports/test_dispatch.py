@@ -90,7 +90,7 @@ def test_the_principal_signs_only_with_a_summary(api, world, archive, dispatch):
 def test_a_month_not_ended_or_malformed_is_refused(api, world, archive):
     with time_machine.travel(beijing(2024, 7, 31, 23, 59), tick=False):
         assert_error(generate(api, archive.principal, world), 400, "month", "period_open")
-    for bad in ("2024-13", "2024-7", "July", "2024-00"):
+    for bad in ("2024-13", "2024-7", "July", "2024-00", "9999-12"):
         assert_error(generate(api, archive.principal, world, month=bad), 400, "month")
     assert not MonthlyDispatch.objects.exists()
 

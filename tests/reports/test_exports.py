@@ -1,13 +1,15 @@
 """The dispatch's .xlsx and .pdf, read back: openpyxl for the workbook, pypdf for the PDF's text and fonts."""
 
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from reports.exports import display_width
+from reports.exports import PDF_FONT_PATH, display_width
 from reports.models import MonthlyDispatch
+from tests.conftest import require_service
 from tests.reports.conftest import DISPATCHES, assert_error
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -77,7 +79,12 @@ def test_the_xlsx_has_the_figures_the_days_and_the_decisions_in_wide_enough_colu
     assert column_widths(decisions)["B"] >= display_width("装卸区安全出口隐患整改销号并组织复查验收") == 40
 
 
+def needs_the_font():
+    require_service(Path(PDF_FONT_PATH).exists(), "needs fonts-wqy-microhei for the PDF")
+
+
 def test_the_pdf_carries_the_enterprise_the_figures_and_an_embedded_chinese_font(api, world, archive, signed):
+    needs_the_font()
     response = api.as_(world.regulator).get(f"{DISPATCHES}{signed.id}.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     reader = PdfReader(BytesIO(response.content))
@@ -110,6 +117,7 @@ def test_the_pdf_carries_the_enterprise_the_figures_and_an_embedded_chinese_font
 
 
 def test_a_draft_renders_too_and_says_it_is_unsigned(api, world, archive):
+    needs_the_font()
     dispatch_id = api.as_(archive.principal).post(DISPATCHES, {"enterprise": world.enterprise.id, "month": "2024-07"})
     pk = dispatch_id.data["id"]
     book = load_workbook(BytesIO(api.as_(archive.admin).get(f"{DISPATCHES}{pk}.xlsx").content))

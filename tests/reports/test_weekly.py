@@ -48,7 +48,7 @@ def test_generating_again_returns_the_stored_report(api, world, archive, report,
 def test_a_week_not_yet_ended_or_malformed_is_refused(api, world, archive):
     with time_machine.travel(beijing(2024, 7, 7, 23, 0), tick=False):
         assert_error(generate(api, world.officer, world), 400, "week", "period_open")
-    for bad in ("2024-27", "2024-W54", "2023-W53", "W27", ""):
+    for bad in ("2024-27", "2024-W54", "2023-W53", "W27", "", "9999-W52"):
         assert_error(generate(api, world.officer, world, week=bad), 400, "week")
     assert_error(api.as_(world.officer).post(WEEKLY, {"week": "2024-W27"}), 400, "enterprise")
     assert not WeeklyReport.objects.exists()
