@@ -73,7 +73,10 @@ class DayLogApi(APIView):
         description="Live while the day is unsigned; once a safety officer has signed it, the frozen log with "
         "its `review`. Safety managers of the enterprise and regulators in scope.",
         parameters=[DayLogQuerySerializer],
-        responses={200: DayLogAnswerSerializer},
+        responses={
+            200: DayLogAnswerSerializer,
+            404: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS["404"]),
+        },
         examples=[error_example("invalid", "date: 日期格式错误。请从这些格式中选择:YYYY-MM-DD。", "date")],
     )
     def get(self, request):

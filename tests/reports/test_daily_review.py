@@ -5,7 +5,7 @@ import time_machine
 
 from reports.models import DailyReview
 from tests import factories
-from tests.reports.conftest import DAY_LOG, REVIEWS, assert_error, beijing, check
+from tests.reports.conftest import DAY_LOG, REVIEWS, assert_error, beijing, check, more_posts
 
 
 def log_url(world, day="2024-07-03", enterprise=None) -> str:
@@ -119,3 +119,12 @@ def test_reviews_have_no_update_or_delete(api, world, archive):
     url = f"{REVIEWS}{DailyReview.objects.get().id}/"
     assert api.as_(world.officer).patch(url, {"note": "改"}).status_code == 405
     assert api.as_(world.officer).delete(url).status_code == 405
+
+
+@pytest.mark.parametrize("extra", [0, 10])
+def test_the_log_endpoint_takes_a_fixed_number_of_queries(api, world, archive, extra, django_assert_max_num_queries):
+    more_posts(world, archive, extra)
+    client = api.as_(world.officer)
+    with django_assert_max_num_queries(9):
+        response = client.get(log_url(world))
+    assert response.status_code == 200 and response.data["counts"]["records"] == 3 + extra

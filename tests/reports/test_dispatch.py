@@ -13,7 +13,8 @@ def generate(api, person, world, month="2024-07"):
 
 
 def url(dispatch, move=None) -> str:
-    return f"{DISPATCHES}{dispatch.id}/{move}/" if move else f"{DISPATCHES}{dispatch.id}/"
+    pk = dispatch["id"] if isinstance(dispatch, dict) else dispatch.id
+    return f"{DISPATCHES}{pk}/{move}/" if move else f"{DISPATCHES}{pk}/"
 
 
 @pytest.fixture
@@ -135,3 +136,15 @@ def test_one_dispatch_per_enterprise_and_month_is_a_database_constraint(world, a
             figures={},
             generated_at=dispatch.generated_at,
         )
+
+
+def test_lists_take_a_fixed_number_of_queries(api, world, archive, django_assert_max_num_queries):
+    principal = archive.principal
+    for month in ("2024-03", "2024-04", "2024-05", "2024-06", "2024-07"):
+        created = generate(api, principal, world, month=month)
+        decisions = [{"task": f"任务{n}", "owner": world.officer.id, "due_date": "2024-12-31"} for n in range(3)]
+        api.as_(principal).patch(url(created.data), {"summary": month, "decisions": decisions})
+    client = api.as_(principal)
+    with django_assert_max_num_queries(8):
+        listed = client.get(DISPATCHES).data["results"]
+    assert len(listed) == 5 and all(len(d["decisions"]) == 3 for d in listed)
