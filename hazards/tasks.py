@@ -28,14 +28,3 @@ def remind_due_checks() -> int:
 @shared_task
 def escalate_overdue_hazards() -> int:
     return escalation.hazards_escalate_overdue()
-
-
-@shared_task
-def weekly_report_snapshot() -> int:
-    # Issue 4 replaces the service with a stored weekly report snapshot; the task name stays.
-    return escalation.weekly_summary_send()
-
-
-@shared_task
-def monthly_dispatch_snapshot() -> int:
-    return escalation.monthly_summary_send()
