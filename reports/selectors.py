@@ -261,8 +261,9 @@ def _periods_starting_in(kind: str, outer: Period, tz: str) -> list[Period]:
 
 
 def period_figures(*, enterprise: Enterprise, period: Period, now: datetime | None = None) -> dict:
-    """The figures of API.md's stats for one enterprise and one week or month, as the archive shows
-    them at the end of the period (so they come out the same whenever they are computed):
+    """The figures of API.md's stats for one enterprise and one week or month. Hazards, cards, knowledge
+    and drills are as at the end of the period (a later closing changes nothing); checks count every
+    record received so far, those sent after their period closed as late:
 
     - checks per tier: expected (the check periods beginning inside `period`, for every active template
       and post that existed before the check period ended), done on time, late, missed, still open,
