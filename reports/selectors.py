@@ -26,37 +26,37 @@ from orgs.selectors import get_visible, role_in, roles_of, scope_to
 from reports.models import DailyReview, DispatchDecision, MonthlyDispatch, WeeklyReport
 
 # Who reads reviews, reports and dispatches: the enterprise's safety managers, and regulators in scope.
-READER_ROLES = SAFETY_MANAGER_ROLES
+REPORT_READER_ROLES = SAFETY_MANAGER_ROLES
 
 
 # ---------------------------------------------------------------------------------------------
 # Tenancy
 
 
-def enterprise_get_for(person: Person, enterprise_id) -> Enterprise:
+def report_enterprise_get_for(person: Person, enterprise_id) -> Enterprise:
     """An enterprise whose reports the person may read, or 404 (other tenants) / 403 (workers)."""
     enterprise = get_visible(person, Enterprise.objects.select_related("industry"), enterprise_id, via="")
-    reader_required(person, enterprise.id)
+    report_reader_required(person, enterprise.id)
     return enterprise
 
 
-def reader_required(person: Person, enterprise_id: int) -> None:
+def report_reader_required(person: Person, enterprise_id: int) -> None:
     """Managers of the enterprise and regulators in scope read; a worker of the enterprise may not."""
     role = role_in(person, enterprise_id)
-    if role is not None and role not in READER_ROLES and not person.is_superuser:
+    if role is not None and role not in REPORT_READER_ROLES and not person.is_superuser:
         raise Forbidden(_("您的角色无权查看检查台账。"))
 
 
-def readable(person: Person, queryset: QuerySet) -> QuerySet:
+def reports_readable(person: Person, queryset: QuerySet) -> QuerySet:
     """`scope_to`, minus the enterprises where the person is only a worker."""
-    not_readers = [pk for pk, role in roles_of(person).items() if role not in READER_ROLES]
+    not_readers = [pk for pk, role in roles_of(person).items() if role not in REPORT_READER_ROLES]
     return scope_to(person, queryset).exclude(enterprise_id__in=not_readers)
 
 
 def report_get_for(person: Person, queryset: QuerySet, pk):
     """One review, report or dispatch the person may read: 404 for other tenants, 403 for workers."""
     found = get_visible(person, queryset, pk)
-    reader_required(person, found.enterprise_id)
+    report_reader_required(person, found.enterprise_id)
     return found
 
 
@@ -68,7 +68,7 @@ def local_day_period(day: date, tz: str) -> Period:
     return period_of(DAILY, datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(tz)), tz)
 
 
-def _checklist_pairs(enterprise: Enterprise) -> list[dict]:
+def _report_checklist_pairs(enterprise: Enterprise) -> list[dict]:
     """Every (active template, post) pair of the enterprise, in a stable order. One query."""
     rows = (
         ChecklistTemplate.posts.through.objects.filter(
@@ -89,7 +89,7 @@ def _checklist_pairs(enterprise: Enterprise) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 
-def _records(enterprise: Enterprise, template_ids, period_keys) -> dict[tuple[int, int, str], dict]:
+def _counted_records(enterprise: Enterprise, template_ids, period_keys) -> dict[tuple[int, int, str], dict]:
     """The record that counts for each (template, post, period): an on-time one wins over a late one,
     as in checklists_due. One query."""
     found: dict[tuple[int, int, str], dict] = {}
@@ -108,17 +108,17 @@ def _records(enterprise: Enterprise, template_ids, period_keys) -> dict[tuple[in
     return found
 
 
-def _status(record: dict | None, period: Period, now: datetime) -> str:
+def _check_status(record: dict | None, period: Period, now: datetime) -> str:
     if record:
         return DueStatus.LATE if record["late"] else DueStatus.DONE
     return DueStatus.DUE if now < period.end else DueStatus.MISSED
 
 
-def _rate(part: int, whole: int) -> float | None:
+def _report_rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _iso(instant: datetime | None) -> str | None:
+def _report_iso(instant: datetime | None) -> str | None:
     return instant.astimezone(ZoneInfo("UTC")).isoformat().replace("+00:00", "Z") if instant else None
 
 
@@ -133,21 +133,21 @@ def day_log(*, enterprise: Enterprise, day: date, now: datetime | None = None) -
     now = now or timezone.now()
     tz = enterprise.timezone
     the_day = local_day_period(day, tz)
-    pairs = _checklist_pairs(enterprise)
+    pairs = _report_checklist_pairs(enterprise)
     periods: dict[str, Period] = {}
     for pair in pairs:
         kind = period_kind_for(pair["tier"], high_risk=enterprise.is_high_risk)
         if kind not in periods:
             periods[kind] = period_of(kind, the_day.start, tz)
         pair["period"] = periods[kind]
-    recorded = _records(enterprise, {p["template"] for p in pairs}, {p.key for p in periods.values()})
+    recorded = _counted_records(enterprise, {p["template"] for p in pairs}, {p.key for p in periods.values()})
 
     checks = []
     counts = defaultdict(int)
     for pair in pairs:
         period = pair["period"]
         record = recorded.get((pair["template"], pair["post"], period.key))
-        status = _status(record, period, now)
+        status = _check_status(record, period, now)
         counts[status] += 1
         off_site = bool(record) and not record["on_site"]
         counts["off_site"] += off_site
@@ -175,7 +175,7 @@ def day_log(*, enterprise: Enterprise, day: date, now: datetime | None = None) -
             "template_name": inspection.template.name,
             "tier": inspection.tier,
             "period": inspection.period,
-            "received_at": _iso(inspection.received_at),
+            "received_at": _report_iso(inspection.received_at),
             "submitted_by": str(inspection.submitted_by),
             "late": inspection.late,
             "on_site": inspection.on_site,
@@ -213,7 +213,7 @@ def day_log(*, enterprise: Enterprise, day: date, now: datetime | None = None) -
             "source": row["source"],
             "status": row["status"],
             "post_name": row["post__name"],
-            "found_at": _iso(row["found_at"]),
+            "found_at": _report_iso(row["found_at"]),
         }
         for row in Hazard.objects.filter(enterprise=enterprise, found_at__gte=the_day.start, found_at__lt=the_day.end)
         .order_by("found_at", "id")
@@ -223,7 +223,7 @@ def day_log(*, enterprise: Enterprise, day: date, now: datetime | None = None) -
         "enterprise": enterprise.id,
         "enterprise_name": enterprise.name,
         "date": day.isoformat(),
-        "computed_at": _iso(now),
+        "computed_at": _report_iso(now),
         "counts": {
             "checks": len(checks),
             "done": counts[DueStatus.DONE],
@@ -261,8 +261,9 @@ def _periods_starting_in(kind: str, outer: Period, tz: str) -> list[Period]:
 
 
 def period_figures(*, enterprise: Enterprise, period: Period, now: datetime | None = None) -> dict:
-    """The figures of API.md's stats for one enterprise and one week or month, as the archive shows
-    them at the end of the period (so they come out the same whenever they are computed):
+    """The figures of API.md's stats for one enterprise and one week or month. Hazards, cards, knowledge
+    and drills are as at the end of the period (a later closing changes nothing); checks count every
+    record received so far, those sent after their period closed as late:
 
     - checks per tier: expected (the check periods beginning inside `period`, for every active template
       and post that existed before the check period ended), done on time, late, missed, still open,
@@ -277,7 +278,7 @@ def period_figures(*, enterprise: Enterprise, period: Period, now: datetime | No
     """
     now = now or timezone.now()
     tz = enterprise.timezone
-    pairs = _checklist_pairs(enterprise)
+    pairs = _report_checklist_pairs(enterprise)
     by_kind: dict[str, list[Period]] = {}
     for pair in pairs:
         kind = period_kind_for(pair["tier"], high_risk=enterprise.is_high_risk)
@@ -285,7 +286,7 @@ def period_figures(*, enterprise: Enterprise, period: Period, now: datetime | No
             by_kind[kind] = _periods_starting_in(kind, period, tz)
         pair["periods"] = by_kind[kind]
     keys = {p.key for periods in by_kind.values() for p in periods}
-    recorded = _records(enterprise, {p["template"] for p in pairs}, keys)
+    recorded = _counted_records(enterprise, {p["template"] for p in pairs}, keys)
 
     tiers = {tier.value: defaultdict(int) for tier in Tier}
     days = {
@@ -299,7 +300,7 @@ def period_figures(*, enterprise: Enterprise, period: Period, now: datetime | No
             if check_period.end <= since:  # the template or the post did not exist yet
                 continue
             record = recorded.get((pair["template"], pair["post"], check_period.key))
-            status = _status(record, check_period, now)
+            status = _check_status(record, check_period, now)
             figures["expected"] += 1
             figures[status] += 1
             figures["off_site"] += bool(record) and not record["on_site"]
@@ -319,12 +320,12 @@ def period_figures(*, enterprise: Enterprise, period: Period, now: datetime | No
             "open": figures[DueStatus.DUE],
             "off_site": figures["off_site"],
         }
-        row["completion_rate"] = _rate(row["done"] + row["late"], row["expected"])
+        row["completion_rate"] = _report_rate(row["done"] + row["late"], row["expected"])
         checks[tier] = row
         for name, value in row.items():
             if name != "completion_rate":
                 total[name] += value
-    checks["total"] = {**total, "completion_rate": _rate(total["done"] + total["late"], total["expected"])}
+    checks["total"] = {**total, "completion_rate": _report_rate(total["done"] + total["late"], total["expected"])}
 
     hazards = _hazard_figures(enterprise, period, days)
     posts = Post.objects.filter(enterprise=enterprise, created_at__lt=period.end).annotate(
@@ -339,19 +340,19 @@ def period_figures(*, enterprise: Enterprise, period: Period, now: datetime | No
     drills = Drill.objects.filter(enterprise=enterprise, done_on__gte=first_day, done_on__lte=last_day).count()
     return {
         "period": {"kind": period.kind, "key": period.key, "start": first_day.isoformat(), "end": last_day.isoformat()},
-        "computed_at": _iso(now),
+        "computed_at": _report_iso(now),
         "checks": checks,
         "hazards": hazards,
         "cards": {
             "posts": len(card_rows),
             "with_card": sum(card_rows),
-            "coverage_rate": _rate(sum(card_rows), len(card_rows)),
+            "coverage_rate": _report_rate(sum(card_rows), len(card_rows)),
         },
         "knowledge": {
             "spot_checks": knowledge["n"],
             "questions": knowledge["questions"] or 0,
             "correct": knowledge["correct"] or 0,
-            "awareness_rate": _rate(knowledge["correct"] or 0, knowledge["questions"] or 0),
+            "awareness_rate": _report_rate(knowledge["correct"] or 0, knowledge["questions"] or 0),
         },
         "drills": {"done": drills},
         "days": list(days.values()),
@@ -390,7 +391,7 @@ def _hazard_figures(enterprise: Enterprise, period: Period, days: dict[str, dict
         "found_major": out["found_major"],
         "closed": out["closed"],
         "found_closed": out["found_closed"],
-        "rectification_rate": _rate(out["found_closed"], out["found"]),
+        "rectification_rate": _report_rate(out["found_closed"], out["found"]),
         "open": out["open"],
         "open_major": out["open_major"],
         "overdue": out["overdue"],

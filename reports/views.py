@@ -45,12 +45,12 @@ class _SnapshotViewSet(viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no caller
             return self.base_queryset().none()
         if self.action == "list":
-            return selectors.readable(self.request.user, self.base_queryset())
+            return selectors.reports_readable(self.request.user, self.base_queryset())
         return scope_to(self.request.user, self.base_queryset())
 
     def get_object(self):
         found = super().get_object()
-        selectors.reader_required(self.request.user, found.enterprise_id)
+        selectors.report_reader_required(self.request.user, found.enterprise_id)
         return found
 
     def _parse(self, serializer_class):
@@ -82,7 +82,7 @@ class DayLogApi(APIView):
     def get(self, request):
         query = DayLogQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        enterprise = selectors.enterprise_get_for(request.user, query.validated_data["enterprise"])
+        enterprise = selectors.report_enterprise_get_for(request.user, query.validated_data["enterprise"])
         answer = selectors.day_log_answer(enterprise=enterprise, day=query.validated_data["date"])
         return Response(DayLogAnswerSerializer(answer).data)
 
@@ -250,7 +250,7 @@ class MonthlyDispatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _
         return self._render(services.dispatch_sign(by=request.user, dispatch=dispatch, **data))
 
 
-class XlsxRenderer(BaseRenderer):
+class DispatchXlsxRenderer(BaseRenderer):
     media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     format = "xlsx"
     charset = None
@@ -260,7 +260,7 @@ class XlsxRenderer(BaseRenderer):
         return data
 
 
-class PdfRenderer(BaseRenderer):
+class DispatchPdfRenderer(BaseRenderer):
     media_type = "application/pdf"
     format = "pdf"
     charset = None
@@ -270,7 +270,7 @@ class PdfRenderer(BaseRenderer):
         return data
 
 
-def _json_errors(*codes: str) -> dict:
+def _dispatch_file_errors(*codes: str) -> dict:
     descriptions = {**ERROR_DESCRIPTIONS, "406": "The Accept header names no type this endpoint makes."}
     return {
         (code, "application/json"): OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes
@@ -295,15 +295,15 @@ class _DispatchFileApi(APIView):
 
 
 class DispatchXlsxApi(_DispatchFileApi):
-    renderer_classes = [XlsxRenderer]
+    renderer_classes = [DispatchXlsxRenderer]
     extension = "xlsx"
 
     @extend_schema(
         operation_id="v1_dispatches_xlsx_retrieve",
         summary="The dispatch as an Excel workbook (figures, daily breakdown, decisions)",
         responses={
-            (200, XlsxRenderer.media_type): OpenApiResponse(OpenApiTypes.BINARY, description="XLSX workbook"),
-            **_json_errors("401", "403", "404", "406"),
+            (200, DispatchXlsxRenderer.media_type): OpenApiResponse(OpenApiTypes.BINARY, description="XLSX workbook"),
+            **_dispatch_file_errors("401", "403", "404", "406"),
         },
     )
     def get(self, request, pk):
@@ -311,7 +311,7 @@ class DispatchXlsxApi(_DispatchFileApi):
 
 
 class DispatchPdfApi(_DispatchFileApi):
-    renderer_classes = [PdfRenderer]
+    renderer_classes = [DispatchPdfRenderer]
     extension = "pdf"
 
     @extend_schema(
@@ -319,7 +319,7 @@ class DispatchPdfApi(_DispatchFileApi):
         summary="The dispatch as a printable PDF with a chart of the month's daily completion and hazards",
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF, fonts embedded"),
-            **_json_errors("401", "403", "404", "406"),
+            **_dispatch_file_errors("401", "403", "404", "406"),
         },
     )
     def get(self, request, pk):
