@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import CharField, Count, Exists, Max, OuterRef, Q, QuerySet, Sum, Value
-from django.db.models.functions import Concat
+from django.db import connection
+from django.db.models import Case, Count, Exists, Max, OuterRef, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -193,6 +193,22 @@ def _months_before(day: date, months: int) -> date:
     return date(year, month, min(day.day, last))
 
 
+def _per_enterprise_and_tier(slots: QuerySet) -> list[tuple]:
+    """Count the slots (one row per post, template and period) per enterprise and tier.
+
+    Two levels of GROUP BY: the ORM cannot aggregate over a grouped subquery, so the outer level is
+    written here around the ORM's SQL. On PostgreSQL this is about twice a plain COUNT(*) over the same
+    rows, where COUNT(DISTINCT (post, template, period)) was five times (it sorts, comparing text).
+    """
+    sql, params = slots.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT enterprise_id, tier, COUNT(*), SUM(on_time) FROM ({sql}) slots GROUP BY enterprise_id, tier",
+            params,
+        )
+        return cursor.fetchall()
+
+
 def _stats_scope(person: Person) -> Q:
     """Enterprises whose statistics the person may read: a regulator's scope, and the enterprises
     where they are a safety officer or above. Workers read no statistics (403)."""
@@ -349,24 +365,23 @@ def _collect(figures, enterprises, chosen: QuerySet, year: int, month_number: in
     # Checks done: one per post, template and period of the month, however many records (corrections,
     # a late copy) it has. Period keys are local dates, the same in every zone.
     utc = ZoneInfo("UTC")
-    keys = {kind: [p.key for p in _month_periods(kind, year, month_number, utc)] for kind in (DAILY, WEEKLY)}
+    weeks = [p.key for p in _month_periods(WEEKLY, year, month_number, utc)]
     quarter = _month_periods(QUARTERLY, year, month_number, utc)
     in_month = (
-        Q(tier=Tier.DAILY, period__in=keys[DAILY])
-        | Q(tier=Tier.WEEKLY, period__in=keys[WEEKLY])
+        Q(tier=Tier.DAILY, period__startswith=f"{month_key}-")  # daily keys are YYYY-MM-DD
+        | Q(tier=Tier.WEEKLY, period__in=weeks)
         | Q(tier=Tier.MONTHLY, period=month_key)
         | Q(tier=Tier.QUARTERLY, period__in=[month_key] + [p.key for p in quarter])
     )
-    slot = Concat("post_id", Value(":"), "template_id", Value(":"), "period", output_field=CharField())
-    done = (
+    slots = (
         Inspection.objects.filter(in_month, enterprise__in=chosen)
-        .values("enterprise_id", "tier")
-        .annotate(done=Count(slot, distinct=True), on_time=Count(slot, distinct=True, filter=Q(late=False)))
+        .values("enterprise_id", "tier", "post_id", "template_id", "period")
+        .annotate(on_time=Max(Case(When(late=False, then=Value(1)), default=Value(0))))
         .order_by()
     )
-    for row in done:
-        tier = figures[row["enterprise_id"]].checks[row["tier"]]
-        tier.done, tier.late = row["done"], row["done"] - row["on_time"]
+    for enterprise_id, tier, done, on_time in _per_enterprise_and_tier(slots):
+        figures[enterprise_id].checks[tier].done = done
+        figures[enterprise_id].checks[tier].late = done - on_time
 
     # Hazards: found in the month, of those closed by now; overdue and major ones still open among all
     # found up to the month's end (the backlog a regulator chases).

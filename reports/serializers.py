@@ -101,3 +101,56 @@ class StatsSerializer(serializers.Serializer):
     targets = StatsTargetsSerializer(help_text="The campaign's targets the rates are measured against")
     total = StatsFiguresSerializer()
     rows = StatsRowSerializer(many=True)
+
+
+def _figures_payload(f) -> dict:
+    return {
+        "enterprises": f.enterprises,
+        "posts": f.posts,
+        "posts_with_card": f.posts_with_card,
+        "card_coverage": f.card_coverage,
+        "checks": {
+            tier: {"due": t.due, "done": t.done, "late": t.late, "rate": t.rate} for tier, t in f.checks.items()
+        },
+        "check_completion": f.check_completion,
+        "hazards_found": f.hazards_found,
+        "hazards_closed": f.hazards_closed,
+        "hazards_overdue": f.hazards_overdue,
+        "rectification_rate": f.rectification_rate,
+        "major_hazards_open": f.major_hazards_open,
+        "spot_checks": f.spot_checks,
+        "questions": f.questions,
+        "correct_answers": f.correct_answers,
+        "awareness_rate": f.awareness_rate,
+        "drills_month": f.drills_month,
+        "drills_year": f.drills_year,
+        "drills_up_to_date": f.drills_up_to_date,
+    }
+
+
+def stats_payload(stats) -> dict:
+    """What StatsSerializer renders, built directly: DRF's field-by-field serialization took longer
+    than every query together for a thousand enterprises (tests check both give the same body)."""
+    return {
+        "month": stats.month,
+        "group_by": stats.group_by,
+        "region": stats.region_id,
+        "industry": stats.industry_id,
+        "enterprise": stats.enterprise_id,
+        "targets": stats.targets,
+        "total": _figures_payload(stats.total),
+        "rows": [
+            {
+                "kind": row.kind,
+                "id": row.id,
+                "code": row.code,
+                "name": row.name,
+                "region": row.region,
+                "industry": row.industry,
+                "high_risk": row.high_risk,
+                "last_drill_on": row.last_drill_on.isoformat() if row.last_drill_on else None,
+                "figures": _figures_payload(row.figures),
+            }
+            for row in stats.rows
+        ],
+    }

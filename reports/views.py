@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from core.schema import ERROR_DESCRIPTIONS, error_example
 from core.serializers import ErrorSerializer
 from reports.selectors import stats_for
-from reports.serializers import StatsQuerySerializer, StatsSerializer
+from reports.serializers import StatsQuerySerializer, StatsSerializer, stats_payload
 from reports.stats_xlsx import XLSX_MEDIA_TYPE, stats_xlsx
 
 
@@ -73,7 +73,7 @@ class StatsApi(APIView):
             response = Response(stats_xlsx(stats), content_type=XLSX_MEDIA_TYPE)
             response["Content-Disposition"] = f'attachment; filename="stats-{stats.month}.xlsx"'
             return response
-        return Response(StatsSerializer(stats).data)
+        return Response(stats_payload(stats))
 
 
 class StatsXlsxApi(StatsApi):
