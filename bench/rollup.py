@@ -1,8 +1,11 @@
 #!/usr/bin/env python
 """Benchmark of the regulator statistics on a district-sized archive, on PostgreSQL.
 
-    .venv/bin/python bench/rollup.py                       # 100 and 1000 enterprises, fresh database
+    .venv/bin/python bench/rollup.py                       # 100 and 1000 enterprises, fresh databases
     .venv/bin/python bench/rollup.py --enterprises 1000 --reuse
+
+Each size has its own database, <name>_<N> (default mingbai_bench_100 and mingbai_bench_1000), created
+(dropped first unless --reuse) by the script.
 
 For each size it builds (once; --reuse keeps what an earlier run built) a region of N enterprises with
 10 posts each (90% with a published card), a daily checklist of 10 items on every post, a weekly one on
@@ -365,11 +368,33 @@ def measure(region, n: int, runs: int) -> None:
     )
 
 
+def use_database(url: str, n: int, *, fresh: bool) -> str:
+    """One database per size (<name>_<n>), so that each size's plain GROUP BY reads only its own rows."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    name = f"{conninfo_to_dict(url)['dbname']}_{n}"
+    ensure_database(make_conninfo(url, dbname=name), fresh=fresh)
+    if not _ready:
+        setup_django(f"{url.rsplit('/', 1)[0]}/{name}")
+        _ready.append(True)
+    else:
+        from django.core.management import call_command
+        from django.db import connections
+
+        connections["default"].close()
+        connections["default"].settings_dict["NAME"] = name
+        call_command("migrate", verbosity=0)
+    return name
+
+
+_ready: list[bool] = []
+
+
 def main() -> None:
     args = parse_args()
-    ensure_database(args.database_url, fresh=not args.reuse)
-    setup_django(args.database_url)
     for n in sorted(set(args.enterprises)):
+        name = use_database(args.database_url, n, fresh=not args.reuse)
+        print(f"database {name}")
         region = build(n)
         measure(region, n, args.runs)
 
