@@ -334,3 +334,15 @@ def test_the_workbook_is_also_served_with_format_xlsx_and_errors_stay_json(api, 
         bad = api.as_(world.regulator).get("/api/v1/stats.xlsx", {"month": "2024-99"})
     assert bad.status_code == 400 and bad["Content-Type"] == "application/json"
     assert bad.json()["field"] == "month"
+
+
+def test_weeks_count_in_the_month_of_their_thursday_and_quarters_in_their_last_month():
+    from reports.selectors import _month_periods
+
+    keys = lambda kind, year, month: [p.key for p in _month_periods(kind, year, month, BEIJING)]  # noqa: E731
+    assert keys("weekly", 2024, 12) == ["2024-W49", "2024-W50", "2024-W51", "2024-W52"]
+    assert keys("weekly", 2025, 1) == ["2025-W01", "2025-W02", "2025-W03", "2025-W04", "2025-W05"]
+    assert keys("quarterly", 2024, 8) == [] and keys("quarterly", 2024, 9) == ["2024-Q3"]
+    assert len(keys("daily", 2024, 2)) == 29 and keys("monthly", 2024, 2) == ["2024-02"]
+    first = _month_periods("daily", 2024, 8, BEIJING)[0]
+    assert first.start == datetime(2024, 7, 31, 16, 0, tzinfo=UTC)  # 00:00 on 1 August in Beijing
