@@ -13,8 +13,8 @@ one post, and July 2024 of daily checks (N x 10 x 31 records, ten results each),
 them, spot-checks and drills; then it times, median of several runs after a warm-up:
 
 - the stats endpoint for a regulator of the region (GET /api/v1/stats/ through the real view), and
-- the month's figures of one enterprise (stats selector with `enterprise`; the monthly dispatch build
-  of the other part of issue 4 is not on this branch),
+- the month's figures of one enterprise (stats selector with `enterprise`) and, when it is merged, the
+  monthly dispatch's figures (reports.selectors.period_figures, built on another branch of issue 4),
 
 each against a plain SQL GROUP BY (enterprise, tier) over the same inspection rows, and prints the
 ratio. Goal: below 2, and a cost that grows no faster than the number of records.
@@ -353,6 +353,15 @@ def measure(region, n: int, runs: int) -> None:
     (view, view_median), (sql, sql_median) = timed(endpoint, runs), timed(region_sql, runs)
     (single, single_median), (single_sql, _) = timed(one_enterprise, runs), timed(one_sql, runs)
     slot, _ = timed(slots, runs)
+    try:  # the monthly dispatch's figures, once the dispatch (another branch of issue 4) is merged
+        from reports.services import month_period
+
+        from reports.selectors import period_figures
+    except ImportError:
+        dispatch = None
+    else:
+        full = Enterprise.objects.select_related("industry").get(pk=one.pk)
+        dispatch, _ = timed(lambda: period_figures(enterprise=full, period=month_period(MONTH, full.timezone)), runs)
     daily = total["checks"]["daily"]
     print(
         f"{n:>5} enterprises, {records:>7} inspections of {MONTH} (daily done {daily['done']}/{daily['due']}, "
@@ -364,8 +373,15 @@ def measure(region, n: int, runs: int) -> None:
         f"the rest {max(view - slot, 0) * 1000:.1f} ms = {max(view - slot, 0) / sql:4.2f} x the plain GROUP BY\n"
         f"      one enterprise's month   {single * 1000:7.1f} ms ({single_median * 1000:.0f})   "
         f"plain GROUP BY {single_sql * 1000:6.1f} ms   ratio {single / single_sql:4.1f}   "
-        "(stats selector with enterprise=; the dispatch build is not on this branch)"
+        "(stats selector with enterprise=)"
     )
+    if dispatch is None:
+        print("      monthly dispatch figures: reports.selectors.period_figures is not on this branch")
+    else:
+        print(
+            f"      monthly dispatch figures {dispatch * 1000:7.1f} ms   plain GROUP BY {single_sql * 1000:6.1f} ms   "
+            f"ratio {dispatch / single_sql:4.1f}   (reports.selectors.period_figures, one enterprise)"
+        )
 
 
 def use_database(url: str, n: int, *, fresh: bool) -> str:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from cards.models import CardVersion, Drill, SpotCheck
 from checklists.models import ChecklistTemplate, HazardGrade, Inspection, Tier
-from checklists.periods import DAILY, MONTHLY, QUARTERLY, WEEKLY, Period, period_kind_for, period_of
+from checklists.periods import MONTHLY, QUARTERLY, WEEKLY, Period, period_kind_for, period_of
 from core.errors import ApplicationError, Forbidden, NotFound
 from hazards.models import Hazard, HazardStatus
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Industry, Person, Post, Region
@@ -162,27 +162,18 @@ def stats_month_parse(value: str | None) -> tuple[int, int]:
 
 
 def _month_periods(kind: str, year: int, month: int, tz: ZoneInfo) -> list[Period]:
-    """The periods of `kind` that count in the month, in the enterprise's local time.
-
-    Weeks count in the month of their Thursday (the ISO rule that puts a week in a year), so each week
-    is due in exactly one month; a quarter counts in its last month, when it closes.
-    """
-    noon = datetime(year, month, 1, 12, tzinfo=tz)
-    the_month = period_of(MONTHLY, noon, tz)
-    if kind == MONTHLY:
-        return [the_month]
-    if kind == QUARTERLY:
-        quarter = period_of(QUARTERLY, noon, tz)
-        return [quarter] if quarter.end == the_month.end else []
-    days = []
-    day = period_of(DAILY, noon, tz)
-    while day.start < the_month.end:
-        days.append(day)
-        day = period_of(DAILY, day.end + timedelta(hours=12), tz)
-    if kind == DAILY:
-        return days
-    thursdays = [d for d in days if d.start.weekday() == 3]
-    return [period_of(WEEKLY, d.start + timedelta(hours=12), tz) for d in thursdays]
+    """The periods of `kind` that begin in the month, in the enterprise's local time: each check
+    period counts in exactly one month (a week counts in the month of its Monday, a quarter in its first
+    month), the rule of the monthly dispatch (reports.selectors._periods_starting_in)."""
+    the_month = period_of(MONTHLY, datetime(year, month, 1, 12, tzinfo=tz), tz)
+    found = []
+    period = period_of(kind, the_month.start, tz)
+    if period.start < the_month.start:
+        period = period_of(kind, period.end, tz)
+    while period.start < the_month.end:
+        found.append(period)
+        period = period_of(kind, period.end, tz)
+    return found
 
 
 def _months_before(day: date, months: int) -> date:

@@ -38,13 +38,11 @@ class StatsTierSerializer(serializers.Serializer):
 
 class StatsChecksSerializer(serializers.Serializer):
     daily = StatsTierSerializer(source="checks.daily", help_text="日管控")
-    weekly = StatsTierSerializer(
-        source="checks.weekly", help_text="周排查 (a week counts in the month of its Thursday)"
-    )
+    weekly = StatsTierSerializer(source="checks.weekly", help_text="周排查 (a week counts in the month of its Monday)")
     monthly = StatsTierSerializer(source="checks.monthly", help_text="月调度")
     quarterly = StatsTierSerializer(
         source="checks.quarterly",
-        help_text="Principal-led inspection: counts in the quarter's last month; monthly in high-risk industries",
+        help_text="Principal-led inspection: counts in the quarter's first month; monthly in high-risk industries",
     )
 
 

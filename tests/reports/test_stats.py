@@ -71,7 +71,7 @@ def archive(world) -> Archive:
     for day in range(1, 6):
         record(post=post2, template=daily, at=bj(2024, 7, day, 8))
     record(post=world.post, template=weekly, at=bj(2024, 7, 3, 8))  # 2024-W27
-    record(post=world.post, template=weekly, at=bj(2024, 7, 31, 8))  # 2024-W31: Thursday 1 August, August's
+    record(post=world.post, template=weekly, at=bj(2024, 7, 31, 8))  # 2024-W31: Monday 29 July, July's
     record(post=world.post, template=led, at=bj(2024, 7, 20, 8))  # period 2024-07
     assert other_daily.pk
 
@@ -126,11 +126,11 @@ def test_july_figures_equal_the_ones_computed_by_hand(api, world, archive):
     # Daily: 2 posts x 31 days; world.post 10 days + 31 July (late), post2 5 days. The inactive
     # template counts for nothing.
     assert f["checks"]["daily"] == {"due": 62, "done": 16, "late": 1, "rate": round(16 / 62, 4)}
-    # Weekly: W27..W30 have their Thursday in July; W31's is 1 August.
-    assert f["checks"]["weekly"] == {"due": 4, "done": 1, "late": 0, "rate": 0.25}
+    # Weekly: W27..W31 begin in July (W31 on Monday 29 July and ends on 4 August).
+    assert f["checks"]["weekly"] == {"due": 5, "done": 2, "late": 0, "rate": 0.4}
     assert f["checks"]["monthly"] == {"due": 0, "done": 0, "late": 0, "rate": None}
     assert f["checks"]["quarterly"] == {"due": 1, "done": 1, "late": 0, "rate": 1.0}  # monthly when high-risk
-    assert f["check_completion"] == round(18 / 67, 4)
+    assert f["check_completion"] == round(19 / 68, 4)
     assert (f["hazards_found"], f["hazards_closed"], f["rectification_rate"]) == (2, 1, 0.5)
     assert (f["hazards_overdue"], f["major_hazards_open"]) == (1, 1)
     assert (f["spot_checks"], f["questions"], f["correct_answers"], f["awareness_rate"]) == (2, 15, 12, 0.8)
@@ -139,7 +139,7 @@ def test_july_figures_equal_the_ones_computed_by_hand(api, world, archive):
     theirs = rows[world.other_enterprise.id]["figures"]
     assert (theirs["posts"], theirs["posts_with_card"], theirs["card_coverage"]) == (1, 0, 0.0)
     assert theirs["checks"]["daily"] == {"due": 31, "done": 0, "late": 0, "rate": 0.0}
-    assert theirs["checks"]["quarterly"]["due"] == 0  # Q3 closes in September
+    assert theirs["checks"]["quarterly"] == {"due": 1, "done": 0, "late": 0, "rate": 0.0}  # Q3 begins in July
     assert (theirs["hazards_found"], theirs["rectification_rate"], theirs["awareness_rate"]) == (0, None, None)
     assert (theirs["drills_month"], theirs["drills_year"], theirs["drills_up_to_date"]) == (0, 0, 1)
     assert rows[world.other_enterprise.id]["last_drill_on"] == "2023-12-01"
@@ -169,8 +169,7 @@ def test_the_current_month_counts_only_the_periods_begun_so_far(api, world, arch
     f = by_id(get(api, world.officer).json())[world.enterprise.id]["figures"]  # month defaults to August
     assert f["posts_with_card"] == 2  # post2's card was published on 2 August
     assert f["checks"]["daily"] == {"due": 20, "done": 1, "late": 0, "rate": 0.05}  # 1..10 August, 2 posts
-    assert f["checks"]["weekly"]["due"] == 2  # W31 (Thursday 1 August) and W32 have begun
-    assert f["checks"]["weekly"]["done"] == 1
+    assert f["checks"]["weekly"] == {"due": 1, "done": 0, "late": 0, "rate": 0.0}  # W32 began on 5 August
     assert (f["hazards_found"], f["hazards_overdue"], f["major_hazards_open"]) == (1, 1, 2)
     assert (f["spot_checks"], f["questions"], f["correct_answers"]) == (1, 10, 2)
     assert f["drills_month"] == 0 and f["drills_up_to_date"] == 1
@@ -336,13 +335,13 @@ def test_the_workbook_is_also_served_with_format_xlsx_and_errors_stay_json(api, 
     assert bad.json()["field"] == "month"
 
 
-def test_weeks_count_in_the_month_of_their_thursday_and_quarters_in_their_last_month():
+def test_weeks_count_in_the_month_of_their_monday_and_quarters_in_their_first_month():
     from reports.selectors import _month_periods
 
     keys = lambda kind, year, month: [p.key for p in _month_periods(kind, year, month, BEIJING)]  # noqa: E731
-    assert keys("weekly", 2024, 12) == ["2024-W49", "2024-W50", "2024-W51", "2024-W52"]
-    assert keys("weekly", 2025, 1) == ["2025-W01", "2025-W02", "2025-W03", "2025-W04", "2025-W05"]
-    assert keys("quarterly", 2024, 8) == [] and keys("quarterly", 2024, 9) == ["2024-Q3"]
+    assert keys("weekly", 2024, 12) == ["2024-W49", "2024-W50", "2024-W51", "2024-W52", "2025-W01"]
+    assert keys("weekly", 2025, 1) == ["2025-W02", "2025-W03", "2025-W04", "2025-W05"]
+    assert keys("quarterly", 2024, 7) == ["2024-Q3"] and keys("quarterly", 2024, 9) == []
     assert len(keys("daily", 2024, 2)) == 29 and keys("monthly", 2024, 2) == ["2024-02"]
     first = _month_periods("daily", 2024, 8, BEIJING)[0]
     assert first.start == datetime(2024, 7, 31, 16, 0, tzinfo=UTC)  # 00:00 on 1 August in Beijing
