@@ -146,6 +146,10 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 15 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000)
 PHOTO_MAX_SIDE = env_int("PHOTO_MAX_SIDE", 2560)  # stored copies are scaled down to this
+# Printable cards (qr.cards_pdf): the embedded CJK font, and above how many posts the sheet is
+# rendered by Celery (the request answers 202 with a status URL) instead of in the request.
+CARDS_PDF_FONT = os.environ.get("CARDS_PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+CARDS_PDF_SYNC_MAX_POSTS = env_int("CARDS_PDF_SYNC_MAX_POSTS", 50)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

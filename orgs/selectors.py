@@ -107,3 +107,18 @@ def person_holds_post(person: Person, post: Post) -> bool:
 
 def members_of(person: Person) -> QuerySet[Membership]:
     return scope_to(person, Membership.objects.select_related("person", "enterprise"))
+
+
+def regulated_enterprises(person: Person) -> QuerySet[Enterprise] | None:
+    """Enterprises in the person's regulator scopes; None when the person regulates nothing.
+
+    Unlike `visible_enterprises` this leaves out the person's own memberships: read-only roll-ups
+    (reports.stats) admit a member only with a manager role, a regulator by scope.
+    """
+    if not person or not person.is_authenticated:
+        return None
+    if not hasattr(person, "_mingbai_regulated"):
+        person._mingbai_regulated = _regulated_enterprises_filter(person)
+    if person._mingbai_regulated is None:
+        return None
+    return Enterprise.objects.filter(person._mingbai_regulated)

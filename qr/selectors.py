@@ -9,7 +9,8 @@ from cards.selectors import card_current_version
 from checklists.selectors import DueChecklist, checklists_due
 from core.errors import Gone, NotFound
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Person, Post, PostQrToken
-from orgs.selectors import person_holds_post, role_in
+from orgs.selectors import get_visible, person_holds_post, role_in
+from qr.models import CardSheet
 
 
 @dataclass(frozen=True)
@@ -53,3 +54,8 @@ def qr_scan_resolve(*, token: str, person: Person | None) -> QrScan:
         if card is not None:
             acknowledged = CardAcknowledgement.objects.filter(version=card, person=person).exists()
     return QrScan(found, post, post.enterprise, card, checklists, acknowledged)
+
+
+def card_sheet_get_for(person: Person, sheet_id) -> CardSheet:
+    """A rendered (or rendering) card sheet of an enterprise the person may read, else 404."""
+    return get_visible(person, CardSheet.objects.select_related("enterprise"), sheet_id)

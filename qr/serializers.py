@@ -1,8 +1,10 @@
+from django.urls import reverse
 from rest_framework import serializers
 
 from cards.serializers import CardVersionSerializer
 from checklists.serializers import DueChecklistSerializer
 from orgs.models import Department, Enterprise, Post, PostQrToken
+from qr.models import CardSheet
 from qr.services import PNG_MAX_SIZE, PNG_MIN_SIZE, qr_url
 
 
@@ -64,3 +66,17 @@ class QrScanSerializer(serializers.Serializer):
         help_text="Whether the caller has acknowledged the current card version; null when anonymous or "
         "when the post has no published card",
     )
+
+
+class CardSheetSerializer(serializers.ModelSerializer):
+    """A printable card sheet rendered by Celery; poll `url` until it answers with the PDF."""
+
+    url = serializers.SerializerMethodField(help_text="Status URL: 202 with this body until ready, then the PDF")
+
+    class Meta:
+        model = CardSheet
+        fields = ["id", "enterprise", "status", "post_count", "created_at", "finished_at", "error", "url"]
+        read_only_fields = fields
+
+    def get_url(self, sheet: CardSheet) -> str:
+        return reverse("card-sheet", kwargs={"pk": sheet.pk})

@@ -4,22 +4,31 @@ The code printed on a post encodes `{PUBLIC_BASE_URL}/s/{token}`: ASCII only (zb
 scanners mangle anything else) and short enough for version 4 at level Q, i.e. 25 mm on the card.
 """
 
+import hashlib
 import io
+import json
 import secrets
 import string
+from dataclasses import dataclass
+from datetime import datetime
 
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 from qrcode.constants import ERROR_CORRECT_Q
 
+from cards.models import CardVersion
 from core.errors import ApplicationError
-from orgs.models import SAFETY_MANAGER_ROLES, Person, Post, PostQrToken
+from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Person, Post, PostQrToken
 from orgs.selectors import role_required
+from qr.cards_pdf import CardPage, cards_pdf
+from qr.models import CardSheet, CardSheetStatus
 
 TOKEN_ALPHABET = string.ascii_letters + string.digits
 TOKEN_LENGTH = 12  # 62**12 ~ 2**71: not guessable, and the URL still fits version 4-Q
@@ -121,3 +130,151 @@ def qr_terminal_text(url: str) -> str:
     out = io.StringIO()
     _qr(url).print_ascii(out=out, invert=True)
     return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Printable card sheets (issue 4, part 4): one A5 card per post with its QR code.
+
+CARD_SHEET_LAYOUT = 1  # bump when the layout changes, so that stored sheets are not served again
+CARD_QR_PIXELS = 400  # 32 mm at about 300 dpi
+
+
+@dataclass(frozen=True)
+class _SheetEntry:
+    post: Post
+    token: str
+    version: int | None
+    content: dict | None
+    published_at: datetime | None
+
+
+def qr_tokens_issue_all(*, enterprise: Enterprise) -> dict[int, str]:
+    """{post id: active token} for every post of the enterprise, the missing ones issued in bulk: a
+    constant number of queries, where qr_token_issue would take a few per post."""
+
+    def active() -> dict[int, str]:
+        rows = PostQrToken.objects.filter(post__enterprise=enterprise, revoked_at__isnull=True)
+        return dict(rows.values_list("post_id", "token"))
+
+    post_ids = list(Post.objects.filter(enterprise=enterprise).values_list("id", flat=True))
+    tokens = active()
+    missing = [post_id for post_id in post_ids if post_id not in tokens]
+    if missing:
+        # A concurrent first print of the same post loses on the one-active-token constraint and
+        # is ignored; both then read the same token.
+        PostQrToken.objects.bulk_create(
+            [PostQrToken(post_id=post_id, token=_new_token()) for post_id in missing], ignore_conflicts=True
+        )
+        tokens = active()
+        for post_id in post_ids:  # a token collision (1 in 2**71) leaves a post out: issue it alone
+            if post_id not in tokens:
+                tokens[post_id] = qr_token_issue(post=Post(pk=post_id)).token
+    return tokens
+
+
+def _sheet_entries(enterprise: Enterprise) -> list[_SheetEntry]:
+    """Each post with its token and current published card: four queries whatever the number of posts."""
+    tokens = qr_tokens_issue_all(enterprise=enterprise)
+    latest = CardVersion.objects.filter(card=OuterRef("card")).order_by("-version").values("version")[:1]
+    versions = {
+        row["card__post_id"]: row
+        for row in CardVersion.objects.filter(card__post__enterprise=enterprise, version=Subquery(latest)).values(
+            "card__post_id", "version", "content", "published_at"
+        )
+    }
+    posts = Post.objects.filter(enterprise=enterprise).select_related("department").order_by("department_id", "id")
+    entries = []
+    for post in posts:
+        card = versions.get(post.id, {})
+        entries.append(
+            _SheetEntry(post, tokens[post.id], card.get("version"), card.get("content"), card.get("published_at"))
+        )
+    return entries
+
+
+def _sheet_digest(enterprise: Enterprise, entries: list[_SheetEntry]) -> str:
+    shown = [
+        [e.post.id, e.post.name, e.post.risk_level, e.post.location, e.post.department_id, e.token, e.version]
+        for e in entries
+    ]
+    payload = [CARD_SHEET_LAYOUT, settings.PUBLIC_BASE_URL, enterprise.name, shown]
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def cards_pdf_build(*, enterprise: Enterprise, entries: list[_SheetEntry] | None = None) -> bytes:
+    """The enterprise's printable cards, one A5 page per post (posts without a published card get the
+    default emergency steps and a note)."""
+    entries = _sheet_entries(enterprise) if entries is None else entries
+    if not entries:
+        raise ApplicationError(_("该企业还没有岗位,没有可打印的明白卡。"), field="enterprise", code="no_posts")
+    pages = [
+        CardPage(
+            enterprise=enterprise.name,
+            post=e.post.name,
+            department=e.post.department.name if e.post.department else "",
+            location=e.post.location,
+            risk_level=e.post.risk_level,
+            content=e.content,
+            version=e.version,
+            published_at=e.published_at,
+            qr_url=qr_url(e.token),
+            qr_png=qr_png(qr_url(e.token), size=CARD_QR_PIXELS),
+        )
+        for e in entries
+    ]
+    return cards_pdf(pages, title=_("%(name)s 岗位安全生产明白卡") % {"name": enterprise.name})
+
+
+@dataclass(frozen=True)
+class CardsPdf:
+    """Either the PDF itself (small enterprises, or a sheet already rendered) or the sheet being rendered."""
+
+    pdf: bytes | None = None
+    sheet: CardSheet | None = None
+
+
+def cards_pdf_for(*, enterprise: Enterprise, by: Person) -> CardsPdf:
+    """Render in the request up to CARDS_PDF_SYNC_MAX_POSTS posts; above, find or start the Celery job."""
+    entries = _sheet_entries(enterprise)
+    if len(entries) <= settings.CARDS_PDF_SYNC_MAX_POSTS:
+        return CardsPdf(pdf=cards_pdf_build(enterprise=enterprise, entries=entries))
+    digest = _sheet_digest(enterprise, entries)
+    sheet, created = CardSheet.objects.get_or_create(
+        enterprise=enterprise,
+        digest=digest,
+        defaults={"post_count": len(entries), "requested_by": by, "created_at": timezone.now()},
+    )
+    if sheet.status == CardSheetStatus.DONE:
+        return CardsPdf(sheet=sheet)
+    if not created:
+        # Asked again while pending or after a failure: queue it again (the task is idempotent, and a
+        # worker that died with the first one leaves it pending forever otherwise).
+        CardSheet.objects.filter(pk=sheet.pk, status=CardSheetStatus.FAILED).update(
+            status=CardSheetStatus.PENDING, error=""
+        )
+        sheet.refresh_from_db()
+    from qr.tasks import render_card_sheet  # tasks import this module
+
+    transaction.on_commit(lambda: render_card_sheet.delay(sheet.pk))
+    return CardsPdf(sheet=sheet)
+
+
+def card_sheet_render(*, sheet_id: int) -> str:
+    """Render a pending sheet into media storage; safe to run twice (a rendered sheet is left alone)."""
+    try:
+        with transaction.atomic():
+            sheet = CardSheet.objects.select_for_update().select_related("enterprise").filter(pk=sheet_id).first()
+            if sheet is None:
+                return "gone"
+            if sheet.status == CardSheetStatus.DONE:
+                return "done already"
+            pdf = cards_pdf_build(enterprise=sheet.enterprise)
+            sheet.file.save(f"cards-{sheet.enterprise_id}-{sheet.digest[:16]}.pdf", ContentFile(pdf), save=False)
+            sheet.status, sheet.error, sheet.finished_at = CardSheetStatus.DONE, "", timezone.now()
+            sheet.save(update_fields=["file", "status", "error", "finished_at"])
+            return "rendered"
+    except Exception as exc:
+        CardSheet.objects.filter(pk=sheet_id).exclude(status=CardSheetStatus.DONE).update(
+            status=CardSheetStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
+        )
+        raise

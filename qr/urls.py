@@ -7,4 +7,6 @@ urlpatterns = [
     path("posts/<int:pk>/qr.svg", views.PostQrSvgApi.as_view(), name="post-qr-svg"),
     path("posts/<int:pk>/rotate-qr/", views.PostQrRotateApi.as_view(), name="post-qr-rotate"),
     path("scan/<str:token>/", views.QrScanApi.as_view(), name="qr-scan"),
+    path("enterprises/<int:pk>/cards.pdf", views.EnterpriseCardsPdfApi.as_view(), name="enterprise-cards-pdf"),
+    path("card-sheets/<int:pk>/", views.CardSheetApi.as_view(), name="card-sheet"),
 ]

@@ -1,3 +1,4 @@
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -8,9 +9,11 @@ from rest_framework.views import APIView
 
 from core.schema import ERROR_DESCRIPTIONS, error_example
 from core.serializers import ErrorSerializer
-from orgs.selectors import post_get_for
+from orgs.models import Enterprise
+from orgs.selectors import get_visible, post_get_for
 from qr import selectors, services
-from qr.serializers import QrPngQuerySerializer, QrScanSerializer, QrTokenSerializer
+from qr.models import CardSheetStatus
+from qr.serializers import CardSheetSerializer, QrPngQuerySerializer, QrScanSerializer, QrTokenSerializer
 
 
 class QrPngRenderer(BaseRenderer):
@@ -148,3 +151,65 @@ class QrScanApi(APIView):
     def get(self, request, token):
         scan = selectors.qr_scan_resolve(token=token, person=request.user)
         return Response(QrScanSerializer(scan).data)
+
+
+# ---------------------------------------------------------------------------------------------
+# Printable cards
+
+PDF_TYPE = "application/pdf"
+
+
+def _pdf_response(body, *, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=PDF_TYPE)
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, no-cache"  # a rotated token must not survive in a cache
+    return response
+
+
+def _sheet_pdf(sheet) -> HttpResponse:
+    with sheet.file.open("rb") as stored:
+        return _pdf_response(stored.read(), filename=f"cards-{sheet.enterprise_id}.pdf")
+
+
+PDF_OK = OpenApiResponse(OpenApiTypes.BINARY, description="One A5 page per post, the CJK font embedded")
+SHEET_PENDING = OpenApiResponse(
+    CardSheetSerializer, description="Being rendered by a worker: poll `url` (also in Location) for the PDF"
+)
+
+
+class EnterpriseCardsPdfApi(APIView):
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(
+        operation_id="v1_enterprises_cards_pdf_retrieve",
+        summary="Printable responsibility cards of the enterprise, one A5 page per post with its QR code",
+        description="Each card has the post's risk colour band (red/orange/yellow/blue), the card's content with "
+        "the emergency five steps 关避喊报助 and phone numbers, and the post's QR code (tokens are issued on "
+        "first use). Up to `CARDS_PDF_SYNC_MAX_POSTS` posts the PDF comes at once; above, a worker renders it "
+        "and the answer is 202 with a status URL (the PDF at once if the same cards were rendered already).",
+        responses={(200, PDF_TYPE): PDF_OK, (202, "application/json"): SHEET_PENDING},
+        examples=[error_example("no_posts", "该企业还没有岗位,没有可打印的明白卡。", "enterprise")],
+    )
+    def get(self, request, pk):
+        enterprise = get_visible(request.user, Enterprise.objects.all(), pk, via="")
+        result = services.cards_pdf_for(enterprise=enterprise, by=request.user)
+        if result.pdf is not None:
+            return _pdf_response(result.pdf, filename=f"cards-{enterprise.pk}.pdf")
+        if result.sheet.status == CardSheetStatus.DONE:
+            return _sheet_pdf(result.sheet)
+        body = CardSheetSerializer(result.sheet).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+
+class CardSheetApi(APIView):
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(
+        summary="Status of a card sheet being rendered; the PDF itself once it is ready",
+        responses={(200, PDF_TYPE): PDF_OK, (202, "application/json"): SHEET_PENDING},
+    )
+    def get(self, request, pk):
+        sheet = selectors.card_sheet_get_for(request.user, pk)
+        if sheet.status == CardSheetStatus.DONE:
+            return _sheet_pdf(sheet)
+        return Response(CardSheetSerializer(sheet).data, status=status.HTTP_202_ACCEPTED)

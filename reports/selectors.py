@@ -8,21 +8,23 @@ of posts, templates or records.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Case, Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cards.models import CardVersion, Drill, SpotCheck
 from checklists.models import ChecklistTemplate, HazardGrade, Inspection, InspectionResult, Outcome, Tier
-from checklists.periods import DAILY, Period, period_kind_for, period_of
+from checklists.periods import DAILY, MONTHLY, QUARTERLY, WEEKLY, Period, period_kind_for, period_of
 from checklists.selectors import DueStatus
-from core.errors import Forbidden
-from hazards.models import Hazard
-from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Person, Post
-from orgs.selectors import get_visible, role_in, roles_of, scope_to
+from core.errors import ApplicationError, Forbidden, NotFound
+from hazards.models import Hazard, HazardStatus
+from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Industry, Person, Post, Region
+from orgs.selectors import get_visible, regulated_enterprises, role_in, role_required, roles_of, scope_to
 from reports.models import DailyReview, DispatchDecision, MonthlyDispatch, WeeklyReport
 
 # Who reads reviews, reports and dispatches: the enterprise's safety managers, and regulators in scope.
@@ -421,3 +423,451 @@ def dispatches_queryset() -> QuerySet[MonthlyDispatch]:
     return MonthlyDispatch.objects.select_related("enterprise", "generated_by", "principal_signed_by").prefetch_related(
         decisions
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Regulator statistics (issue 4, part 3): the campaign's quantified targets per enterprise, rolled up
+# by region or industry. Every figure is a database aggregate grouped by enterprise; the number of
+# queries does not depend on the number of enterprises (about a dozen), the roll-up into groups is
+# done in Python over one row per enterprise.
+
+
+STATS_DEFAULT_TZ = ZoneInfo("Asia/Shanghai")  # the month a regulator means when they give none
+
+# Seed targets of the 2024 campaign that the archive can prove.
+TARGET_CARD_COVERAGE = 1.0  # every post has its 明白卡
+TARGET_CHECK_COMPLETION = 1.0  # 日管控、周排查、月调度 all done
+TARGET_RECTIFICATION_RATE = 1.0  # every hazard closed (逐条整改销号)
+TARGET_AWARENESS_RATE = 0.8  # 应知应会知晓率 >= 80%
+
+TIERS = [Tier.DAILY, Tier.WEEKLY, Tier.MONTHLY, Tier.QUARTERLY]
+
+
+class GroupBy:
+    ENTERPRISE = "enterprise"
+    REGION = "region"
+    INDUSTRY = "industry"
+    CHOICES = (ENTERPRISE, REGION, INDUSTRY)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+@dataclass
+class TierFigures:
+    due: int = 0  # periods of the month that have begun, times the posts the tier's templates are on
+    done: int = 0  # of those, recorded (one per post, template and period, late or not)
+    late: int = 0  # recorded only after the period had closed
+
+    @property
+    def rate(self) -> float | None:
+        return _rate(min(self.done, self.due), self.due)
+
+    def add(self, other: "TierFigures") -> None:
+        self.due += other.due
+        self.done += other.done
+        self.late += other.late
+
+
+@dataclass
+class StatsFigures:
+    enterprises: int = 0
+    posts: int = 0
+    posts_with_card: int = 0
+    checks: dict[str, TierFigures] = field(default_factory=lambda: {tier: TierFigures() for tier in TIERS})
+    hazards_found: int = 0
+    hazards_closed: int = 0
+    hazards_overdue: int = 0
+    major_hazards_open: int = 0
+    spot_checks: int = 0
+    questions: int = 0
+    correct_answers: int = 0
+    drills_month: int = 0
+    drills_year: int = 0
+    drills_up_to_date: int = 0  # enterprises that drilled within their interval
+
+    @property
+    def card_coverage(self) -> float | None:
+        return _rate(self.posts_with_card, self.posts)
+
+    @property
+    def check_completion(self) -> float | None:
+        due = sum(t.due for t in self.checks.values())
+        return _rate(sum(min(t.done, t.due) for t in self.checks.values()), due)
+
+    @property
+    def rectification_rate(self) -> float | None:
+        return _rate(self.hazards_closed, self.hazards_found)
+
+    @property
+    def awareness_rate(self) -> float | None:
+        return _rate(self.correct_answers, self.questions)
+
+    def add(self, other: "StatsFigures") -> None:
+        for name in (
+            "enterprises posts posts_with_card hazards_found hazards_closed hazards_overdue major_hazards_open "
+            "spot_checks questions correct_answers drills_month drills_year drills_up_to_date"
+        ).split():
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for tier, figures in other.checks.items():
+            self.checks[tier].add(figures)
+
+
+@dataclass
+class StatsRow:
+    """One line of the statistics: an enterprise, or a region or industry with its enterprises."""
+
+    kind: str  # enterprise | region | industry
+    id: int
+    code: str  # credit code, region code, industry code
+    name: str
+    figures: StatsFigures
+    region: str = ""  # code, enterprise rows only
+    industry: str = ""
+    high_risk: bool | None = None
+    last_drill_on: date | None = None
+
+
+@dataclass
+class Stats:
+    month: str
+    group_by: str
+    region: Region | None
+    industry: Industry | None
+    enterprise_id: int | None
+    rows: list[StatsRow]
+    total: StatsFigures
+
+    @property
+    def region_id(self) -> int | None:
+        return self.region.id if self.region else None
+
+    @property
+    def industry_id(self) -> int | None:
+        return self.industry.id if self.industry else None
+
+    @property
+    def targets(self) -> dict[str, float]:
+        return {
+            "card_coverage": TARGET_CARD_COVERAGE,
+            "check_completion": TARGET_CHECK_COMPLETION,
+            "rectification_rate": TARGET_RECTIFICATION_RATE,
+            "awareness_rate": TARGET_AWARENESS_RATE,
+        }
+
+
+def stats_month_parse(value: str | None) -> tuple[int, int]:
+    """`YYYY-MM`, or the current month in Beijing time when empty; a bad value is a 400 naming `month`."""
+    if not value:
+        today = timezone.now().astimezone(STATS_DEFAULT_TZ).date()
+        return today.year, today.month
+    try:
+        parsed = datetime.strptime(value, "%Y-%m")
+    except ValueError:
+        parsed = None
+    if parsed is None or len(value) != 7 or not 2000 <= parsed.year <= 2100:
+        raise ApplicationError(_("月份格式应为 YYYY-MM,例如 2024-07。"), field="month")
+    return parsed.year, parsed.month
+
+
+def _month_periods(kind: str, year: int, month: int, tz: ZoneInfo) -> list[Period]:
+    """The periods of `kind` that begin in the month, in the enterprise's local time: each check
+    period counts in exactly one month (a week counts in the month of its Monday, a quarter in its first
+    month), the rule of the monthly dispatch (reports.selectors._periods_starting_in)."""
+    the_month = period_of(MONTHLY, datetime(year, month, 1, 12, tzinfo=tz), tz)
+    found = []
+    period = period_of(kind, the_month.start, tz)
+    if period.start < the_month.start:
+        period = period_of(kind, period.end, tz)
+    while period.start < the_month.end:
+        found.append(period)
+        period = period_of(kind, period.end, tz)
+    return found
+
+
+def _months_before(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(day.day, last))
+
+
+def _per_enterprise_and_tier(slots: QuerySet) -> list[tuple]:
+    """Count the slots (one row per post, template and period) per enterprise and tier.
+
+    Two levels of GROUP BY: the ORM cannot aggregate over a grouped subquery, so the outer level is
+    written here around the ORM's SQL. On PostgreSQL this is about twice a plain COUNT(*) over the same
+    rows, where COUNT(DISTINCT (post, template, period)) was five times (it sorts, comparing text).
+    """
+    sql, params = slots.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT enterprise_id, tier, COUNT(*), SUM(on_time) FROM ({sql}) slots GROUP BY enterprise_id, tier",
+            params,
+        )
+        return cursor.fetchall()
+
+
+def _stats_scope(person: Person) -> Q:
+    """Enterprises whose statistics the person may read: a regulator's scope, and the enterprises
+    where they are a safety officer or above. Workers read no statistics (403)."""
+    if person.is_superuser:
+        return Q()
+    managed = [e for e, role in roles_of(person).items() if role in SAFETY_MANAGER_ROLES]
+    regulated = regulated_enterprises(person)
+    if regulated is None and not managed:
+        raise Forbidden(_("您的角色无权执行此操作。"))
+    condition = Q(pk__in=managed)
+    if regulated is not None:
+        condition |= Q(pk__in=regulated.values("pk"))
+    return condition
+
+
+def _descendants(parents: dict[int, int | None], root: int) -> set[int]:
+    children = defaultdict(list)
+    for node, parent in parents.items():
+        children[parent].append(node)
+    found, frontier = {root}, [root]
+    while frontier:
+        frontier = [c for node in frontier for c in children[node] if c not in found]
+        found.update(frontier)
+    return found
+
+
+def _child_under(parents: dict[int, int | None], node: int, root: int | None) -> int:
+    """The ancestor of `node` right below `root` (node itself when root is None or node is root)."""
+    if root is None or node == root:
+        return node
+    while parents.get(node) not in (root, None):
+        node = parents[node]
+    return node
+
+
+def stats_for(
+    person: Person,
+    *,
+    month: str | None = None,
+    region: int | None = None,
+    industry: int | None = None,
+    enterprise: int | None = None,
+    group_by: str = GroupBy.ENTERPRISE,
+) -> Stats:
+    """The campaign figures of the month for what the person may read, narrowed by region (with its
+    child regions), industry (with its sub-industries) or one enterprise, one row per enterprise or per
+    region / industry. With `region`, region groups are its direct children: pass a group's id as
+    `region` to drill down."""
+    year, month_number = stats_month_parse(month)
+    month_key = f"{year}-{month_number:02d}"
+    scope = _stats_scope(person)
+
+    regions = {r.id: r for r in Region.objects.all()}  # reference data: a few hundred rows at most
+    industries = {i.id: i for i in Industry.objects.all()}
+    region_parents = {r.id: r.parent_id for r in regions.values()}
+    industry_parents = {i.id: i.parent_id for i in industries.values()}
+    condition = scope
+    if region is not None:
+        if region not in regions:
+            raise ApplicationError(_("行政区划不存在。"), field="region")
+        condition &= Q(region__in=_descendants(region_parents, region))
+    if industry is not None:
+        if industry not in industries:
+            raise ApplicationError(_("行业不存在。"), field="industry")
+        condition &= Q(industry__in=_descendants(industry_parents, industry))
+    if enterprise is not None:
+        if not Enterprise.objects.filter(scope, pk=enterprise).exists():
+            # A worker of that enterprise hears 403, anyone else that it does not exist.
+            try:
+                role_required(person, enterprise, SAFETY_MANAGER_ROLES)
+            except NotFound:
+                pass
+            raise NotFound(_("未找到。"), field="enterprise")
+        condition &= Q(pk=enterprise)
+
+    enterprises = list(
+        Enterprise.objects.filter(condition)
+        .order_by("id")
+        .values_list("id", "name", "credit_code", "region_id", "industry_id", "timezone", "industry__high_risk")
+    )
+    chosen = Enterprise.objects.filter(condition).values("pk")
+    figures = {row[0]: StatsFigures(enterprises=1) for row in enterprises}
+    last_drill: dict[int, date | None] = {}
+    if enterprises:
+        last_drill = _collect(figures, enterprises, chosen, year, month_number, month_key)
+
+    total = StatsFigures()
+    for one in figures.values():
+        total.add(one)
+    rows = _group(
+        enterprises,
+        figures,
+        last_drill,
+        group_by,
+        regions,
+        industries,
+        region_parents,
+        industry_parents,
+        region,
+        industry,
+    )
+    return Stats(month_key, group_by, regions.get(region), industries.get(industry), enterprise, rows, total)
+
+
+def _collect(figures, enterprises, chosen: QuerySet, year: int, month_number: int, month_key: str):
+    """Fill each enterprise's figures: six grouped queries whatever the number of enterprises.
+    Returns each enterprise's last drill up to the month's end."""
+    now = timezone.now()
+    zones = {row[5] for row in enterprises}
+    bounds = {tz: period_of(MONTHLY, datetime(year, month_number, 1, 12, tzinfo=ZoneInfo(tz)), tz) for tz in zones}
+
+    def per_zone(make) -> Q:
+        # The month in each enterprise's own time zone: one OR-branch per zone (usually one).
+        q = Q(pk__in=[])
+        for tz, period in bounds.items():
+            q |= Q(enterprise__timezone=tz) & make(period)
+        return q
+
+    # Card coverage: posts (as they are now) with a card version published before the month's end.
+    published = CardVersion.objects.filter(card__post=OuterRef("pk"))
+    carded = per_zone(lambda p: Q(Exists(published.filter(published_at__lt=p.end))))
+    posts = (
+        Post.objects.filter(enterprise__in=chosen)
+        .values("enterprise_id")
+        .annotate(posts=Count("id"), carded=Count("id", filter=carded))
+        .order_by()
+    )
+    for row in posts:
+        f = figures[row["enterprise_id"]]
+        f.posts, f.posts_with_card = row["posts"], row["carded"]
+
+    # Checks due: the posts each active template is on, times the periods of its tier in the month
+    # that have begun (in the enterprise's time zone; a high-risk enterprise's quarterly tier is monthly).
+    assigned = (
+        ChecklistTemplate.posts.through.objects.filter(
+            checklisttemplate__enterprise__in=chosen, checklisttemplate__active=True
+        )
+        .values("checklisttemplate__enterprise_id", "checklisttemplate__tier")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    zone_of = {row[0]: row[5] for row in enterprises}
+    high_risk = {row[0]: row[6] for row in enterprises}
+    begun: dict[tuple[str, str], int] = {}
+    for row in assigned:
+        enterprise_id, tier = row["checklisttemplate__enterprise_id"], row["checklisttemplate__tier"]
+        kind = period_kind_for(tier, high_risk=high_risk[enterprise_id])
+        key = (kind, zone_of[enterprise_id])
+        if key not in begun:
+            periods = _month_periods(kind, year, month_number, ZoneInfo(key[1]))
+            begun[key] = sum(1 for p in periods if p.start <= now)
+        figures[enterprise_id].checks[tier].due += row["n"] * begun[key]
+
+    # Checks done: one per post, template and period of the month, however many records (corrections,
+    # a late copy) it has. Period keys are local dates, the same in every zone.
+    utc = ZoneInfo("UTC")
+    weeks = [p.key for p in _month_periods(WEEKLY, year, month_number, utc)]
+    quarter = _month_periods(QUARTERLY, year, month_number, utc)
+    in_month = (
+        Q(tier=Tier.DAILY, period__startswith=f"{month_key}-")  # daily keys are YYYY-MM-DD
+        | Q(tier=Tier.WEEKLY, period__in=weeks)
+        | Q(tier=Tier.MONTHLY, period=month_key)
+        | Q(tier=Tier.QUARTERLY, period__in=[month_key] + [p.key for p in quarter])
+    )
+    slots = (
+        Inspection.objects.filter(in_month, enterprise__in=chosen)
+        .values("enterprise_id", "tier", "post_id", "template_id", "period")
+        .annotate(on_time=Max(Case(When(late=False, then=Value(1)), default=Value(0))))
+        .order_by()
+    )
+    for enterprise_id, tier, done, on_time in _per_enterprise_and_tier(slots):
+        figures[enterprise_id].checks[tier].done = done
+        figures[enterprise_id].checks[tier].late = done - on_time
+
+    # Hazards: found in the month, of those closed by now; overdue and major ones still open among all
+    # found up to the month's end (the backlog a regulator chases).
+    found = per_zone(lambda p: Q(found_at__gte=p.start, found_at__lt=p.end))
+    backlog = per_zone(lambda p: Q(found_at__lt=p.end)) & ~Q(status=HazardStatus.CLOSED)
+    hazards = (
+        Hazard.objects.filter(enterprise__in=chosen)
+        .values("enterprise_id")
+        .annotate(
+            found=Count("id", filter=found),
+            closed=Count("id", filter=found & Q(status=HazardStatus.CLOSED)),
+            overdue=Count("id", filter=backlog & Q(deadline__lt=now)),
+            major_open=Count("id", filter=backlog & Q(grade=HazardGrade.MAJOR)),
+        )
+        .order_by()
+    )
+    for row in hazards:
+        f = figures[row["enterprise_id"]]
+        f.hazards_found, f.hazards_closed = row["found"], row["closed"]
+        f.hazards_overdue, f.major_hazards_open = row["overdue"], row["major_open"]
+
+    # Knowledge awareness (应知应会知晓率): answers right over questions asked, spot-checks finished in the month.
+    spot = (
+        SpotCheck.objects.filter(per_zone(lambda p: Q(finished_at__gte=p.start, finished_at__lt=p.end)))
+        .filter(enterprise__in=chosen)
+        .values("enterprise_id")
+        .annotate(n=Count("id"), questions=Sum("question_count"), correct=Sum("correct_count"))
+        .order_by()
+    )
+    for row in spot:
+        f = figures[row["enterprise_id"]]
+        f.spot_checks, f.questions, f.correct_answers = row["n"], row["questions"] or 0, row["correct"] or 0
+
+    # Drills (dates are local already): in the month, in the year to the month's end, and the last one,
+    # which must be within a year (half a year in a high-risk industry) of the month's end.
+    first = date(year, month_number, 1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    drills = (
+        Drill.objects.filter(enterprise__in=chosen, done_on__lte=last)
+        .values("enterprise_id")
+        .annotate(
+            month=Count("id", filter=Q(done_on__gte=first)),
+            year=Count("id", filter=Q(done_on__gte=first.replace(month=1))),
+            last=Max("done_on"),
+        )
+        .order_by()
+    )
+    last_drill = {}
+    for row in drills:
+        enterprise_id = row["enterprise_id"]
+        f = figures[enterprise_id]
+        f.drills_month, f.drills_year = row["month"], row["year"]
+        last_drill[enterprise_id] = row["last"]
+        interval = 6 if high_risk[enterprise_id] else 12
+        f.drills_up_to_date = int(row["last"] > _months_before(last, interval))
+    return last_drill
+
+
+def _group(
+    enterprises, figures, last_drill, group_by, regions, industries, region_parents, industry_parents, region, industry
+) -> list[StatsRow]:
+    if group_by == GroupBy.ENTERPRISE:
+        return [
+            StatsRow(
+                kind=GroupBy.ENTERPRISE,
+                id=e_id,
+                code=credit_code,
+                name=name,
+                figures=figures[e_id],
+                region=regions[region_id].code,
+                industry=industries[industry_id].code,
+                high_risk=high,
+                last_drill_on=last_drill.get(e_id),
+            )
+            for e_id, name, credit_code, region_id, industry_id, _tz, high in enterprises
+        ]
+    if group_by == GroupBy.REGION:
+        nodes, parents, root, column = regions, region_parents, region, 3
+    else:
+        nodes, parents, root, column = industries, industry_parents, industry, 4
+    grouped: dict[int, StatsFigures] = {}
+    for row in enterprises:
+        key = _child_under(parents, row[column], root)
+        grouped.setdefault(key, StatsFigures()).add(figures[row[0]])
+    return [
+        StatsRow(kind=group_by, id=key, code=nodes[key].code, name=nodes[key].name, figures=grouped[key])
+        for key in sorted(grouped, key=lambda k: nodes[k].code)
+    ]

@@ -12,5 +12,7 @@ urlpatterns = [
     path("reviews/daily/log/", views.DayLogApi.as_view(), name="daily-review-log"),
     path("dispatches/<int:pk>.xlsx", views.DispatchXlsxApi.as_view(), name="dispatch-xlsx"),
     path("dispatches/<int:pk>.pdf", views.DispatchPdfApi.as_view(), name="dispatch-pdf"),
+    path("stats/", views.StatsApi.as_view(), name="stats"),
+    path("stats.xlsx", views.StatsXlsxApi.as_view(), name="stats-xlsx"),
     *router.urls,
 ]

@@ -2,11 +2,15 @@
 
 import random
 import string
+from datetime import date
 
 import factory
+from django.utils import timezone
 
-from cards.models import Card
-from checklists.models import ChecklistItem, ChecklistTemplate, ItemKind, Tier
+from cards.models import Card, Drill, SpotCheck
+from checklists.models import ChecklistItem, ChecklistTemplate, Inspection, ItemKind, Tier
+from checklists.periods import period_kind_for, period_of
+from hazards.models import Hazard
 from orgs.models import (
     Department,
     Enterprise,
@@ -154,3 +158,78 @@ class ItemFactory(factory.django.DjangoModelFactory):
     order = factory.Sequence(lambda n: n)
     label = factory.Sequence(lambda n: f"检查项{n}")
     kind = ItemKind.CHECK
+
+
+# ---------------------------------------------------------------------------------------------
+# Archive rows written directly (statistics tests): the hash chain is not what they test.
+
+
+def _period_key(inspection) -> str:
+    enterprise = inspection.enterprise
+    kind = period_kind_for(inspection.tier, high_risk=enterprise.industry.high_risk)
+    return period_of(kind, inspection.at, enterprise.timezone).key
+
+
+class InspectionFactory(factory.django.DjangoModelFactory):
+    """A record of `template` on `post` made `at` (an aware instant); its period is the one of that
+    instant in the enterprise's time zone unless `period` is given (a late record)."""
+
+    class Meta:
+        model = Inspection
+        exclude = ("at",)
+
+    at = factory.LazyFunction(timezone.now)
+    post = factory.SubFactory(PostFactory)
+    enterprise = factory.SelfAttribute("post.enterprise")
+    template = factory.SubFactory(TemplateFactory, enterprise=factory.SelfAttribute("..enterprise"))
+    tier = factory.SelfAttribute("template.tier")
+    period = factory.LazyAttribute(_period_key)
+    client_uuid = factory.Faker("uuid4")
+    started_at = factory.SelfAttribute("at")
+    received_at = factory.SelfAttribute("at")
+    submitted_by = factory.SubFactory(PersonFactory)
+    on_site = True
+    late = False
+    ok_count = 10
+    failed_count = 0
+    na_count = 0
+    request_hash = "0" * 64
+    sequence = factory.Sequence(lambda n: n + 1)
+    prev_hash = ""
+    hash = "0" * 64
+
+
+class HazardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Hazard
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    grade = "general"
+    description = "消防通道堵塞"
+    source = "ad_hoc"
+    found_by = factory.SubFactory(PersonFactory)
+    found_at = factory.LazyFunction(timezone.now)
+    status = "open"
+
+
+class SpotCheckFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SpotCheck
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    person = factory.SubFactory(PersonFactory)
+    started_by = factory.SelfAttribute("person")
+    started_at = factory.SelfAttribute("finished_at")
+    finished_at = factory.LazyFunction(timezone.now)
+    question_count = 10
+    correct_count = 8
+
+
+class DrillFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Drill
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    title = "反应釜泄漏应急演练"
+    planned_on = factory.SelfAttribute("done_on")
+    done_on = factory.LazyFunction(date.today)

@@ -1,0 +1,418 @@
+#!/usr/bin/env python
+"""Benchmark of the regulator statistics on a district-sized archive, on PostgreSQL.
+
+    .venv/bin/python bench/rollup.py                       # 100 and 1000 enterprises, fresh databases
+    .venv/bin/python bench/rollup.py --enterprises 1000 --reuse
+
+Each size has its own database, <name>_<N> (default mingbai_bench_100 and mingbai_bench_1000), created
+(dropped first unless --reuse) by the script.
+
+For each size it builds (once; --reuse keeps what an earlier run built) a region of N enterprises with
+10 posts each (90% with a published card), a daily checklist of 10 items on every post, a weekly one on
+one post, and July 2024 of daily checks (N x 10 x 31 records, ten results each), hazards from 1% of
+them, spot-checks and drills; then it times, median of several runs after a warm-up:
+
+- the stats endpoint for a regulator of the region (GET /api/v1/stats/ through the real view), and
+- the month's figures of one enterprise (stats selector with `enterprise`) and, when it is merged, the
+  monthly dispatch's figures (reports.selectors.period_figures, built on another branch of issue 4),
+
+each against a plain SQL GROUP BY (enterprise, tier) over the same inspection rows, and prints the
+ratio. Goal: below 2, and a cost that grows no faster than the number of records.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+MONTH = "2024-07"
+BEIJING = ZoneInfo("Asia/Shanghai")
+POSTS, ITEMS, DAYS = 10, 10, 31
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--enterprises", type=int, nargs="+", default=[100, 1000], help="sizes (default 100 1000)")
+    parser.add_argument("--reuse", action="store_true", help="keep the database and the sizes already built")
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/mingbai_bench")
+    parser.add_argument("--runs", type=int, default=9, help="timed runs per measure")
+    return parser.parse_args()
+
+
+def ensure_database(url: str, *, fresh: bool) -> None:
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    name = conninfo_to_dict(url)["dbname"]
+    with psycopg.connect(make_conninfo(url, dbname="postgres"), autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and fresh:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            exists = None
+        if not exists:
+            admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _copy(table: str, columns: list[str], rows) -> int:
+    """COPY rows into a table (the fastest bulk insert PostgreSQL has)."""
+    from django.db import connection
+
+    count = 0
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+    return count
+
+
+def _reserve_ids(table: str, count: int) -> int:
+    """Take `count` ids from the table's sequence at once; returns the first."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), nextval(pg_get_serial_sequence('{table}', "
+            f"'id')) + %s - 1) - %s + 1",
+            [count, count],
+        )
+        return cursor.fetchone()[0]
+
+
+def build(n: int):
+    """Build the archive of one size; returns the region. Idempotent per size (region code BENCH<n>)."""
+    from django.db import transaction
+
+    from cards.models import Card, CardVersion, Drill, SpotCheck
+    from checklists.models import ChecklistItem, ChecklistTemplate, Tier
+    from checklists.periods import period_of
+    from hazards.models import Hazard
+    from orgs.models import Enterprise, Industry, Person, Post, Region, RegulatorScope
+    from tests.factories import make_credit_code
+
+    region = Region.objects.filter(code=f"BENCH{n}").first()
+    if region is not None:
+        return region
+    started = time.perf_counter()
+    rng = random.Random(n)
+    with transaction.atomic():
+        city, _ = Region.objects.get_or_create(code="BENCH", defaults={"name": "基准市"})
+        region = Region.objects.create(code=f"BENCH{n}", name=f"基准区{n}", parent=city)
+        risky, _ = Industry.objects.get_or_create(code="C26", defaults={"name": "化学制品制造业", "high_risk": True})
+        plain, _ = Industry.objects.get_or_create(code="C34", defaults={"name": "通用设备制造业", "high_risk": False})
+        regulator = Person.objects.create(username=f"bench-regulator-{n}", name="监管员", password="!")
+        RegulatorScope.objects.create(person=regulator, region=region)
+        offset = Enterprise.objects.count() * 7 + 1000
+        enterprises = Enterprise.objects.bulk_create(
+            Enterprise(
+                name=f"基准企业{n}-{i}有限公司",
+                credit_code=make_credit_code(offset + i),
+                region=region,
+                industry=risky if i % 5 == 0 else plain,
+            )
+            for i in range(n)
+        )
+        workers = Person.objects.bulk_create(
+            Person(username=f"bench-{n}-{e.pk}", name=f"作业员{e.pk}", password="!") for e in enterprises
+        )
+        posts = Post.objects.bulk_create(
+            Post(enterprise=e, name=f"岗位{j}", risk_level=rng.choice(["red", "orange", "yellow", "blue"]))
+            for e in enterprises
+            for j in range(POSTS)
+        )
+        cards = Card.objects.bulk_create(Card(post=p, enterprise_id=p.enterprise_id) for p in posts)
+        published = datetime(2024, 6, 1, tzinfo=UTC)
+        CardVersion.objects.bulk_create(
+            CardVersion(card=c, version=1, content=c.content(), published_at=published)
+            for c in cards
+            if rng.random() < 0.9
+        )
+        daily = ChecklistTemplate.objects.bulk_create(
+            ChecklistTemplate(enterprise=e, name="岗位日检", tier=Tier.DAILY) for e in enterprises
+        )
+        weekly = ChecklistTemplate.objects.bulk_create(
+            ChecklistTemplate(enterprise=e, name="周排查", tier=Tier.WEEKLY) for e in enterprises
+        )
+        items = ChecklistItem.objects.bulk_create(
+            ChecklistItem(template=t, order=k, label=f"检查项{k}") for t in daily for k in range(ITEMS)
+        )
+        items_of = {}
+        for item in items:
+            items_of.setdefault(item.template_id, []).append(item)
+        through = ChecklistTemplate.posts.through
+        posts_of = {}
+        for post in posts:
+            posts_of.setdefault(post.enterprise_id, []).append(post)
+        through.objects.bulk_create(
+            [through(checklisttemplate=t, post=p) for t in daily for p in posts_of[t.enterprise_id]]
+            + [through(checklisttemplate=t, post=posts_of[t.enterprise_id][0]) for t in weekly]
+        )
+        worker_of = {e.pk: w.pk for e, w in zip(enterprises, workers, strict=True)}
+        template_of = {t.enterprise_id: t for t in daily}
+
+        # The month's daily checks: a few missed (3%), a few late (2%), one in a hundred with a failed item.
+        count = len(posts) * DAYS
+        first_id = _reserve_ids("checklists_inspection", count)
+        inspections, results, failed = [], [], []
+        next_id = first_id
+        sequence = {}
+        for day in range(1, DAYS + 1):
+            at = datetime(2024, 7, day, 8, 30, tzinfo=BEIJING)
+            period = period_of("daily", at, BEIJING).key
+            for post in posts:
+                if rng.random() < 0.03:
+                    continue
+                template = template_of[post.enterprise_id]
+                late = rng.random() < 0.02
+                received = at + timedelta(days=1) if late else at
+                bad = rng.random() < 0.01
+                seq = sequence[post.enterprise_id] = sequence.get(post.enterprise_id, 0) + 1
+                inspection_id = next_id
+                next_id += 1
+                inspections.append(
+                    (
+                        inspection_id,
+                        post.enterprise_id,
+                        post.pk,
+                        template.pk,
+                        "daily",
+                        period,
+                        uuid.uuid4(),
+                        at,
+                        received,
+                        worker_of[post.enterprise_id],
+                        True,
+                        late,
+                        ITEMS - int(bad),
+                        int(bad),
+                        0,
+                        "0" * 64,
+                        seq,
+                        "",
+                        "0" * 64,
+                    )
+                )
+                for k, item in enumerate(items_of[template.pk]):
+                    outcome = "failed" if bad and k == 0 else "ok"
+                    value = '"not_ok"' if outcome == "failed" else '"ok"'
+                    results.append((inspection_id, item.pk, item.label, "check", value, outcome, ""))
+                if bad:
+                    failed.append((post, inspection_id, received))
+        columns = (
+            "id enterprise_id post_id template_id tier period client_uuid started_at received_at submitted_by_id "
+            "on_site late ok_count failed_count na_count request_hash sequence prev_hash hash"
+        ).split()
+        _copy("checklists_inspection", columns, inspections)
+        _copy(
+            "checklists_inspectionresult",
+            ["inspection_id", "item_id", "item_label", "kind", "value", "outcome", "note"],
+            results,
+        )
+        for enterprise_id, last in sequence.items():
+            from checklists.models import ArchiveHead
+
+            ArchiveHead.objects.update_or_create(enterprise_id=enterprise_id, defaults={"last_sequence": last})
+        Hazard.objects.bulk_create(
+            Hazard(
+                enterprise_id=post.enterprise_id,
+                post=post,
+                grade="major" if i % 10 == 0 else "general",
+                description="检查发现异常",
+                source="inspection",
+                inspection_id=inspection_id,
+                found_by_id=worker_of[post.enterprise_id],
+                found_at=found,
+                deadline=found + timedelta(days=7),
+                status="closed" if i % 2 else "rectifying",
+                closed_at=found + timedelta(days=3) if i % 2 else None,
+            )
+            for i, (post, inspection_id, found) in enumerate(failed)
+        )
+        SpotCheck.objects.bulk_create(
+            SpotCheck(
+                enterprise=e,
+                person_id=worker_of[e.pk],
+                started_by_id=worker_of[e.pk],
+                started_at=datetime(2024, 7, 10 + k, 9, tzinfo=BEIJING),
+                finished_at=datetime(2024, 7, 10 + k, 9, 10, tzinfo=BEIJING),
+                question_count=10,
+                correct_count=rng.randint(5, 10),
+            )
+            for e in enterprises
+            for k in range(2)
+        )
+        Drill.objects.bulk_create(
+            Drill(enterprise=e, title="演练", planned_on=date(2024, 5, 1), done_on=date(2024, 5, rng.randint(1, 28)))
+            for e in enterprises
+        )
+    from django.db import connection
+
+    connection.ensure_connection()
+    connection.connection.autocommit = True  # VACUUM cannot run inside a transaction
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    print(
+        f"built {n} enterprises: {len(inspections)} inspections, {len(results)} results, {len(failed)} hazards "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    return region
+
+
+def timed(fn, runs: int) -> tuple[float, float]:
+    """(best, median) of `runs` timed calls after a warm-up. The best is the figure compared: on a
+    shared machine the median measures the neighbours as much as the code."""
+    fn()  # warm-up: caches, plans
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return min(samples), statistics.median(samples)
+
+
+def measure(region, n: int, runs: int) -> None:
+    from django.db import connection
+    from django.db.models import Case, Max, Q, Value, When
+    from rest_framework.test import APIClient
+
+    from orgs.models import Enterprise, Person
+    from reports.selectors import _month_periods, stats_for
+
+    regulator = Person.objects.get(username=f"bench-regulator-{n}")
+    weeks = [p.key for p in _month_periods("weekly", 2024, 7, BEIJING)]
+    one = Enterprise.objects.filter(region=region).order_by("id").first()
+    client = APIClient()
+
+    def endpoint():
+        client.force_authenticate(Person.objects.get(pk=regulator.pk))
+        response = client.get("/api/v1/stats/", {"month": MONTH, "region": region.pk})
+        assert response.status_code == 200, response.content
+        assert response.data["total"]["enterprises"] == n
+        return response
+
+    def one_enterprise():
+        stats = stats_for(Person.objects.get(pk=regulator.pk), month=MONTH, enterprise=one.pk)
+        assert stats.total.enterprises == 1
+
+    def plain(where: str, params: list):
+        # The same rows as the statistics read: the month's records of each tier.
+        def run():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT i.enterprise_id, i.tier, COUNT(*) FROM checklists_inspection i "
+                    f"WHERE {where} AND ((i.tier = 'daily' AND i.period LIKE %s) "
+                    "OR (i.tier = 'weekly' AND i.period = ANY(%s)) "
+                    "OR (i.tier IN ('monthly', 'quarterly') AND i.period = %s)) "
+                    "GROUP BY i.enterprise_id, i.tier",
+                    [*params, f"{MONTH}-%", weeks, MONTH],
+                )
+                return cursor.fetchall()
+
+        return run
+
+    def slots():
+        # The statistics' one costly query: checks done, one per post, template and period.
+        from checklists.models import Inspection
+        from reports.selectors import _per_enterprise_and_tier
+
+        rows = Inspection.objects.filter(
+            Q(tier="daily", period__startswith=f"{MONTH}-")
+            | Q(tier="weekly", period__in=weeks)
+            | Q(tier__in=["monthly", "quarterly"], period=MONTH),
+            enterprise__region=region,
+        ).values("enterprise_id", "tier", "post_id", "template_id", "period")
+        return _per_enterprise_and_tier(
+            rows.annotate(on_time=Max(Case(When(late=False, then=Value(1)), default=Value(0)))).order_by()
+        )
+
+    region_sql = plain("i.enterprise_id IN (SELECT id FROM orgs_enterprise WHERE region_id = %s)", [region.pk])
+    one_sql = plain("i.enterprise_id = %s", [one.pk])
+    records = sum(row[2] for row in region_sql())
+    total = endpoint().data["total"]
+    (view, view_median), (sql, sql_median) = timed(endpoint, runs), timed(region_sql, runs)
+    (single, single_median), (single_sql, _) = timed(one_enterprise, runs), timed(one_sql, runs)
+    slot, _ = timed(slots, runs)
+    try:  # the monthly dispatch's figures, once the dispatch (another branch of issue 4) is merged
+        from reports.selectors import period_figures
+        from reports.services import month_period
+    except ImportError:
+        dispatch = None
+    else:
+        full = Enterprise.objects.select_related("industry").get(pk=one.pk)
+        dispatch, _ = timed(lambda: period_figures(enterprise=full, period=month_period(MONTH, full.timezone)), runs)
+    daily = total["checks"]["daily"]
+    print(
+        f"{n:>5} enterprises, {records:>7} inspections of {MONTH} (daily done {daily['done']}/{daily['due']}, "
+        f"hazards {total['hazards_found']}); best of {runs} (median):\n"
+        f"      stats endpoint, region   {view * 1000:7.1f} ms ({view_median * 1000:.0f})   "
+        f"plain GROUP BY {sql * 1000:6.1f} ms ({sql_median * 1000:.0f})   ratio {view / sql:4.2f}   "
+        f"{view / records * 1e6:5.2f} us/record\n"
+        f"      of which checks done (one per post, template, period: a GROUP BY of the slots) {slot * 1000:.1f} ms; "
+        f"the rest {max(view - slot, 0) * 1000:.1f} ms = {max(view - slot, 0) / sql:4.2f} x the plain GROUP BY\n"
+        f"      one enterprise's month   {single * 1000:7.1f} ms ({single_median * 1000:.0f})   "
+        f"plain GROUP BY {single_sql * 1000:6.1f} ms   ratio {single / single_sql:4.1f}   "
+        "(stats selector with enterprise=)"
+    )
+    if dispatch is None:
+        print("      monthly dispatch figures: reports.selectors.period_figures is not on this branch")
+    else:
+        print(
+            f"      monthly dispatch figures {dispatch * 1000:7.1f} ms   plain GROUP BY {single_sql * 1000:6.1f} ms   "
+            f"ratio {dispatch / single_sql:4.1f}   (reports.selectors.period_figures, one enterprise)"
+        )
+
+
+def use_database(url: str, n: int, *, fresh: bool) -> str:
+    """One database per size (<name>_<n>), so that each size's plain GROUP BY reads only its own rows."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    name = f"{conninfo_to_dict(url)['dbname']}_{n}"
+    ensure_database(make_conninfo(url, dbname=name), fresh=fresh)
+    if not _ready:
+        setup_django(f"{url.rsplit('/', 1)[0]}/{name}")
+        _ready.append(True)
+    else:
+        from django.core.management import call_command
+        from django.db import connections
+
+        connections["default"].close()
+        connections["default"].settings_dict["NAME"] = name
+        call_command("migrate", verbosity=0)
+    return name
+
+
+_ready: list[bool] = []
+
+
+def main() -> None:
+    args = parse_args()
+    for n in sorted(set(args.enterprises)):
+        name = use_database(args.database_url, n, fresh=not args.reuse)
+        print(f"database {name}")
+        region = build(n)
+        measure(region, n, args.runs)
+
+
+if __name__ == "__main__":
+    main()
