@@ -310,7 +310,7 @@
 
   function photoButton(onPhoto) {
     var input = el("input", { type: "file", accept: "image/*", capture: "environment", class: "file" });
-    var label = el("label", { class: "btn photo-btn" }, ["📷 拍照", input]);
+    var label = el("label", { class: "btn photo-btn" }, ["拍照", input]);
     input.addEventListener("change", function () {
       if (input.files && input.files[0]) onPhoto(input.files[0]);
       input.value = "";
@@ -417,7 +417,7 @@
         },
         photos: photos.filter(function (p) { return results.some(function (r) { return r.item === p.item; }); }),
       });
-      form.replaceWith(el("p", { class: "card", text: template.name + ":已保存,正在发送…" }));
+      form.replaceWith(el("p", { class: "card", text: template.name + ":已保存在本机,等待发送" }));
       await renderQueue();
       flush();
     });
@@ -484,7 +484,7 @@
       var form = el("form", { class: "task" + (h.overdue ? " overdue" : ""), "data-hazard": h.id }, [
         el("b", { text: "#" + h.id + " " + h.description }),
         el("div", { class: "muted", text: (h.overdue ? "已逾期 · " : "") + "期限 " + (h.deadline ? new Date(h.deadline).toLocaleString("zh-CN") : "未定") }),
-        el("label", { class: "btn photo-btn" }, ["📷 整改后照片", el("input", { type: "file", accept: "image/*", capture: "environment", class: "file" })]),
+        el("label", { class: "btn photo-btn" }, ["拍整改后照片", el("input", { type: "file", accept: "image/*", capture: "environment", class: "file" })]),
         el("span", { class: "photo-state" }),
         el("input", { name: "note", placeholder: "整改情况", required: "required" }),
         el("p", { class: "error" }),
