@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from checklists.models import HazardGrade, Inspection, ItemKind
+from checklists.models import HazardGrade, Inspection, ItemKind, Photo
 from hazards.models import Hazard
 from qr.services import qr_token_issue, qr_token_rotate
 from tests import factories
@@ -236,3 +236,41 @@ def test_the_page_weighs_under_100_kb_as_the_browser_downloads_it(phone, live_se
     pages = {url: size for url, size in sizes.items() if "/api/" not in url}
     assert any(url.endswith(".js") for url in pages) and any(url.endswith(".css") for url in pages)
     assert sum(pages.values()) < 100 * 1024
+
+
+def test_without_crypto_random_uuid_as_on_http_lan_addresses_the_fallback_makes_v4_uuids(phone, live_server, setup):
+    # http://<LAN IP> is not a secure context: crypto.randomUUID is missing there, getRandomValues is not.
+    phone.add_init_script("delete Crypto.prototype.randomUUID;")
+    page = open_and_log_in(phone, live_server, setup)
+    assert page.evaluate("typeof crypto.randomUUID") == "undefined"
+    fill(page, setup)
+    page.click("form.checklist button.submit")
+    page.locator(".done").get_by_text("已提交:反应釜岗位日检").wait_for()
+    record = Inspection.objects.get()
+    assert record.client_uuid.version == 4
+    assert Photo.objects.get().client_uuid.version == 4
+
+
+def test_an_expired_login_asks_for_the_password_again(phone, live_server, setup):
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/s/{setup.token}")
+    page.evaluate(
+        "localStorage.setItem('mingbai.auth', JSON.stringify({access: 'expired', refresh: 'revoked', username: 'x'}))"
+    )
+    page.reload()
+    page.locator("#login").wait_for()
+    assert page.evaluate("localStorage.getItem('mingbai.auth')") is None
+    page.fill("#login input[name=username]", setup.world.worker.username)
+    page.fill("#login input[name=password]", factories.PASSWORD)
+    page.click("#login button")
+    page.wait_for_selector(f'form.checklist[data-template="{setup.template.id}"]')
+
+
+def test_someone_not_on_the_post_reads_the_card_but_gets_no_checklist(phone, live_server, setup):
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/s/{setup.token}")
+    page.fill("#login input[name=username]", setup.world.outsider.username)
+    page.fill("#login input[name=password]", factories.PASSWORD)
+    page.click("#login button")
+    page.get_by_text("您不在本岗位,无需填写本岗位的检查表。").wait_for()
+    assert page.locator("form.checklist").count() == 0
