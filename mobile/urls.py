@@ -8,10 +8,6 @@ from mobile import views
 urlpatterns = [
     path("s/<str:token>", views.scan_page, name="mobile-scan"),
     path("m/hazards/", views.hazard_board, name="mobile-hazard-board"),
-    path(
-        "m/login/",
-        auth_views.LoginView.as_view(template_name="mobile/login.html", redirect_authenticated_user=True),
-        name="mobile-login",
-    ),
+    path("m/login/", views.LoginView.as_view(), name="mobile-login"),
     path("m/logout/", auth_views.LogoutView.as_view(next_page="mobile-login"), name="mobile-logout"),
 ]

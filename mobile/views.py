@@ -1,10 +1,12 @@
 """Server-rendered pages. Thin: one selector call, one template. The phone page's writes go through the
 JSON API (its script calls /api/v1/...), so the pages add no second path into the services."""
 
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET
+from rest_framework.throttling import SimpleRateThrottle
 
 from checklists.models import HazardGrade
 from core.errors import Gone, NotFound
@@ -69,3 +71,27 @@ def hazard_board(request):
         "selected": request.GET,
     }
     return _page(request, "mobile/hazard_board.html", context)
+
+
+class PageLoginThrottle(SimpleRateThrottle):
+    """The API's login rate (LOGIN_THROTTLE_RATE) for the page login too, so it is no way around it."""
+
+    scope = "login"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": "page-login", "ident": self.get_ident(request)}
+
+
+class LoginView(auth_views.LoginView):
+    """Session login of the supervisor pages (the phone page logs in through the API for a JWT)."""
+
+    template_name = "mobile/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        throttle = PageLoginThrottle()
+        if not throttle.allow_request(request, self):
+            wait = int(throttle.wait() or 60)
+            context = self.get_context_data(form=self.get_form(), throttled=wait)
+            return self.render_to_response(context, status=429, headers={"Retry-After": str(wait)})
+        return super().post(request, *args, **kwargs)

@@ -2,6 +2,7 @@
 against pytest-django's live server, in a phone viewport. Screenshots go to var/test-artifacts/."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,8 @@ def shot(request):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
     def save(page, step: str) -> Path:
-        path = ARTIFACTS / f"{request.node.name}-{step}.png"
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)  # parametrized ids carry brackets
+        path = ARTIFACTS / f"{name}-{step}.png"
         page.screenshot(path=str(path), full_page=True)
         return path
 

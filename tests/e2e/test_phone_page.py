@@ -274,3 +274,28 @@ def test_someone_not_on_the_post_reads_the_card_but_gets_no_checklist(phone, liv
     page.click("#login button")
     page.get_by_text("您不在本岗位,无需填写本岗位的检查表。").wait_for()
     assert page.locator("form.checklist").count() == 0
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "label"),
+    [(400, "invalid", "发送失败"), (409, "conflict", "冲突")],
+    ids=["400", "409"],
+)
+def test_a_refused_submission_stays_on_the_phone_marked_with_the_servers_message(
+    phone, live_server, setup, shot, status, code, label
+):
+    page = open_and_log_in(phone, live_server, setup)
+    body = {"code": code, "message": "服务器拒绝的原因", "field": None, "errors": []}
+    page.route("**/api/v1/inspections/", lambda route: route.fulfill(status=status, json=body))
+    fill(page, setup)
+    page.click("form.checklist button.submit")
+    entry = page.locator("#queue li.q-failed, #queue li.q-conflict")
+    entry.get_by_text(label).wait_for()
+    entry.get_by_text("服务器拒绝的原因").wait_for()
+    shot(page, f"1-{status}")
+    page.click("#flush")  # a refused entry is not sent again by itself
+    assert page.locator("#queue-count").inner_text() == "1"
+    entry.get_by_role("button", name="删除").click()
+    page.locator("#queue").wait_for(state="hidden")
+    page.wait_for_selector(f'form.checklist[data-template="{setup.template.id}"]')  # the form is back
+    assert Inspection.objects.count() == 0

@@ -111,3 +111,12 @@ def test_the_board_stays_under_100_kb(as_, world):
     for _ in range(50):
         make_hazard(world.enterprise, by=world.worker, days=3, description="消防通道堵塞" * 10)
     assert page_weight(as_(world.officer).get(BOARD).content) < PAGE_BUDGET
+
+
+def test_the_login_page_is_throttled_like_the_api_login(client, world, settings):
+    for _ in range(10):
+        client.post("/m/login/", {"username": world.officer.username, "password": "nope"})
+    response = client.post("/m/login/", {"username": world.officer.username, "password": factories.PASSWORD})
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert "登录尝试过于频繁" in response.content.decode()
+    assert client.get(BOARD).status_code == 302  # not logged in

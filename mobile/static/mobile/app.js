@@ -187,7 +187,11 @@
           type: "button",
           class: "link",
           text: "删除",
-          onclick: async function () { await queueDelete(entry.client_uuid); renderQueue(); },
+          onclick: async function () {
+            await queueDelete(entry.client_uuid);
+            renderQueue();
+            if (auth()) loadChecklists().catch(function () {}); // its form comes back
+          },
         }));
       }
       list.appendChild(item);
