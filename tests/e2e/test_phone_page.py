@@ -299,3 +299,20 @@ def test_a_refused_submission_stays_on_the_phone_marked_with_the_servers_message
     page.locator("#queue").wait_for(state="hidden")
     page.wait_for_selector(f'form.checklist[data-template="{setup.template.id}"]')  # the form is back
     assert Inspection.objects.count() == 0
+
+
+def test_a_check_sent_in_the_background_leaves_the_form_being_filled_alone(phone, live_server, setup):
+    second = factories.TemplateFactory(enterprise=setup.world.enterprise, posts=[setup.world.post], name="交接班检查")
+    handover = factories.ItemFactory(template=second, label="交接记录完整")
+    page = open_and_log_in(phone, live_server, setup)
+    page.wait_for_selector(f'form.checklist[data-template="{second.id}"]')
+    phone.set_offline(True)
+    fill(page, setup)
+    page.click(f'form.checklist[data-template="{setup.template.id}"] button.submit')
+    page.locator("#queue li").get_by_text("等待发送").wait_for()
+    item(page, handover).locator('button[data-value="not_ok"]').click()  # half-way through the second
+    phone.set_offline(False)
+    page.locator(".done").get_by_text("已提交:反应釜岗位日检").wait_for()
+    page.get_by_text("反应釜岗位日检:本期已完成").wait_for()
+    assert item(page, handover).locator('button[data-value="not_ok"]').get_attribute("class").endswith(" on")
+    assert Inspection.objects.count() == 1

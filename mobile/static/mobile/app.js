@@ -292,6 +292,10 @@
       return;
     }
     if (res.status !== 200) return;
+    // A form being filled stays as it is when the list is drawn again (e.g. after a queued check
+    // was sent in the background): only forms no longer due go away.
+    var open = {};
+    box.querySelectorAll("form.checklist").forEach(function (f) { open[f.dataset.template + "/" + f.dataset.period] = f; });
     box.textContent = "";
     if (res.data.checklists === null) {
       box.appendChild(el("p", { class: "notice", text: "您不在本岗位,无需填写本岗位的检查表。" }));
@@ -304,6 +308,8 @@
         box.appendChild(el("p", { class: "card status-" + due.status, text: due.template.name + ":" + STATUS_LABELS[due.status] }));
       } else if (pending.indexOf(due.template.id + "/" + due.period) >= 0) {
         box.appendChild(el("p", { class: "card", text: due.template.name + ":已填写,等待发送" }));
+      } else if (open[due.template.id + "/" + due.period]) {
+        box.appendChild(open[due.template.id + "/" + due.period]);
       } else {
         var t = await api("templates/" + due.template.id + "/");
         if (t.status === 200) box.appendChild(checklistForm(t.data, due));
@@ -366,7 +372,7 @@
       return row;
     });
     var error = el("p", { class: "error" });
-    var form = el("form", { class: "card checklist", "data-template": template.id }, [
+    var form = el("form", { class: "card checklist", "data-template": template.id, "data-period": due.period }, [
       el("h2", { text: template.name }),
       el("p", { class: "muted", text: "周期 " + due.period }),
     ].concat(rows, [error, el("button", { class: "btn primary submit", text: "提交检查" })]));
