@@ -352,9 +352,10 @@
         });
         row.appendChild(group);
       } else if (item.kind === "number") {
-        var hint = [item.normal_min, item.normal_max].some(function (v) { return v !== null; })
-          ? "正常范围 " + (item.normal_min === null ? "" : Number(item.normal_min)) + "–" + (item.normal_max === null ? "" : Number(item.normal_max))
-          : "";
+        var low = item.normal_min === null ? null : Number(item.normal_min);
+        var high = item.normal_max === null ? null : Number(item.normal_max);
+        var hint = low !== null && high !== null ? "正常 " + low + "–" + high
+          : high !== null ? "正常 ≤ " + high : low !== null ? "正常 ≥ " + low : "";
         row.appendChild(el("input", { type: "number", inputmode: "decimal", step: "any", class: "big-input", name: "v" + item.id, placeholder: hint }));
       } else if (item.kind === "text") {
         row.appendChild(el("textarea", { rows: "2", name: "v" + item.id }));
