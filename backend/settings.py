@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "hazards",
     "reports",
     "qr",
+    "mobile",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("", include("mobile.urls")),  # phone and supervisor pages: /s/<token>, /m/...
 ]
 
 handler404 = "core.errors.json_not_found"

@@ -55,3 +55,12 @@ def test_the_banner_changes_nothing(seeded):
 def test_the_banner_without_demo_data_says_to_seed_first(db):
     with pytest.raises(CommandError, match="seed_demo"):
         run("demo_banner")
+
+
+def test_the_banners_phone_url_opens_the_phone_page_of_the_workers_post(seeded, client):
+    post = Person.objects.get(username="worker").posts_held.get()
+    url = qr_url(PostQrToken.objects.get(post=post, revoked_at__isnull=True).token)
+    output = run("demo_banner")
+    assert f"Phone page    {url}" in output and "http://192.168.1.20:8000/m/hazards/" in output
+    page = client.get(url.removeprefix("http://192.168.1.20:8000"))
+    assert page.status_code == 200 and post.name in page.content.decode()

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.urls import Resolver404, resolve
+from django.urls import reverse
 
 from orgs.models import Person
 from qr.management.commands.seed_demo import DEMO_PASSWORD, ENTERPRISES, PEOPLE
@@ -47,12 +47,9 @@ class Command(BaseCommand):
         out(f"  Swagger UI    {base}/api/docs/")
         out(f"  Django admin  {base}/admin/")
         out(f"  Health        {base}/healthz")
-        out(f"  Scan URL      {scan_url}   ({post.enterprise.name} / {post.name})")
+        out(f"  Phone page    {scan_url}   ({post.enterprise.name} / {post.name}; what the QR code opens)")
         out(f"  Scan (JSON)   {base}/api/v1/scan/{token}/")
-        try:
-            resolve(urlsplit(scan_url).path)
-        except Resolver404:
-            out("                (the phone page /s/<token> is not served by this build; the JSON form is)")
+        out(f"  Hazard board  {base}{reverse('mobile-hazard-board')}   (log in as officer)")
         if urlsplit(base).hostname in LOOPBACK_HOSTS:
             out(
                 "                Phones cannot reach 127.0.0.1: set PUBLIC_BASE_URL=http://<this machine's LAN IP>:8000"

@@ -1,0 +1,548 @@
+/* The phone page of a post (/s/<token>): login, the checklists due now, photos, an offline queue.
+ *
+ * Talks only to the JSON API (/api/v1/...). Submissions and their photos are queued in IndexedDB
+ * first, then sent; every photo and inspection carries a client_uuid made here once, so a retry
+ * after a lost answer gets the stored record back instead of a second one (the API is idempotent).
+ * No build step, no library: plain ES2017 that phone browsers of 2020 and later run.
+ */
+(function () {
+  "use strict";
+  var cfg = JSON.parse(document.getElementById("mobile-config").textContent);
+  var API = cfg.api;
+  var AUTH_KEY = "mingbai.auth";
+  var DB_NAME = "mingbai";
+  var STORE = "queue";
+  var me = null;
+
+  function $(sel, root) { return (root || document).querySelector(sel); }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      if (key === "text") node.textContent = attrs[key];
+      else if (key === "class") node.className = attrs[key];
+      else if (key.slice(0, 2) === "on") node.addEventListener(key.slice(2), attrs[key]);
+      else node.setAttribute(key, attrs[key]);
+    });
+    (children || []).forEach(function (child) {
+      if (child) node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  // crypto.randomUUID exists only in secure contexts (https, localhost); a factory server on
+  // http://<LAN IP> is not one, so build a version 4 UUID from getRandomValues there.
+  function uuid4() {
+    if (window.crypto && typeof crypto.randomUUID === "function") return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join("-");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Auth: the JWT pair in localStorage, so that a queue left offline can still be sent after the
+  // page was closed and opened again (see README "Phone pages").
+
+  function auth() {
+    try { return JSON.parse(localStorage.getItem(AUTH_KEY)); } catch (e) { return null; }
+  }
+
+  function setAuth(value) {
+    if (value) localStorage.setItem(AUTH_KEY, JSON.stringify(value));
+    else localStorage.removeItem(AUTH_KEY);
+  }
+
+  function message(res) {
+    var d = res && res.data;
+    if (d && d.message) return d.message;
+    return "出错了(" + (res ? res.status : "网络") + ")";
+  }
+
+  // Resolves {status, data}; rejects only when the network is down (fetch throws).
+  async function api(path, opts) {
+    opts = opts || {};
+    var current = auth();
+    var headers = { Accept: "application/json" };
+    var body;
+    if (opts.json !== undefined) {
+      headers["Content-Type"] = "application/json";
+      body = JSON.stringify(opts.json);
+    } else if (opts.form) {
+      body = opts.form;
+    }
+    if (current && !opts.anonymous) headers.Authorization = "Bearer " + current.access;
+    var res = await fetch(API + path, { method: opts.method || "GET", headers: headers, body: body });
+    if (res.status === 401 && current && !opts.anonymous && !opts.retried) {
+      if (await refresh(current)) return api(path, Object.assign({}, opts, { retried: true }));
+      setAuth(null);
+      showLogin();
+    }
+    var data = null;
+    try { data = await res.json(); } catch (e) { data = null; }
+    return { status: res.status, data: data };
+  }
+
+  async function refresh(current) {
+    var res = await api("auth/refresh/", { method: "POST", json: { refresh: current.refresh }, anonymous: true });
+    if (res.status !== 200) return false;
+    setAuth(Object.assign({}, current, { access: res.data.access, refresh: res.data.refresh || current.refresh }));
+    return true;
+  }
+
+  function showLogin() {
+    $("#login").hidden = false;
+    $("#me").hidden = true;
+    $("#report").hidden = true;
+    $("#mine").hidden = true;
+    $("#checklists").textContent = "";
+  }
+
+  $("#login").addEventListener("submit", async function (event) {
+    event.preventDefault();
+    var form = event.target;
+    var button = $("button", form);
+    button.disabled = true;
+    $("#login-error").textContent = "";
+    try {
+      var res = await api("auth/token/", {
+        method: "POST",
+        anonymous: true,
+        json: { username: form.username.value.trim(), password: form.password.value },
+      });
+      if (res.status === 200) {
+        setAuth({ access: res.data.access, refresh: res.data.refresh, username: form.username.value.trim() });
+        form.password.value = "";
+        form.hidden = true;
+        await start();
+      } else {
+        $("#login-error").textContent = res.status === 401 ? "账号或密码错误。" : message(res);
+      }
+    } catch (e) {
+      $("#login-error").textContent = "网络不通,请稍后再试。";
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  $("#logout").addEventListener("click", function () {
+    setAuth(null);
+    me = null;
+    showLogin();
+    renderQueue();
+  });
+
+  // ---------------------------------------------------------------------------------------------
+  // The queue: IndexedDB entries {client_uuid, user, label, body, photos: [{client_uuid, item, blob, id?}],
+  // state: queued | failed | conflict, message}.
+
+  var dbPromise = null;
+  function db() {
+    if (!dbPromise) {
+      dbPromise = new Promise(function (resolve, reject) {
+        var req = indexedDB.open(DB_NAME, 1);
+        req.onupgradeneeded = function () { req.result.createObjectStore(STORE, { keyPath: "client_uuid" }); };
+        req.onsuccess = function () { resolve(req.result); };
+        req.onerror = function () { reject(req.error); };
+      });
+    }
+    return dbPromise;
+  }
+
+  function store(mode, action) {
+    return db().then(function (conn) {
+      return new Promise(function (resolve, reject) {
+        var tx = conn.transaction(STORE, mode);
+        var req = action(tx.objectStore(STORE));
+        tx.oncomplete = function () { resolve(req.result); };
+        tx.onerror = tx.onabort = function () { reject(tx.error); };
+      });
+    });
+  }
+
+  var queueAll = function () { return store("readonly", function (s) { return s.getAll(); }); };
+  var queuePut = function (entry) { return store("readwrite", function (s) { return s.put(entry); }); };
+  var queueDelete = function (id) { return store("readwrite", function (s) { return s.delete(id); }); };
+
+  var STATE_LABELS = { queued: "等待发送", failed: "发送失败", conflict: "冲突" };
+
+  async function renderQueue() {
+    var entries = await queueAll();
+    var list = $("#queue-list");
+    list.textContent = "";
+    $("#queue").hidden = entries.length === 0;
+    $("#queue-count").textContent = String(entries.length);
+    $("#net").textContent = navigator.onLine ? "" : "当前无网络,联网后自动发送。";
+    entries.forEach(function (entry) {
+      var photos = entry.photos.length ? "," + entry.photos.length + " 张照片" : "";
+      var item = el("li", { class: "q-" + entry.state, "data-uuid": entry.client_uuid }, [
+        el("b", { text: entry.label }),
+        " " + STATE_LABELS[entry.state] + photos,
+      ]);
+      if (entry.user !== (auth() || {}).username) item.appendChild(el("div", { text: "需 " + entry.user + " 登录后发送" }));
+      if (entry.message) item.appendChild(el("div", { class: "error", text: entry.message }));
+      if (entry.state !== "queued") {
+        item.appendChild(el("button", {
+          type: "button",
+          class: "link",
+          text: "删除",
+          onclick: async function () {
+            await queueDelete(entry.client_uuid);
+            renderQueue();
+            if (auth()) loadChecklists().catch(function () {}); // its form comes back
+          },
+        }));
+      }
+      list.appendChild(item);
+    });
+  }
+
+  var flushing = null;
+  function flush() {
+    if (!flushing) {
+      flushing = flushAll().finally(function () { flushing = null; renderQueue(); });
+    }
+    return flushing;
+  }
+
+  async function flushAll() {
+    var current = auth();
+    if (!current) return;
+    var entries = await queueAll();
+    for (var i = 0; i < entries.length; i++) {
+      var entry = entries[i];
+      if (entry.state !== "queued" || entry.user !== current.username) continue;
+      if ((await send(entry)) === "stop") break;
+    }
+  }
+
+  // "done": stored, removed from the queue; "kept": refused, kept with the reason; "stop": no
+  // network or the server is in trouble, so everything stays queued for the next try.
+  async function send(entry) {
+    try {
+      for (var i = 0; i < entry.photos.length; i++) {
+        var photo = entry.photos[i];
+        if (photo.id) continue;
+        var form = new FormData();
+        form.append("client_uuid", photo.client_uuid);
+        form.append("image", photo.blob, photo.client_uuid + ".jpg");
+        var up = await api("photos/", { method: "POST", form: form });
+        if (up.status !== 200 && up.status !== 201) return settle(entry, up);
+        photo.id = up.data.id;
+        await queuePut(entry);
+      }
+      var body = JSON.parse(JSON.stringify(entry.body));
+      body.results.forEach(function (result) {
+        result.photos = entry.photos.filter(function (p) { return p.item === result.item; }).map(function (p) { return p.id; });
+      });
+      var res = await api("inspections/", { method: "POST", json: body });
+      if (res.status === 200 || res.status === 201) {
+        await queueDelete(entry.client_uuid);
+        showRecorded(entry, res.data);
+        return "done";
+      }
+      return settle(entry, res);
+    } catch (e) {
+      return "stop";
+    }
+  }
+
+  async function settle(entry, res) {
+    if (res.status === 401 || res.status === 429 || res.status >= 500) return "stop";
+    entry.state = res.status === 409 ? "conflict" : "failed";
+    entry.message = res.status === 409 ? "此记录与已提交的内容不一致:" + message(res) : message(res);
+    await queuePut(entry);
+    return "kept";
+  }
+
+  async function showRecorded(entry, record) {
+    var s = record.summary;
+    var box = el("div", { class: "card done", "data-inspection": record.id }, [
+      el("h2", { text: "✓ 已提交:" + entry.label }),
+      el("p", { text: "正常 " + s.ok + " 项,异常 " + s.failed + " 项,不适用 " + s.na + " 项" + (record.late ? "(补报)" : "") }),
+    ]);
+    $("#results").prepend(box);
+    for (var i = 0; i < record.hazards.length; i++) {
+      try {
+        var h = await api("hazards/" + record.hazards[i] + "/");
+        if (h.status === 200) {
+          box.appendChild(el("p", { class: "hazard grade-" + h.data.grade, "data-hazard": h.data.id }, [
+            el("b", { text: "已生成隐患 #" + h.data.id + " " }),
+            h.data.description + "(" + (h.data.grade === "major" ? "重大隐患" : "一般隐患") + ")",
+          ]));
+        }
+      } catch (e) { /* offline again: the hazard is in the register all the same */ }
+    }
+    loadChecklists().catch(function () {});
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Checklists due now
+
+  var CHECK_CHOICES = [["ok", "正常"], ["not_ok", "异常"], ["na", "不适用"]];
+  var STATUS_LABELS = { done: "本期已完成", late: "已补报", missed: "已过期未检" };
+
+  async function loadChecklists() {
+    var box = $("#checklists");
+    var res = await api("scan/" + cfg.token + "/");
+    if (res.status === 410 || res.status === 404) {
+      box.textContent = "";
+      box.appendChild(el("p", { class: "notice", text: message(res) }));
+      return;
+    }
+    if (res.status !== 200) return;
+    // A form being filled stays as it is when the list is drawn again (e.g. after a queued check
+    // was sent in the background): only forms no longer due go away.
+    var open = {};
+    box.querySelectorAll("form.checklist").forEach(function (f) { open[f.dataset.template + "/" + f.dataset.period] = f; });
+    box.textContent = "";
+    if (res.data.checklists === null) {
+      box.appendChild(el("p", { class: "notice", text: "您不在本岗位,无需填写本岗位的检查表。" }));
+      return;
+    }
+    var pending = (await queueAll()).map(function (e) { return e.body.template + "/" + e.period; });
+    for (var i = 0; i < res.data.checklists.length; i++) {
+      var due = res.data.checklists[i];
+      if (due.status !== "due") {
+        box.appendChild(el("p", { class: "card status-" + due.status, text: due.template.name + ":" + STATUS_LABELS[due.status] }));
+      } else if (pending.indexOf(due.template.id + "/" + due.period) >= 0) {
+        box.appendChild(el("p", { class: "card", text: due.template.name + ":已填写,等待发送" }));
+      } else if (open[due.template.id + "/" + due.period]) {
+        box.appendChild(open[due.template.id + "/" + due.period]);
+      } else {
+        var t = await api("templates/" + due.template.id + "/");
+        if (t.status === 200) box.appendChild(checklistForm(t.data, due));
+      }
+    }
+    if (!box.children.length) box.appendChild(el("p", { class: "muted", text: "本岗位当前没有需要填写的检查表。" }));
+  }
+
+  function photoButton(onPhoto) {
+    var input = el("input", { type: "file", accept: "image/*", capture: "environment", class: "file" });
+    var label = el("label", { class: "btn photo-btn" }, ["拍照", input]);
+    input.addEventListener("change", function () {
+      if (input.files && input.files[0]) onPhoto(input.files[0]);
+      input.value = "";
+    });
+    return label;
+  }
+
+  function checklistForm(template, due) {
+    var startedAt = new Date().toISOString();
+    var photos = []; // {client_uuid, item, blob}
+    var rows = template.items.map(function (item) {
+      var row = el("div", { class: "item", "data-item": item.id, "data-kind": item.kind });
+      var title = item.label + (item.unit ? "(" + item.unit + ")" : "") + (item.required ? "" : "(选填)");
+      row.appendChild(el("div", { class: "label", text: title }));
+      if (item.kind === "check") {
+        var group = el("div", { class: "choices" });
+        CHECK_CHOICES.forEach(function (choice) {
+          group.appendChild(el("button", {
+            type: "button",
+            class: "choice c-" + choice[0],
+            "data-value": choice[0],
+            text: choice[1],
+            onclick: function () {
+              row.dataset.value = choice[0];
+              group.querySelectorAll("button").forEach(function (b) { b.classList.toggle("on", b === this); }, this);
+              row.classList.toggle("failed", choice[0] === "not_ok");
+            },
+          }));
+        });
+        row.appendChild(group);
+      } else if (item.kind === "number") {
+        var low = item.normal_min === null ? null : Number(item.normal_min);
+        var high = item.normal_max === null ? null : Number(item.normal_max);
+        var hint = low !== null && high !== null ? "正常 " + low + "–" + high
+          : high !== null ? "正常 ≤ " + high : low !== null ? "正常 ≥ " + low : "";
+        row.appendChild(el("input", { type: "number", inputmode: "decimal", step: "any", class: "big-input", name: "v" + item.id, placeholder: hint }));
+      } else if (item.kind === "text") {
+        row.appendChild(el("textarea", { rows: "2", name: "v" + item.id }));
+      }
+      var count = el("span", { class: "photo-count" });
+      row.appendChild(el("div", { class: "extras" }, [
+        photoButton(function (file) {
+          photos.push({ client_uuid: uuid4(), item: item.id, blob: file });
+          var n = photos.filter(function (p) { return p.item === item.id; }).length;
+          count.textContent = "已拍 " + n + " 张";
+        }),
+        count,
+      ]));
+      if (item.kind !== "text") row.appendChild(el("input", { class: "note", name: "n" + item.id, placeholder: "备注(异常时说明)" }));
+      return row;
+    });
+    var error = el("p", { class: "error" });
+    var form = el("form", { class: "card checklist", "data-template": template.id, "data-period": due.period }, [
+      el("h2", { text: template.name }),
+      el("p", { class: "muted", text: "周期 " + due.period }),
+    ].concat(rows, [error, el("button", { class: "btn primary submit", text: "提交检查" })]));
+
+    form.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      var results = [];
+      var problems = [];
+      template.items.forEach(function (item, index) {
+        var row = rows[index];
+        var value = null;
+        if (item.kind === "check") value = row.dataset.value || null;
+        else if (item.kind === "number") {
+          var raw = row.querySelector("input[type=number]").value;
+          value = raw === "" ? null : Number(raw);
+        } else if (item.kind === "text") value = row.querySelector("textarea").value.trim() || null;
+        var has = photos.some(function (p) { return p.item === item.id; });
+        var problem = null;
+        if (item.kind === "photo") {
+          if (item.required && !has) problem = "须拍照";
+        } else if (value === null) {
+          if (item.required) problem = "未填写";
+        } else if (value === "not_ok" && item.photo_on_fail && !has) {
+          problem = "异常时须拍照";
+        }
+        row.classList.toggle("missing", problem !== null);
+        if (problem) problems.push("「" + item.label + "」" + problem);
+        // Optional items left empty are not sent at all.
+        if (value === null && !has) return;
+        var note = row.querySelector(".note");
+        results.push({ item: item.id, value: value, note: note ? note.value.trim() : "" });
+      });
+      if (problems.length) {
+        error.textContent = problems.join(";");
+        return;
+      }
+      var clientUuid = uuid4();
+      await queuePut({
+        client_uuid: clientUuid,
+        user: auth().username,
+        label: template.name,
+        period: due.period,
+        state: "queued",
+        message: "",
+        body: {
+          client_uuid: clientUuid,
+          template: template.id,
+          post: cfg.post,
+          scan_token: cfg.token,
+          started_at: startedAt,
+          results: results,
+        },
+        photos: photos.filter(function (p) { return results.some(function (r) { return r.item === p.item; }); }),
+      });
+      form.replaceWith(el("p", { class: "card", text: template.name + ":已保存在本机,等待发送" }));
+      await renderQueue();
+      flush();
+    });
+    return form;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Hazards: report one ad hoc (随手拍), and rectify the ones assigned to me. Online only: reporting
+  // a hazard has no client_uuid in the API, so a blind retry could report it twice.
+
+  async function uploadPhoto(file) {
+    var form = new FormData();
+    form.append("client_uuid", uuid4());
+    form.append("image", file, "photo.jpg");
+    return api("photos/", { method: "POST", form: form });
+  }
+
+  function watchPhoto(form) {
+    var input = form.querySelector("input[type=file]");
+    input.addEventListener("change", function () {
+      form.querySelector(".photo-state").textContent = input.files.length ? "已拍 1 张" : "";
+    });
+    return input;
+  }
+
+  var reportPhoto = watchPhoto($("#report"));
+  $("#report").addEventListener("submit", async function (event) {
+    event.preventDefault();
+    var form = event.target;
+    var error = $("#report-error");
+    var button = $("button", form);
+    error.textContent = "";
+    button.disabled = true;
+    try {
+      var photoIds = [];
+      if (reportPhoto.files.length) {
+        var up = await uploadPhoto(reportPhoto.files[0]);
+        if (up.status !== 200 && up.status !== 201) { error.textContent = message(up); return; }
+        photoIds.push(up.data.id);
+      }
+      var res = await api("hazards/", {
+        method: "POST",
+        json: { enterprise: cfg.enterprise, post: cfg.post, grade: "general", description: form.description.value.trim(), photos: photoIds },
+      });
+      if (res.status !== 201) { error.textContent = message(res); return; }
+      form.reset();
+      form.querySelector(".photo-state").textContent = "";
+      $("#results").prepend(el("p", { class: "card done", "data-hazard": res.data.id, text: "已上报隐患 #" + res.data.id + ":" + res.data.description }));
+    } catch (e) {
+      error.textContent = "当前无网络,隐患需联网后上报。";
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  async function loadMine() {
+    if (!me) return;
+    var res = await api("hazards/?status=rectifying&responsible=" + me.id);
+    var list = $("#mine-list");
+    list.textContent = "";
+    var rows = res.status === 200 ? res.data.results : [];
+    $("#mine").hidden = rows.length === 0;
+    rows.forEach(function (h) {
+      var form = el("form", { class: "task" + (h.overdue ? " overdue" : ""), "data-hazard": h.id }, [
+        el("b", { text: "#" + h.id + " " + h.description }),
+        el("div", { class: "muted", text: (h.overdue ? "已逾期 · " : "") + "期限 " + (h.deadline ? new Date(h.deadline).toLocaleString("zh-CN") : "未定") }),
+        el("label", { class: "btn photo-btn" }, ["拍整改后照片", el("input", { type: "file", accept: "image/*", capture: "environment", class: "file" })]),
+        el("span", { class: "photo-state" }),
+        el("input", { name: "note", placeholder: "整改情况", required: "required" }),
+        el("p", { class: "error" }),
+        el("button", { class: "btn primary", text: "提交验收" }),
+      ]);
+      var input = watchPhoto(form);
+      form.addEventListener("submit", async function (event) {
+        event.preventDefault();
+        var error = form.querySelector(".error");
+        if (!input.files.length) { error.textContent = "请拍摄整改后照片。"; return; }
+        try {
+          var up = await uploadPhoto(input.files[0]);
+          if (up.status !== 200 && up.status !== 201) { error.textContent = message(up); return; }
+          var done = await api("hazards/" + h.id + "/submit/", { method: "POST", json: { note: form.note.value.trim(), photos: [up.data.id] } });
+          if (done.status !== 200) { error.textContent = message(done); return; }
+          loadMine();
+        } catch (e) {
+          error.textContent = "当前无网络,请联网后提交。";
+        }
+      });
+      list.appendChild(form);
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  async function start() {
+    renderQueue();
+    if (!auth()) { showLogin(); return; }
+    try {
+      var who = await api("me/");
+      if (who.status !== 200) return;
+      me = who.data;
+      $("#me-name").textContent = (me.name || me.username) + " 已登录";
+      $("#me").hidden = false;
+      $("#report").hidden = false;
+      await loadChecklists();
+      await loadMine();
+      flush();
+    } catch (e) {
+      $("#net").textContent = "当前无网络,联网后自动发送。";
+    }
+  }
+
+  window.addEventListener("online", function () { flush(); loadMine().catch(function () {}); });
+  window.addEventListener("offline", renderQueue);
+  $("#flush").addEventListener("click", flush);
+  setInterval(function () { if (navigator.onLine) flush(); }, 30000);
+  start();
+})();
