@@ -263,10 +263,10 @@ def _item_value_error(item: ChecklistItem, value) -> str | None:
 
 
 def _outcome(item: ChecklistItem, value) -> str:
+    if value is None:  # an optional item left blank, of any kind
+        return Outcome.NA
     if item.kind == ItemKind.CHECK:
         return CHECK_OUTCOMES[value]
-    if value is None:
-        return Outcome.NA
     if item.kind == ItemKind.NUMBER:
         reading = Decimal(str(value))
         if (item.normal_min is not None and reading < item.normal_min) or (

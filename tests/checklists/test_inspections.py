@@ -290,3 +290,14 @@ def test_a_reading_outside_the_normal_range_is_a_failed_item_that_opens_a_hazard
     body = submission(daily, world.post)
     body["results"][1]["value"] = 101  # not a possible reading: refused
     assert api.as_(world.worker).post(URL, body).data["field"] == "results[1].value"
+
+
+def test_an_optional_check_item_left_blank_is_stored_as_not_applicable(api, world, daily):
+    daily.valve.required = False
+    daily.valve.save()
+    body = submission(daily, world.post)
+    body["results"][3]["value"] = None  # the valve check, optional now, sent blank (it was a 500)
+    response = api.as_(world.worker).post(URL, body)
+    assert response.status_code == 201, response.data
+    assert response.data["summary"] == {"ok": 3, "failed": 0, "na": 1}
+    assert InspectionResult.objects.get(inspection_id=response.data["id"], item=daily.valve).outcome == "na"
