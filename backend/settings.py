@@ -186,6 +186,9 @@ SPECTACULAR_SETTINGS = {
         "HazardGradeEnum": "checklists.models.HazardGrade",
         "EmergencyStepKeyEnum": "cards.models.EmergencyStepKey",
         "HazardStatusEnum": "hazards.models.HazardStatus",
+        "QuestionKindEnum": "cards.models.QuestionKind",
+        "ItemKindEnum": "checklists.models.ItemKind",
+        "WebhookKindEnum": "hazards.models.WebhookKind",
     },
 }
 

@@ -1,11 +1,12 @@
 """Factories for the test worlds; every test builds its data from here."""
 
+import datetime
 import random
 import string
 
 import factory
 
-from cards.models import Card
+from cards.models import Card, Drill, KnowledgeQuestion, QuestionKind
 from checklists.models import ChecklistItem, ChecklistTemplate, ItemKind, Tier
 from orgs.models import (
     Department,
@@ -154,3 +155,23 @@ class ItemFactory(factory.django.DjangoModelFactory):
     order = factory.Sequence(lambda n: n)
     label = factory.Sequence(lambda n: f"检查项{n}")
     kind = ItemKind.CHECK
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KnowledgeQuestion
+
+    card = factory.SubFactory(CardFactory)
+    kind = QuestionKind.SINGLE
+    text = factory.Sequence(lambda n: f"应知应会题目{n}")
+    options = factory.LazyFunction(lambda: ["关闭阀门", "继续作业", "离开现场"])
+    answer = factory.LazyFunction(lambda: [0])
+
+
+class DrillFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Drill
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    title = factory.Sequence(lambda n: f"五步法演练{n}")
+    planned_on = factory.LazyFunction(lambda: datetime.date(2024, 9, 20))
