@@ -233,6 +233,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "hazards.tasks.escalate_overdue_hazards",
         "schedule": crontab(minute="*/15"),
     },
+    # Certificates expiring within 30 days: once a day is enough, each (certificate, expiry) once.
+    "remind-expiring-certificates": {
+        "task": "hazards.tasks.remind_expiring_certificates",
+        "schedule": crontab(minute=15, hour=8),
+    },
     "weekly-report-snapshot": {
         "task": "hazards.tasks.weekly_report_snapshot",
         "schedule": crontab(minute=5, hour=8, day_of_week="mon"),

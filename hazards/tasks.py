@@ -39,3 +39,8 @@ def weekly_report_snapshot() -> int:
 @shared_task
 def monthly_dispatch_snapshot() -> int:
     return escalation.monthly_summary_send()
+
+
+@shared_task
+def remind_expiring_certificates() -> int:
+    return escalation.certificates_remind_expiring()

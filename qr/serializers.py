@@ -64,3 +64,10 @@ class QrScanSerializer(serializers.Serializer):
         help_text="Whether the caller has acknowledged the current card version; null when anonymous or "
         "when the post has no published card",
     )
+    certificate_missing = serializers.ListField(
+        child=serializers.CharField(),
+        allow_null=True,
+        help_text="Certificate kinds the post requires that the caller holds no valid certificate of "
+        "(持证上岗: the phone shows a warning); empty when all is in order, null unless the caller is a member "
+        "of the enterprise",
+    )

@@ -9,6 +9,8 @@ import factory
 from cards.models import Card, Drill, KnowledgeQuestion, QuestionKind
 from checklists.models import ChecklistItem, ChecklistTemplate, ItemKind, Tier
 from orgs.models import (
+    Certificate,
+    CertificateKind,
     Department,
     Enterprise,
     Industry,
@@ -175,3 +177,15 @@ class DrillFactory(factory.django.DjangoModelFactory):
     enterprise = factory.SubFactory(EnterpriseFactory)
     title = factory.Sequence(lambda n: f"五步法演练{n}")
     planned_on = factory.LazyFunction(lambda: datetime.date(2024, 9, 20))
+
+
+class CertificateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Certificate
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    person = factory.SubFactory(PersonFactory)
+    kind = factory.LazyFunction(lambda: CertificateKind.objects.get(code="SO-09"))
+    number = factory.Sequence(lambda n: f"T42070019800101{n:04d}")
+    issued_on = factory.LazyFunction(lambda: datetime.date(2022, 3, 1))
+    expires_on = factory.LazyFunction(lambda: datetime.date(2028, 2, 29))

@@ -25,6 +25,7 @@ SCHEDULED = {
     "hazards.tasks.escalate_overdue_hazards",
     "hazards.tasks.weekly_report_snapshot",
     "hazards.tasks.monthly_dispatch_snapshot",
+    "hazards.tasks.remind_expiring_certificates",
 }
 DEADLINE = datetime(2024, 7, 10, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 
