@@ -20,8 +20,8 @@ from cards.models import (
     SpotCheck,
 )
 from cards.services import SPOT_CHECK_MAX_QUESTIONS
-from orgs.models import Person, Post, RiskLevel
-from orgs.serializers import EnterpriseRefField, ScopedPrimaryKeyRelatedField
+from orgs.models import Post, RiskLevel
+from orgs.serializers import EnterpriseRefField, PersonRefField, ScopedPrimaryKeyRelatedField
 
 PHONE = re.compile(r"^[0-9+\-() ]{3,20}$")
 LIST_MAX = 100  # entries per list: a card is printed on one sheet
@@ -159,12 +159,7 @@ class KnowledgeQuestionSerializer(serializers.ModelSerializer):
 
 
 class SpotCheckStartSerializer(serializers.Serializer):
-    person = ScopedPrimaryKeyRelatedField(
-        queryset=Person.objects.all(),
-        via="memberships__enterprise",
-        help_text="The worker to check",
-        error_messages={"does_not_exist": _("人员不存在。"), "incorrect_type": _("人员不存在。")},
-    )
+    person = PersonRefField(help_text="The worker to check")
     enterprise = EnterpriseRefField(required=False, help_text="Needed only when you share several enterprises")
     question_count = serializers.IntegerField(
         min_value=1, max_value=20, default=5, help_text="How many questions to draw (fewer if the pool is smaller)"

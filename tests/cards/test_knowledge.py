@@ -250,3 +250,13 @@ def test_the_awareness_rate_per_enterprise_sums_finished_spot_checks(world, djan
     assert rows[world.enterprise.pk].spot_check_questions == 10 and rows[world.enterprise.pk].spot_check_correct == 7
     assert rows[world.enterprise.pk].awareness_rate == pytest.approx(0.7)
     assert rows[world.other_enterprise.pk].awareness_rate is None
+
+
+def test_a_worker_of_two_enterprises_can_be_checked_in_the_one_named(api, checked):
+    world = checked
+    factories.MembershipFactory(enterprise=world.other_enterprise, person=world.worker)
+    world.officer.memberships.create(enterprise=world.other_enterprise, role=Role.SAFETY_OFFICER)
+    ambiguous = api.as_(world.officer).post(SPOT_CHECKS, {"person": world.worker.id}, format="json")
+    assert_error(ambiguous, 400, "enterprise", "required")
+    body = start(api, world, enterprise=world.enterprise.id)
+    assert body["enterprise"] == world.enterprise.id and body["question_count"] == 3
