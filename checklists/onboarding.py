@@ -679,7 +679,10 @@ def _write_people(*, enterprise: Enterprise, plan: Plan, posts: dict, report: Re
         person = known.get(username)
         if person is None:
             person = Person(username=username, name=data["name"], phone=data["phone"])
-            person.set_password(data["password"])
+            if report.dry_run:  # rolled back anyway: spare the slow hash (about 0.3 s each in production)
+                person.set_unusable_password()
+            else:
+                person.set_password(data["password"])
             person.save()
             report.created["people"] += 1
         elif (
