@@ -234,3 +234,17 @@ def test_an_existing_person_of_another_enterprise_is_added_but_not_changed(api, 
     book["人员"]["B3"] = "改名"
     response = upload(api, admin, world.enterprise, to_bytes(book))
     assert response.status_code == 400 and response.json()["errors"][0]["column"] == "姓名"
+
+
+def test_new_people_sharing_an_initial_password_can_all_log_in(api, world, admin):
+    book = template_book(api, admin)
+    book["人员"].append(["lisi", "李四", None, "作业人员", None, "Init-Pass-2024"])
+    book["人员"].append(["wangwu", "王五", None, "作业人员", None, "Other-Pass-2024"])
+    assert upload(api, admin, world.enterprise, to_bytes(book)).status_code == 200
+    for username, password in (
+        ("zhangsan", "Init-Pass-2024"),
+        ("lisi", "Init-Pass-2024"),
+        ("wangwu", "Other-Pass-2024"),
+    ):
+        response = api.post("/api/v1/auth/token/", {"username": username, "password": password})
+        assert response.status_code == 200, (username, response.content)
