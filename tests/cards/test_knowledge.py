@@ -245,7 +245,7 @@ def test_the_awareness_rate_per_enterprise_sums_finished_spot_checks(world, djan
     spot(world.enterprise, 5, 4)
     spot(world.enterprise, 5, 3)
     spot(world.enterprise, 5, 0, finished=False)
-    with django_assert_max_num_queries(1):
+    with django_assert_max_num_queries(4):
         rows = {e.pk: e for e in awareness_by_enterprise(Enterprise.objects.all())}
     assert rows[world.enterprise.pk].spot_check_questions == 10 and rows[world.enterprise.pk].spot_check_correct == 7
     assert rows[world.enterprise.pk].awareness_rate == pytest.approx(0.7)
@@ -260,3 +260,22 @@ def test_a_worker_of_two_enterprises_can_be_checked_in_the_one_named(api, checke
     assert_error(ambiguous, 400, "enterprise", "required")
     body = start(api, world, enterprise=world.enterprise.id)
     assert body["enterprise"] == world.enterprise.id and body["question_count"] == 3
+
+
+@pytest.mark.parametrize("questions_on_card", [2, 12])
+def test_a_spot_check_reads_in_a_constant_number_of_queries(
+    api, world, django_assert_max_num_queries, questions_on_card
+):
+    card = factories.CardFactory(post=world.post)
+    for _number in range(questions_on_card):
+        factories.QuestionFactory(card=card)
+    body = start(api, world, question_count=questions_on_card)
+    worker = api.as_(world.worker)
+    # spot-check with people (1), answers with questions (1), memberships (1), regulator scopes (1)
+    with django_assert_max_num_queries(4):
+        assert len(worker.get(f"{SPOT_CHECKS}{body['id']}/").json()["items"]) == questions_on_card
+    answers = {"answers": [{"question": item["question"], "answer": [0]} for item in body["items"]]}
+    with django_assert_max_num_queries(12):
+        assert worker.post(f"{SPOT_CHECKS}{body['id']}/answers/", answers, format="json").status_code == 200
+    with django_assert_max_num_queries(12):
+        assert worker.post(f"{SPOT_CHECKS}{body['id']}/finish/").json()["correct_count"] == questions_on_card
