@@ -10,7 +10,6 @@ ticks, two workers, a rerun after a crash) notifies nobody twice. Queries do not
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Count, Q
@@ -18,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cards.selectors import DRILL_DONE, DRILL_OVERDUE, DRILL_PLANNED, drills_due_status
 from checklists.models import ChecklistTemplate, HazardGrade, Inspection, Tier
 from checklists.periods import DAILY, MONTHLY, WEEKLY, Period, period_kind_for, period_of
 from hazards.models import Hazard, HazardAction, HazardEvent, HazardStatus
@@ -289,29 +287,6 @@ def _summary_body(period: Period, tz: str, figures: dict) -> str:
     return "\n".join(lines)
 
 
-def _drill_lines(enterprise_ids: list[int], period: Period, tz: str) -> dict[int, str]:
-    """The monthly dispatch's line on emergency drills (seed item 49), as of the month's last day: done
-    in the drill period, or overdue / not yet planned. One query."""
-    last_day = timezone.localtime(period.end - timedelta(seconds=1), ZoneInfo(tz)).date()
-    lines = {}
-    for row in drills_due_status(Enterprise.objects.filter(pk__in=enterprise_ids), on=last_day):
-        start, end = row.drill_period_start, row.drill_period_end - timedelta(days=1)
-        span = f"{start.isoformat()} 至 {end.isoformat()}"
-        if row.drill_status == DRILL_DONE:
-            line = _("应急演练:本周期(%(span)s)已演练 %(n)d 次") % {"span": span, "n": row.drills_done}
-        elif row.drill_status == DRILL_OVERDUE:
-            line = _("应急演练:本周期(%(span)s)逾期未演练 %(n)d 次,请尽快组织") % {
-                "span": span,
-                "n": row.drills_overdue,
-            }
-        elif row.drill_status == DRILL_PLANNED:
-            line = _("应急演练:本周期(%(span)s)已计划 %(n)d 次,尚未实施") % {"span": span, "n": row.drills_planned}
-        else:
-            line = _("应急演练:本周期(%(span)s)尚未计划演练") % {"span": span}
-        lines[row.pk] = line
-    return lines
-
-
 def _summaries_send(*, kind: str, label: str, now: datetime | None) -> int:
     now = now or timezone.now()
     by_tz: dict[str, list[int]] = defaultdict(list)
@@ -327,12 +302,9 @@ def _summaries_send(*, kind: str, label: str, now: datetime | None) -> int:
         # The period that ended last, in the enterprise's own calendar.
         period = period_of(kind, now, tz).previous()
         figures = _figures(group, period, now)
-        drills = _drill_lines(group, period, tz) if kind == MONTHLY else {}
         for pk in group:
             title = _("%(label)s(%(key)s)") % {"label": label, "key": period.key}
             body = _summary_body(period, tz, figures[pk])
-            if pk in drills:
-                body += "\n" + drills[pk]
             key = f"report:{kind}:{pk}:{period.key}"
             messages.append(Message(principals[pk], f"{kind}_summary", key, title, body, enterprise_id=pk))
     return len(send(messages))

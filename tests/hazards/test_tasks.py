@@ -1,5 +1,5 @@
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -363,11 +363,3 @@ def test_periods_of_the_summaries_are_the_ones_just_ended():
     monday = beijing(2024, 7, 8, 8, 5)
     assert period_of("weekly", monday, "Asia/Shanghai").previous().key == "2024-W27"
     assert period_of("monthly", beijing(2024, 1, 1, 8, 10), "Asia/Shanghai").previous().key == "2023-12"
-
-
-def test_the_monthly_dispatch_names_overdue_drills(world, staff):
-    # world.enterprise is high-risk: a drill each half-year (seed item 49); the one planned for June missed.
-    factories.DrillFactory(enterprise=world.enterprise, planned_on=date(2024, 6, 20))
-    assert run(tasks.monthly_dispatch_snapshot, beijing(2024, 7, 1, 8, 10)) == 1
-    (message,) = Notification.objects.filter(recipient=staff.principal, kind="monthly_summary")
-    assert "应急演练:本周期(2024-01-01 至 2024-06-30)逾期未演练 1 次,请尽快组织" in message.body
