@@ -188,8 +188,12 @@ SPECTACULAR_SETTINGS = {
         "EmergencyStepKeyEnum": "cards.models.EmergencyStepKey",
         "HazardStatusEnum": "hazards.models.HazardStatus",
         "QuestionKindEnum": "cards.models.QuestionKind",
-        "ItemKindEnum": "checklists.models.ItemKind",
         "WebhookKindEnum": "hazards.models.WebhookKind",
+        "ItemKindEnum": "checklists.models.ItemKind",
+        "CheckStatusEnum": "reports.models.CheckStatus",
+        "SnapshotKindEnum": "reports.models.SnapshotKind",
+        "WeeklyReportStatusEnum": "reports.models.WeeklyReportStatus",
+        "DispatchStatusEnum": "reports.models.DispatchStatus",
     },
 }
 
@@ -239,13 +243,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "hazards.tasks.remind_expiring_certificates",
         "schedule": crontab(minute=15, hour=8),
     },
+    # The drafts of the weekly report and the monthly dispatch of the period just ended (reports app).
+    # Daily scans: a draft missed on Monday (or on the 1st) is made the next morning.
     "weekly-report-snapshot": {
-        "task": "hazards.tasks.weekly_report_snapshot",
-        "schedule": crontab(minute=5, hour=8, day_of_week="mon"),
+        "task": "reports.tasks.prepare_weekly_reports",
+        "schedule": crontab(minute=5, hour=8),
     },
     "monthly-dispatch-snapshot": {
-        "task": "hazards.tasks.monthly_dispatch_snapshot",
-        "schedule": crontab(minute=10, hour=8, day_of_month=1),
+        "task": "reports.tasks.prepare_monthly_dispatches",
+        "schedule": crontab(minute=10, hour=8),
     },
 }
 # Tests only: seconds webhook_deliver sleeps before it claims and posts, so a test can kill the

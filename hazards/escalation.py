@@ -1,6 +1,6 @@
 """Scheduled work that chases people: overdue hazards climb a ladder, checks still due near the end of
-their window are reminded, certificates about to expire are reminded, and each principal gets the
-week's and the month's figures.
+their window are reminded, certificates about to expire are reminded. (The week's and the month's
+figures are stored snapshots of the reports app, prepared by reports.tasks.)
 
 Every service scans for due work, claims it, and sends with keys, so running it twice (two beat
 ticks, two workers, a rerun after a crash) notifies nobody twice. Queries do not grow with the work
@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from checklists.models import ChecklistTemplate, HazardGrade, Inspection, Tier
-from checklists.periods import DAILY, MONTHLY, WEEKLY, Period, period_kind_for, period_of
+from checklists.periods import DAILY, Period, period_kind_for, period_of
 from hazards.models import Hazard, HazardAction, HazardEvent, HazardStatus
 from hazards.notifications import (
     OFFICER_ROLES,
@@ -30,7 +30,7 @@ from hazards.notifications import (
     send,
 )
 from hazards.webhooks import RobotMessage, webhooks_enqueue
-from orgs.models import Certificate, Enterprise, Membership, Post, Role
+from orgs.models import Certificate, Post, Role
 
 # ---------------------------------------------------------------------------------------------
 # Overdue hazards
@@ -215,111 +215,6 @@ def checks_remind_due(*, now: datetime | None = None) -> int:
         key = f"due:{post_id}:{template_id}:{period.key}"
         messages.append(Message(holders[post_id], "check_due", key, title, body, enterprise_id=enterprise_id))
     return len(send(messages))
-
-
-# ---------------------------------------------------------------------------------------------
-# The week's and the month's figures
-#
-# A shell that issue 4 replaces: the reports app will store proper snapshots (one per enterprise and
-# period, signed off by the director and the principal). Until then the figures go to each
-# enterprise's principal as a notification, keyed by (enterprise, period) so they go out once.
-
-
-def _figures(enterprise_ids: list[int], period: Period, now: datetime) -> dict[int, dict]:
-    """Per enterprise: records per tier (all, late, off site), hazards found (and major) and closed in
-    the period, and major hazards open now (and overdue). Four queries."""
-    zero = {"found": 0, "found_major": 0, "closed": 0, "open_major": 0, "overdue_major": 0}
-    figures = {pk: {"tiers": defaultdict(lambda: [0, 0, 0]), **zero} for pk in enterprise_ids}
-    inspections = (
-        Inspection.objects.filter(
-            enterprise_id__in=enterprise_ids, received_at__gte=period.start, received_at__lt=period.end
-        )
-        .values("enterprise_id", "tier")
-        .annotate(n=Count("id"), late=Count("id", filter=Q(late=True)), off_site=Count("id", filter=Q(on_site=False)))
-    )
-    for row in inspections:
-        figures[row["enterprise_id"]]["tiers"][row["tier"]] = [row["n"], row["late"], row["off_site"]]
-    found = (
-        Hazard.objects.filter(enterprise_id__in=enterprise_ids, found_at__gte=period.start, found_at__lt=period.end)
-        .values("enterprise_id")
-        .annotate(n=Count("id"), major=Count("id", filter=Q(grade=HazardGrade.MAJOR)))
-    )
-    for row in found:
-        figures[row["enterprise_id"]].update(found=row["n"], found_major=row["major"])
-    closed = (
-        Hazard.objects.filter(enterprise_id__in=enterprise_ids, closed_at__gte=period.start, closed_at__lt=period.end)
-        .values("enterprise_id")
-        .annotate(n=Count("id"))
-    )
-    for row in closed:
-        figures[row["enterprise_id"]]["closed"] = row["n"]
-    open_major = (
-        Hazard.objects.filter(enterprise_id__in=enterprise_ids, grade=HazardGrade.MAJOR)
-        .exclude(status=HazardStatus.CLOSED)
-        .values("enterprise_id")
-        .annotate(n=Count("id"), overdue=Count("id", filter=Q(deadline__lt=now)))
-    )
-    for row in open_major:
-        figures[row["enterprise_id"]].update(open_major=row["n"], overdue_major=row["overdue"])
-    return figures
-
-
-def _summary_body(period: Period, tz: str, figures: dict) -> str:
-    last_day = local_time(period.end - timedelta(seconds=1), tz)[:10]
-    lines = [
-        _("统计期:%(key)s(%(start)s 至 %(end)s)")
-        % {"key": period.key, "start": local_time(period.start, tz)[:10], "end": last_day}
-    ]
-    for tier in Tier:
-        done, late, off_site = figures["tiers"][tier.value]
-        lines.append(
-            _("%(tier)s:记录 %(done)d 次,其中补录 %(late)d 次、未扫码 %(off_site)d 次")
-            % {"tier": tier.label, "done": done, "late": late, "off_site": off_site}
-        )
-    lines.append(
-        _("发现隐患 %(found)d 项(重大 %(major)d 项),销号 %(closed)d 项")
-        % {"found": figures["found"], "major": figures["found_major"], "closed": figures["closed"]}
-    )
-    lines.append(
-        _("未销号重大隐患 %(open)d 项,其中逾期 %(overdue)d 项")
-        % {"open": figures["open_major"], "overdue": figures["overdue_major"]}
-    )
-    return "\n".join(lines)
-
-
-def _summaries_send(*, kind: str, label: str, now: datetime | None) -> int:
-    now = now or timezone.now()
-    by_tz: dict[str, list[int]] = defaultdict(list)
-    for pk, tz in Enterprise.objects.values_list("pk", "timezone"):
-        by_tz[tz].append(pk)
-    principals = defaultdict(set)
-    for enterprise_id, person_id in Membership.objects.filter(role=Role.PRINCIPAL).values_list(
-        "enterprise_id", "person_id"
-    ):
-        principals[enterprise_id].add(person_id)
-    messages = []
-    for tz, group in by_tz.items():
-        # The period that ended last, in the enterprise's own calendar.
-        period = period_of(kind, now, tz).previous()
-        figures = _figures(group, period, now)
-        for pk in group:
-            title = _("%(label)s(%(key)s)") % {"label": label, "key": period.key}
-            body = _summary_body(period, tz, figures[pk])
-            key = f"report:{kind}:{pk}:{period.key}"
-            messages.append(Message(principals[pk], f"{kind}_summary", key, title, body, enterprise_id=pk))
-    return len(send(messages))
-
-
-@transaction.atomic
-def weekly_summary_send(*, now: datetime | None = None) -> int:
-    """上周排查治理情况 to each principal, once per (enterprise, ISO week). Returns the notifications made."""
-    return _summaries_send(kind=WEEKLY, label=_("上周排查治理情况"), now=now)
-
-
-@transaction.atomic
-def monthly_summary_send(*, now: datetime | None = None) -> int:
-    """上月调度情况 to each principal, once per (enterprise, month). Returns the notifications made."""
-    return _summaries_send(kind=MONTHLY, label=_("上月调度情况"), now=now)
 
 
 # ---------------------------------------------------------------------------------------------

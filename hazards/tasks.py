@@ -31,16 +31,5 @@ def escalate_overdue_hazards() -> int:
 
 
 @shared_task
-def weekly_report_snapshot() -> int:
-    # Issue 4 replaces the service with a stored weekly report snapshot; the task name stays.
-    return escalation.weekly_summary_send()
-
-
-@shared_task
-def monthly_dispatch_snapshot() -> int:
-    return escalation.monthly_summary_send()
-
-
-@shared_task
 def remind_expiring_certificates() -> int:
     return escalation.certificates_remind_expiring()

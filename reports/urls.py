@@ -1,3 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns = []
+from reports import views
+
+router = SimpleRouter()
+router.register("reviews/daily", views.DailyReviewViewSet, basename="daily-review")
+router.register("reports/weekly", views.WeeklyReportViewSet, basename="weekly-report")
+router.register("dispatches", views.MonthlyDispatchViewSet, basename="dispatch")
+
+urlpatterns = [
+    path("reviews/daily/log/", views.DayLogApi.as_view(), name="daily-review-log"),
+    path("dispatches/<int:pk>.xlsx", views.DispatchXlsxApi.as_view(), name="dispatch-xlsx"),
+    path("dispatches/<int:pk>.pdf", views.DispatchPdfApi.as_view(), name="dispatch-pdf"),
+    *router.urls,
+]

@@ -9,11 +9,9 @@ from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
 
 from backend.celery import app as celery_app
-from checklists.periods import period_of
 from checklists.selectors import DueStatus, checklists_due
 from hazards import escalation, services, tasks
 from hazards.models import Hazard, HazardEvent, Notification, WebhookDelivery, WebhookEndpoint
-from orgs.models import Role
 from tests import factories
 from tests.checklists.conftest import submission
 from tests.hazards.conftest import assign, fresh, report, submit
@@ -23,8 +21,6 @@ SCHEDULED = {
     "hazards.tasks.retry_webhooks",
     "hazards.tasks.remind_due_checks",
     "hazards.tasks.escalate_overdue_hazards",
-    "hazards.tasks.weekly_report_snapshot",
-    "hazards.tasks.monthly_dispatch_snapshot",
     "hazards.tasks.remind_expiring_certificates",
 }
 DEADLINE = datetime(2024, 7, 10, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
@@ -56,10 +52,7 @@ def test_the_beat_schedule_runs_the_scheduled_tasks_on_beijing_time(transactiona
     assert set(rows) == SCHEDULED
     assert {str(row.crontab.timezone) for row in rows.values()} == {"Asia/Shanghai"}
     assert all(name in celery_app.tasks for name in rows)
-    weekly = rows["hazards.tasks.weekly_report_snapshot"].crontab
-    assert (weekly.minute, weekly.hour, weekly.day_of_week) == ("5", "8", "mon")
-    monthly = rows["hazards.tasks.monthly_dispatch_snapshot"].crontab
-    assert (monthly.hour, monthly.day_of_month) == ("8", "1")
+    # The weekly and monthly drafts are the reports app's (tests/reports/test_tasks.py).
 
 
 def test_the_scheduled_tasks_use_no_countdowns():
@@ -284,55 +277,6 @@ def test_the_reminder_window_follows_the_enterprise_time_zone(world, daily):
 
 
 # ---------------------------------------------------------------------------------------------
-# The week's and the month's figures (issue 4 replaces these with stored snapshots)
-
-
-@pytest.fixture
-def july(api, world, staff, daily):
-    """In week 27 of 2024: one daily check (not scanned), a major hazard left open, a general one closed."""
-    with time_machine.travel(beijing(2024, 7, 3, 9, 0), tick=False):
-        assert api.as_(world.worker).post("/api/v1/inspections/", submission(daily, world.post)).status_code == 201
-        report(world, grade="major")
-        general = assign(report(world), by=world.officer, responsible=world.worker, days=1)
-        services.hazard_accept(hazard=submit(api, general, by=world.worker), by=fresh(world.officer))
-
-
-def test_the_principal_gets_last_weeks_figures_once(world, staff, july):
-    other_principal = factories.MembershipFactory(enterprise=world.other_enterprise, role=Role.PRINCIPAL).person
-    monday = beijing(2024, 7, 8, 8, 5)
-    assert run(tasks.weekly_report_snapshot, monday) == 2
-    assert run(tasks.weekly_report_snapshot, monday + timedelta(hours=1)) == 0
-    (mine,) = Notification.objects.filter(recipient=staff.principal, kind="weekly_summary")
-    assert (mine.kind, mine.title, mine.key) == (
-        "weekly_summary",
-        "上周排查治理情况(2024-W27)",
-        f"report:weekly:{world.enterprise.id}:2024-W27",
-    )
-    assert mine.body.splitlines() == [
-        "统计期:2024-W27(2024-07-01 至 2024-07-07)",
-        "日管控:记录 1 次,其中补录 0 次、未扫码 1 次",
-        "周排查:记录 0 次,其中补录 0 次、未扫码 0 次",
-        "月调度:记录 0 次,其中补录 0 次、未扫码 0 次",
-        "季度检查:记录 0 次,其中补录 0 次、未扫码 0 次",
-        "发现隐患 2 项(重大 1 项),销号 1 项",
-        "未销号重大隐患 1 项,其中逾期 0 项",
-    ]
-    (theirs,) = Notification.objects.filter(recipient=other_principal)
-    assert "发现隐患 0 项" in theirs.body and theirs.enterprise_id == world.other_enterprise.id
-
-
-def test_the_principal_gets_last_months_figures_once(world, staff, july):
-    first = beijing(2024, 8, 1, 8, 10)
-    assert run(tasks.monthly_dispatch_snapshot, first) == 1
-    assert run(tasks.monthly_dispatch_snapshot, first + timedelta(days=3)) == 0
-    (message,) = Notification.objects.filter(recipient=staff.principal, kind="monthly_summary")
-    assert message.title == "上月调度情况(2024-07)" and message.kind == "monthly_summary"
-    assert "统计期:2024-07(2024-07-01 至 2024-07-31)" in message.body
-    assert "发现隐患 2 项(重大 1 项),销号 1 项" in message.body
-    assert run(tasks.monthly_dispatch_snapshot, beijing(2024, 9, 1, 8, 10)) == 1  # August's, a new key
-
-
-# ---------------------------------------------------------------------------------------------
 # Every task twice
 
 
@@ -356,10 +300,4 @@ def test_every_scheduled_task_run_twice_notifies_and_delivers_once(world, staff,
     )
     assert first == second
     kinds = set(Notification.objects.values_list("kind", flat=True))
-    assert {"hazard_overdue", "check_due", "weekly_summary", "monthly_summary"} <= kinds
-
-
-def test_periods_of_the_summaries_are_the_ones_just_ended():
-    monday = beijing(2024, 7, 8, 8, 5)
-    assert period_of("weekly", monday, "Asia/Shanghai").previous().key == "2024-W27"
-    assert period_of("monthly", beijing(2024, 1, 1, 8, 10), "Asia/Shanghai").previous().key == "2023-12"
+    assert {"hazard_overdue", "check_due"} <= kinds

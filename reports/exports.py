@@ -1,0 +1,282 @@
+"""Renderings of a monthly dispatch: an Excel workbook (xlsxwriter) and a printable PDF (reportlab).
+
+Both read only the stored snapshot (figures, summary, decisions, signature), so a signed dispatch
+renders the same forever. Chinese needs care in both: xlsxwriter's autofit under-sizes CJK columns
+(each East-Asian wide character is counted as two here), and reportlab needs a TrueType CJK font it
+can embed (WenQuanYi Micro Hei; the built-in STSong-Light is not embedded, Noto CJK's CFF outlines fail).
+"""
+
+import unicodedata
+from io import BytesIO
+from zoneinfo import ZoneInfo
+
+import xlsxwriter
+from django.utils.translation import gettext as _
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from reports.models import MonthlyDispatch
+
+PDF_FONT = "WenQuanYiMicroHei"
+PDF_FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"  # Debian fonts-wqy-microhei
+MAX_COLUMN_WIDTH = 60
+
+
+def _tier_labels() -> list[tuple[str, str]]:
+    return [
+        ("daily", _("日管控")),
+        ("weekly", _("周排查")),
+        ("monthly", _("月调度")),
+        ("quarterly", _("季度检查")),
+        ("total", _("合计")),
+    ]
+
+
+def _percent(rate) -> str:
+    return "—" if rate is None else f"{rate:.1%}"
+
+
+def _signature(dispatch: MonthlyDispatch) -> str:
+    if not dispatch.principal_signed_at:
+        return _("未签字(草稿)")
+    when = dispatch.principal_signed_at.astimezone(ZoneInfo(dispatch.enterprise.timezone)).strftime("%Y-%m-%d %H:%M")
+    return f"{dispatch.principal_signed_by} {when}"
+
+
+def figure_rows(dispatch: MonthlyDispatch) -> list[tuple[str, object]]:
+    """The headline figures as (label, value) rows, shared by both renderings."""
+    f = dispatch.figures
+    hazards, cards, knowledge = f["hazards"], f["cards"], f["knowledge"]
+    total = f["checks"]["total"]
+    return [
+        (_("应检次数"), total["expected"]),
+        (_("按时完成"), total["done"]),
+        (_("补录"), total["late"]),
+        (_("缺失"), total["missed"]),
+        (_("未扫码"), total["off_site"]),
+        (_("检查完成率"), _percent(total["completion_rate"])),
+        (_("发现隐患"), hazards["found"]),
+        (_("其中一般隐患"), hazards["found_general"]),
+        (_("其中重大隐患"), hazards["found_major"]),
+        (_("本月销号"), hazards["closed"]),
+        (_("整改率"), _percent(hazards["rectification_rate"])),
+        (_("月末未销号隐患"), hazards["open"]),
+        (_("月末未销号重大隐患"), hazards["open_major"]),
+        (_("逾期未整改"), hazards["overdue"]),
+        (_("明白卡覆盖率"), f"{cards['with_card']}/{cards['posts']}({_percent(cards['coverage_rate'])})"),
+        (_("应知应会知晓率"), _percent(knowledge["awareness_rate"])),
+        (_("应急演练"), f["drills"]["done"]),
+    ]
+
+
+def _tier_header() -> list[str]:
+    return [_("层级"), _("应检"), _("按时完成"), _("补录"), _("缺失"), _("未到期"), _("未扫码"), _("完成率")]
+
+
+def _tier_rows(dispatch: MonthlyDispatch) -> list[list]:
+    checks = dispatch.figures["checks"]
+    return [
+        [label, *(checks[key][n] for n in ("expected", "done", "late", "missed", "open", "off_site"))]
+        + [_percent(checks[key]["completion_rate"])]
+        for key, label in _tier_labels()
+    ]
+
+
+def _decision_header() -> list[str]:
+    return [_("序号"), _("工作任务"), _("责任人"), _("完成时限")]
+
+
+def _decision_rows(dispatch: MonthlyDispatch) -> list[list]:
+    return [[d.order, d.task, str(d.owner), d.due_date.isoformat()] for d in dispatch.decisions.all()]
+
+
+def _title(dispatch: MonthlyDispatch) -> str:
+    return _("%(name)s %(month)s 月调度纪要") % {"name": dispatch.enterprise.name, "month": dispatch.month}
+
+
+# ---------------------------------------------------------------------------------------------
+# Excel
+
+
+def display_width(value) -> int:
+    """Columns as Excel counts them: a CJK (East-Asian wide or full-width) character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(value))
+
+
+class _Sheet:
+    """A worksheet that remembers the widest cell of each column, to size the columns at the end."""
+
+    def __init__(self, book, name: str):
+        self.sheet = book.add_worksheet(name)
+        self.widths: dict[int, int] = {}
+        self.row = 0
+
+    def write_row(self, values, fmt=None, *, measure=True) -> None:
+        for col, value in enumerate(values):
+            self.sheet.write(self.row, col, value, fmt)
+            if measure:
+                self.widths[col] = max(self.widths.get(col, 0), display_width(value))
+        self.row += 1
+
+    def skip(self) -> None:
+        self.row += 1
+
+    def fit(self) -> None:
+        for col, width in self.widths.items():
+            self.sheet.set_column(col, col, min(width + 2, MAX_COLUMN_WIDTH))
+
+
+def dispatch_xlsx(dispatch: MonthlyDispatch) -> bytes:
+    out = BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    bold = book.add_format({"bold": True})
+    title = book.add_format({"bold": True, "font_size": 14})
+    header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    f = dispatch.figures
+
+    overview = _Sheet(book, _("概况"))
+    overview.write_row([_title(dispatch)], title, measure=False)
+    overview.write_row([_("企业"), dispatch.enterprise.name])
+    overview.write_row([_("统计期"), f"{f['period']['start']} ~ {f['period']['end']}"])
+    overview.write_row([_("主要负责人签字"), _signature(dispatch)])
+    overview.skip()
+    overview.write_row([_("指标"), _("数值")], header)
+    for label, value in figure_rows(dispatch):
+        overview.write_row([label, value])
+    overview.skip()
+    overview.write_row(_tier_header(), header)
+    for row in _tier_rows(dispatch):
+        overview.write_row(row)
+    overview.skip()
+    overview.write_row([_("本月工作总结")], bold)
+    overview.sheet.merge_range(overview.row, 0, overview.row, 7, dispatch.summary, wrap)
+    # Roughly one line per 100 narrow characters across the merged columns.
+    overview.sheet.set_row(overview.row, 15 * max(1, display_width(dispatch.summary) // 100 + 1))
+    overview.row += 1
+    overview.fit()
+
+    days = _Sheet(book, _("每日"))
+    days.write_row([_("日期"), _("日管控应检"), _("已记录"), _("缺失"), _("完成率"), _("发现隐患")], header)
+    for day in f["days"]:
+        rate = day["recorded"] / day["expected"] if day["expected"] else None
+        days.write_row(
+            [day["date"], day["expected"], day["recorded"], day["missed"], _percent(rate), day["hazards_found"]]
+        )
+    days.fit()
+
+    decisions = _Sheet(book, _("下月重点工作"))
+    decisions.write_row(_decision_header(), header)
+    for row in _decision_rows(dispatch):
+        decisions.write_row(row)
+    decisions.fit()
+
+    book.close()
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# PDF
+
+
+def _register_font() -> str:
+    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
+        # subfontIndex 0 of the collection is the proportional WenQuanYi Micro Hei.
+        pdfmetrics.registerFont(TTFont(PDF_FONT, PDF_FONT_PATH, subfontIndex=0))
+    return PDF_FONT
+
+
+def _bar_chart(title: str, labels: list[str], values: list[float], *, value_max: float | None, color) -> Drawing:
+    drawing = Drawing(170 * mm, 58 * mm)
+    drawing.add(String(0, 54 * mm, title, fontName=PDF_FONT, fontSize=9))
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 10 * mm, 8 * mm, 155 * mm, 42 * mm
+    chart.data = [values or [0]]
+    chart.bars[0].fillColor = color
+    chart.valueAxis.valueMin = 0
+    if value_max is not None:
+        chart.valueAxis.valueMax = value_max
+    else:
+        chart.valueAxis.valueMax = max(1, max(values, default=0))
+    chart.valueAxis.labels.fontName = PDF_FONT
+    chart.valueAxis.labels.fontSize = 7
+    chart.categoryAxis.categoryNames = labels or [""]
+    chart.categoryAxis.labels.fontName = PDF_FONT
+    chart.categoryAxis.labels.fontSize = 6
+    drawing.add(chart)
+    return drawing
+
+
+def _table(rows: list[list], widths=None, header=True) -> Table:
+    style = [
+        ("FONTNAME", (0, 0), (-1, -1), PDF_FONT),
+        ("FONTSIZE", (0, 0), (-1, -1), 9),
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ]
+    if header:
+        style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDEBF7")))
+    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def dispatch_pdf(dispatch: MonthlyDispatch) -> bytes:
+    font = _register_font()
+    title_style = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, alignment=1, wordWrap="CJK")
+    heading = ParagraphStyle("heading", fontName=font, fontSize=11, leading=16, spaceBefore=8, wordWrap="CJK")
+    body = ParagraphStyle("body", fontName=font, fontSize=9, leading=14, wordWrap="CJK")
+    f = dispatch.figures
+    out = BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=_title(dispatch),
+        author=dispatch.enterprise.name,
+    )
+    story = [
+        Paragraph(_title(dispatch), title_style),
+        Spacer(1, 4 * mm),
+        Paragraph(_("统计期:%(start)s 至 %(end)s") % f["period"], body),
+        Paragraph(_("主要负责人签字:%(who)s") % {"who": _signature(dispatch)}, body),
+        Paragraph(_("一、主要指标"), heading),
+        _table(
+            [[_("指标"), _("数值")], *[[label, str(value)] for label, value in figure_rows(dispatch)]],
+            widths=[60 * mm, 60 * mm],
+        ),
+        Paragraph(_("二、分层级检查完成情况"), heading),
+        _table([_tier_header(), *[[str(v) for v in row] for row in _tier_rows(dispatch)]]),
+        Paragraph(_("三、每日完成情况与隐患"), heading),
+    ]
+    labels = [day["date"][-2:] for day in f["days"]]
+    rates = [round(100 * d["recorded"] / d["expected"], 1) if d["expected"] else 0 for d in f["days"]]
+    story.append(_bar_chart(_("每日日管控完成率(%)"), labels, rates, value_max=100, color=colors.HexColor("#4472C4")))
+    hazards = [d["hazards_found"] for d in f["days"]]
+    story.append(_bar_chart(_("每日发现隐患(项)"), labels, hazards, value_max=None, color=colors.HexColor("#C0504D")))
+    story.append(Paragraph(_("四、本月工作总结"), heading))
+    for line in (dispatch.summary or _("(未填写)")).splitlines() or [""]:
+        story.append(Paragraph(_escape(line), body))
+    story.append(Paragraph(_("五、下月重点工作"), heading))
+    decisions = _decision_rows(dispatch)
+    if decisions:
+        rows = [[str(n), Paragraph(_escape(task), body), owner, due] for n, task, owner, due in decisions]
+        story.append(_table([_decision_header(), *rows], widths=[12 * mm, 95 * mm, 30 * mm, 30 * mm]))
+    else:
+        story.append(Paragraph(_("(无)"), body))
+    doc.build(story)
+    return out.getvalue()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

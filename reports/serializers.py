@@ -1,0 +1,349 @@
+"""Shapes of the daily review, the weekly report and the monthly dispatch. Who may do what, and when a
+snapshot is frozen, is decided in reports.services; here only the shape."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from checklists.models import HazardGrade, Tier
+from hazards.models import HazardSource, HazardStatus
+from orgs.models import Person
+from orgs.serializers import EnterpriseRefField
+from reports.models import (
+    CheckStatus,
+    DailyReview,
+    DispatchDecision,
+    DispatchStatus,
+    MonthlyDispatch,
+    SnapshotKind,
+    WeeklyReport,
+    WeeklyReportStatus,
+)
+
+NOTE_MAX = 2000
+TEXT_MAX = 10000
+DECISIONS_MAX = 50
+
+# ---------------------------------------------------------------------------------------------
+# The day log
+
+
+class ReportPersonSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="__str__", read_only=True, help_text="The name, or the login when unnamed")
+
+    class Meta:
+        model = Person
+        fields = ["id", "name"]
+
+
+class DayLogCountsSerializer(serializers.Serializer):
+    checks = serializers.IntegerField(help_text="Checks whose period contains the day (every post, every tier)")
+    done = serializers.IntegerField(help_text="Recorded in time")
+    late = serializers.IntegerField(help_text="Recorded only after the period closed (补录)")
+    missed = serializers.IntegerField(help_text="The period closed with no record")
+    due = serializers.IntegerField(help_text="Period still open, nothing recorded yet")
+    off_site = serializers.IntegerField(help_text="Recorded without a valid QR scan")
+    records = serializers.IntegerField(help_text="Records received during the day")
+    failed_items = serializers.IntegerField()
+    hazards_opened = serializers.IntegerField()
+    major_hazards_opened = serializers.IntegerField()
+
+
+class DayLogCheckSerializer(serializers.Serializer):
+    post = serializers.IntegerField()
+    post_name = serializers.CharField()
+    template = serializers.IntegerField()
+    template_name = serializers.CharField()
+    tier = serializers.ChoiceField(choices=Tier.choices)
+    period = serializers.CharField(help_text="Period key, e.g. 2024-07-03 or 2024-W27")
+    status = serializers.ChoiceField(
+        choices=CheckStatus.choices, help_text="done, late (补录), missed (缺失) or due (still open)"
+    )
+    inspection = serializers.IntegerField(allow_null=True, help_text="The record that counts, if any")
+    off_site = serializers.BooleanField()
+    failed = serializers.IntegerField(help_text="Failed items of that record")
+
+
+class DayLogRecordSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    post = serializers.IntegerField()
+    post_name = serializers.CharField()
+    template_name = serializers.CharField()
+    tier = serializers.ChoiceField(choices=Tier.choices)
+    period = serializers.CharField()
+    received_at = serializers.DateTimeField()
+    submitted_by = serializers.CharField()
+    late = serializers.BooleanField()
+    on_site = serializers.BooleanField()
+    ok = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    na = serializers.IntegerField()
+
+
+class DayLogFailedItemSerializer(serializers.Serializer):
+    inspection = serializers.IntegerField()
+    post_name = serializers.CharField()
+    item_label = serializers.CharField()
+    value = serializers.JSONField(allow_null=True)
+    note = serializers.CharField(allow_blank=True)
+    hazard = serializers.IntegerField(allow_null=True, help_text="The hazard the failed item opened")
+
+
+class DayLogHazardSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    grade = serializers.ChoiceField(choices=HazardGrade.choices)
+    description = serializers.CharField()
+    source = serializers.ChoiceField(choices=HazardSource.choices)
+    status = serializers.ChoiceField(choices=HazardStatus.choices, help_text="When the log was computed")
+    post_name = serializers.CharField(allow_null=True)
+    found_at = serializers.DateTimeField()
+
+
+class DayLogSerializer(serializers.Serializer):
+    enterprise = serializers.IntegerField()
+    enterprise_name = serializers.CharField()
+    date = serializers.DateField(help_text="The enterprise's local day")
+    computed_at = serializers.DateTimeField(help_text="When the statuses were computed (the signature, once signed)")
+    counts = DayLogCountsSerializer()
+    checks = DayLogCheckSerializer(many=True)
+    records = DayLogRecordSerializer(many=True)
+    failed_items = DayLogFailedItemSerializer(many=True)
+    hazards = DayLogHazardSerializer(many=True)
+
+
+class DailyReviewSerializer(serializers.ModelSerializer):
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    signed_by = ReportPersonSerializer(read_only=True)
+
+    class Meta:
+        model = DailyReview
+        fields = ["id", "enterprise", "enterprise_name", "date", "note", "signed_by", "signed_at"]
+        read_only_fields = fields
+
+
+class DailyReviewDetailSerializer(DailyReviewSerializer):
+    log = DayLogSerializer(read_only=True, help_text="The day's log, frozen when it was signed")
+
+    class Meta(DailyReviewSerializer.Meta):
+        fields = [*DailyReviewSerializer.Meta.fields, "log"]
+        read_only_fields = fields
+
+
+class DayLogAnswerSerializer(DayLogSerializer):
+    review = DailyReviewSerializer(allow_null=True, help_text="The signature; null while the day is unsigned")
+
+
+class ReportDateField(serializers.DateField):
+    """A local day between 2000 and 2999 (9999-12-31 has no next day to end its period on)."""
+
+    default_error_messages = {"out_of_range": _("日期超出范围(2000-01-01 至 2999-12-31)。")}
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if not 2000 <= day.year <= 2999:
+            self.fail("out_of_range")
+        return day
+
+
+class DayLogQuerySerializer(serializers.Serializer):
+    enterprise = serializers.IntegerField(min_value=1)
+    date = ReportDateField(help_text="YYYY-MM-DD, the enterprise's local day")
+
+
+class DailyReviewSignSerializer(serializers.Serializer):
+    enterprise = EnterpriseRefField()
+    date = ReportDateField(help_text="YYYY-MM-DD, an ended local day")
+    note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
+
+
+# ---------------------------------------------------------------------------------------------
+# The figures of a week or a month (frozen in the snapshots)
+
+
+class ReportPeriodSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=SnapshotKind.choices)
+    key = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField(help_text="The last day, inclusive")
+
+
+class ReportTierFiguresSerializer(serializers.Serializer):
+    expected = serializers.IntegerField(help_text="Check periods beginning in the period, per post and template")
+    done = serializers.IntegerField()
+    late = serializers.IntegerField()
+    missed = serializers.IntegerField()
+    open = serializers.IntegerField(help_text="Periods still open when computed")
+    off_site = serializers.IntegerField()
+    completion_rate = serializers.FloatField(allow_null=True, help_text="(done + late) / expected")
+
+
+class ReportChecksSerializer(serializers.Serializer):
+    daily = ReportTierFiguresSerializer()
+    weekly = ReportTierFiguresSerializer()
+    monthly = ReportTierFiguresSerializer()
+    quarterly = ReportTierFiguresSerializer()
+    total = ReportTierFiguresSerializer()
+
+
+class ReportHazardFiguresSerializer(serializers.Serializer):
+    found = serializers.IntegerField()
+    found_general = serializers.IntegerField()
+    found_major = serializers.IntegerField()
+    closed = serializers.IntegerField(help_text="Closed (销号) during the period")
+    found_closed = serializers.IntegerField(help_text="Found in the period and closed before its end")
+    rectification_rate = serializers.FloatField(allow_null=True, help_text="found_closed / found")
+    open = serializers.IntegerField(help_text="Not closed at the end of the period")
+    open_major = serializers.IntegerField()
+    overdue = serializers.IntegerField(help_text="Open at the end of the period and past their deadline")
+
+
+class ReportCardFiguresSerializer(serializers.Serializer):
+    posts = serializers.IntegerField()
+    with_card = serializers.IntegerField(help_text="Posts with a published card")
+    coverage_rate = serializers.FloatField(allow_null=True)
+
+
+class ReportKnowledgeFiguresSerializer(serializers.Serializer):
+    spot_checks = serializers.IntegerField()
+    questions = serializers.IntegerField()
+    correct = serializers.IntegerField()
+    awareness_rate = serializers.FloatField(allow_null=True, help_text="correct / questions (target >= 80%)")
+
+
+class ReportDrillFiguresSerializer(serializers.Serializer):
+    done = serializers.IntegerField()
+
+
+class ReportDayFiguresSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    expected = serializers.IntegerField(help_text="Daily checks expected that day")
+    recorded = serializers.IntegerField()
+    missed = serializers.IntegerField()
+    hazards_found = serializers.IntegerField()
+
+
+class ReportFiguresSerializer(serializers.Serializer):
+    period = ReportPeriodSerializer()
+    computed_at = serializers.DateTimeField()
+    checks = ReportChecksSerializer()
+    hazards = ReportHazardFiguresSerializer()
+    cards = ReportCardFiguresSerializer()
+    knowledge = ReportKnowledgeFiguresSerializer()
+    drills = ReportDrillFiguresSerializer()
+    days = ReportDayFiguresSerializer(many=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Weekly report
+
+
+class WeeklyReportSerializer(serializers.ModelSerializer):
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    status = serializers.ChoiceField(choices=WeeklyReportStatus.choices, read_only=True)
+    figures = ReportFiguresSerializer(read_only=True)
+    generated_by = ReportPersonSerializer(read_only=True, allow_null=True, help_text="null: the beat task")
+    director_signed_by = ReportPersonSerializer(read_only=True, allow_null=True)
+    principal_signed_by = ReportPersonSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = WeeklyReport
+        fields = [
+            "id",
+            "enterprise",
+            "enterprise_name",
+            "week",
+            "period_start",
+            "period_end",
+            "status",
+            "figures",
+            "generated_at",
+            "generated_by",
+            "summary",
+            "risk_analysis",
+            "next_week_plan",
+            "director_signed_by",
+            "director_signed_at",
+            "director_note",
+            "principal_signed_by",
+            "principal_signed_at",
+            "principal_note",
+        ]
+        read_only_fields = fields
+
+
+class WeeklyReportGenerateSerializer(serializers.Serializer):
+    enterprise = EnterpriseRefField()
+    week = serializers.CharField(max_length=8, help_text="ISO week, e.g. 2024-W27; it must have ended")
+
+
+class WeeklyReportUpdateSerializer(serializers.Serializer):
+    summary = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    risk_analysis = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    next_week_plan = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+
+
+class ReportSignSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
+
+
+# ---------------------------------------------------------------------------------------------
+# Monthly dispatch
+
+
+class DispatchDecisionSerializer(serializers.ModelSerializer):
+    owner = ReportPersonSerializer(read_only=True)
+
+    class Meta:
+        model = DispatchDecision
+        fields = ["order", "task", "owner", "due_date"]
+        read_only_fields = fields
+
+
+class MonthlyDispatchSerializer(serializers.ModelSerializer):
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    status = serializers.ChoiceField(choices=DispatchStatus.choices, read_only=True)
+    figures = ReportFiguresSerializer(read_only=True)
+    generated_by = ReportPersonSerializer(read_only=True, allow_null=True, help_text="null: the beat task")
+    decisions = DispatchDecisionSerializer(many=True, read_only=True, help_text="Next month's key work")
+    principal_signed_by = ReportPersonSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = MonthlyDispatch
+        fields = [
+            "id",
+            "enterprise",
+            "enterprise_name",
+            "month",
+            "period_start",
+            "period_end",
+            "status",
+            "figures",
+            "generated_at",
+            "generated_by",
+            "summary",
+            "decisions",
+            "principal_signed_by",
+            "principal_signed_at",
+            "principal_note",
+        ]
+        read_only_fields = fields
+
+
+class DispatchGenerateSerializer(serializers.Serializer):
+    enterprise = EnterpriseRefField()
+    month = serializers.CharField(max_length=7, help_text="YYYY-MM; the month must have ended")
+
+
+class DispatchDecisionInputSerializer(serializers.Serializer):
+    task = serializers.CharField(max_length=500)
+    owner = serializers.IntegerField(min_value=1, help_text="A person of the enterprise")
+    due_date = ReportDateField(help_text="After the dispatch's month")
+
+
+class DispatchUpdateSerializer(serializers.Serializer):
+    summary = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    decisions = serializers.ListField(
+        child=DispatchDecisionInputSerializer(),
+        max_length=DECISIONS_MAX,
+        required=False,
+        help_text="Replaces every decision of the dispatch",
+    )

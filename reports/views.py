@@ -1,0 +1,326 @@
+"""Daily review, weekly report and monthly dispatch endpoints. Thin: parse, one service or selector call,
+render. Snapshots have no PUT or DELETE: minutes are PATCHed while unsigned, signatures are moves."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.schema import ERROR_DESCRIPTIONS, error_example
+from core.serializers import ErrorSerializer
+from orgs.selectors import scope_to
+from reports import exports, selectors, services
+from reports.filters import DailyReviewFilter, MonthlyDispatchFilter, WeeklyReportFilter
+from reports.serializers import (
+    DailyReviewDetailSerializer,
+    DailyReviewSerializer,
+    DailyReviewSignSerializer,
+    DayLogAnswerSerializer,
+    DayLogQuerySerializer,
+    DispatchGenerateSerializer,
+    DispatchUpdateSerializer,
+    MonthlyDispatchSerializer,
+    ReportSignSerializer,
+    WeeklyReportGenerateSerializer,
+    WeeklyReportSerializer,
+    WeeklyReportUpdateSerializer,
+)
+
+FROZEN = OpenApiResponse(ErrorSerializer, description="Already signed, or signed out of order (code signed, ...).")
+FROZEN_EXAMPLE = error_example("signed", "报告已签字,不能修改。", "status", status_codes=("409",))
+PERIOD_OPEN = error_example("period_open", "2024-W28 尚未结束,结束后才能生成或签字。", "week")
+
+
+class _SnapshotViewSet(viewsets.GenericViewSet):
+    """Lists show what the caller may read (managers of the enterprise, regulators in scope); a detail
+    of another tenant is 404, of the caller's own enterprise but a worker's role 403."""
+
+    def base_queryset(self):
+        raise NotImplementedError
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no caller
+            return self.base_queryset().none()
+        if self.action == "list":
+            return selectors.readable(self.request.user, self.base_queryset())
+        return scope_to(self.request.user, self.base_queryset())
+
+    def get_object(self):
+        found = super().get_object()
+        selectors.reader_required(self.request.user, found.enterprise_id)
+        return found
+
+    def _parse(self, serializer_class):
+        serializer = serializer_class(data=self.request.data, context={"request": self.request})
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def _render(self, obj, code=status.HTTP_200_OK) -> Response:
+        obj = self.base_queryset().get(pk=obj.pk)
+        return Response(self.get_serializer_class()(obj, context=self.get_serializer_context()).data, status=code)
+
+
+# ---------------------------------------------------------------------------------------------
+# Daily review
+
+
+class DayLogApi(APIView):
+    @extend_schema(
+        summary="A day's log of the enterprise: every check due, records, failed items, hazards opened",
+        description="Live while the day is unsigned; once a safety officer has signed it, the frozen log with "
+        "its `review`. Safety managers of the enterprise and regulators in scope.",
+        parameters=[DayLogQuerySerializer],
+        responses={
+            200: DayLogAnswerSerializer,
+            404: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS["404"]),
+        },
+        examples=[error_example("invalid", "date: 日期格式错误。请从这些格式中选择:YYYY-MM-DD。", "date")],
+    )
+    def get(self, request):
+        query = DayLogQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        enterprise = selectors.enterprise_get_for(request.user, query.validated_data["enterprise"])
+        answer = selectors.day_log_answer(enterprise=enterprise, day=query.validated_data["date"])
+        return Response(DayLogAnswerSerializer(answer).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Signed daily reviews the caller may read, newest day first"),
+    retrieve=extend_schema(summary="One signed daily review with its frozen log"),
+)
+class DailyReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _SnapshotViewSet):
+    filterset_class = DailyReviewFilter
+
+    def base_queryset(self):
+        return selectors.daily_reviews_queryset()
+
+    def get_serializer_class(self):
+        return DailyReviewSerializer if self.action == "list" else DailyReviewDetailSerializer
+
+    @extend_schema(
+        summary="Sign an ended day's log with a note (safety officer, director or principal); it is then frozen",
+        request=DailyReviewSignSerializer,
+        responses={201: DailyReviewDetailSerializer, 409: FROZEN},
+        examples=[
+            OpenApiExample(
+                "sign", request_only=True, value={"enterprise": 1, "date": "2024-07-03", "note": "缺检2处已督促补检"}
+            ),
+            error_example("period_open", "当日尚未结束,次日起才能审核签字。", "date"),
+            error_example("conflict", "2024-07-03 的日管控台账已审核签字。", "date", status_codes=("409",)),
+        ],
+    )
+    def create(self, request):
+        data = self._parse(DailyReviewSignSerializer)
+        review = services.daily_review_sign(by=request.user, day=data["date"], **_without(data, "date"))
+        return self._render(review, status.HTTP_201_CREATED)
+
+
+def _without(data: dict, *names) -> dict:
+    return {k: v for k, v in data.items() if k not in names}
+
+
+# ---------------------------------------------------------------------------------------------
+# Weekly report
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Weekly reports (周排查治理报告) the caller may read, newest week first"),
+    retrieve=extend_schema(summary="One weekly report with its frozen figures"),
+)
+class WeeklyReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _SnapshotViewSet):
+    serializer_class = WeeklyReportSerializer
+    filterset_class = WeeklyReportFilter
+
+    def base_queryset(self):
+        return selectors.weekly_reports_queryset()
+
+    @extend_schema(
+        summary="Generate the report of an ended ISO week (safety officer or director); idempotent",
+        description="201 with the new snapshot; 200 with the stored one when the week's report exists (also one "
+        "the beat task prepared). The figures are computed once, from the archive as at the end of the week.",
+        request=WeeklyReportGenerateSerializer,
+        responses={201: WeeklyReportSerializer, 200: WeeklyReportSerializer},
+        examples=[
+            OpenApiExample("generate", request_only=True, value={"enterprise": 1, "week": "2024-W27"}),
+            PERIOD_OPEN,
+        ],
+    )
+    def create(self, request):
+        data = self._parse(WeeklyReportGenerateSerializer)
+        report, created = services.weekly_report_generate(by=request.user, **data)
+        return self._render(report, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(
+        summary="Write the minutes: summary, risk analysis, next week's plan (until the director signs)",
+        request=WeeklyReportUpdateSerializer,
+        responses={200: WeeklyReportSerializer, 409: FROZEN},
+        examples=[FROZEN_EXAMPLE],
+    )
+    def partial_update(self, request, pk=None):
+        report = self.get_object()
+        data = self._parse(WeeklyReportUpdateSerializer)
+        return self._render(services.weekly_report_update(by=request.user, report=report, data=data))
+
+    @extend_schema(
+        summary="Sign: the safety director first, then the principal (which freezes the report)",
+        request=ReportSignSerializer,
+        responses={200: WeeklyReportSerializer, 409: FROZEN},
+        examples=[
+            error_example("invalid", "签字前请填写「风险研判」。", "risk_analysis"),
+            error_example("director_first", "须先由安全总监签字。", "status", status_codes=("409",)),
+            FROZEN_EXAMPLE,
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def sign(self, request, pk=None):
+        report = self.get_object()
+        data = self._parse(ReportSignSerializer)
+        return self._render(services.weekly_report_sign(by=request.user, report=report, **data))
+
+
+# ---------------------------------------------------------------------------------------------
+# Monthly dispatch
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Monthly dispatches (月调度) the caller may read, newest month first"),
+    retrieve=extend_schema(summary="One monthly dispatch with its frozen figures and decisions"),
+)
+class MonthlyDispatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _SnapshotViewSet):
+    serializer_class = MonthlyDispatchSerializer
+    filterset_class = MonthlyDispatchFilter
+
+    def base_queryset(self):
+        return selectors.dispatches_queryset()
+
+    @extend_schema(
+        summary="Generate the dispatch of an ended month (principal or admin); idempotent",
+        description="201 with the new snapshot; 200 with the stored one when the month's dispatch exists.",
+        request=DispatchGenerateSerializer,
+        responses={201: MonthlyDispatchSerializer, 200: MonthlyDispatchSerializer},
+        examples=[
+            OpenApiExample("generate", request_only=True, value={"enterprise": 1, "month": "2024-07"}),
+            error_example("invalid", "月份应写作 2024-07 的形式。", "month"),
+        ],
+    )
+    def create(self, request):
+        data = self._parse(DispatchGenerateSerializer)
+        dispatch, created = services.dispatch_generate(by=request.user, **data)
+        return self._render(dispatch, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(
+        summary="Write the month's summary and next month's key work (principal or admin, while unsigned)",
+        description="`decisions` replaces every decision; each owner must be a person of the enterprise.",
+        request=DispatchUpdateSerializer,
+        responses={200: MonthlyDispatchSerializer, 409: FROZEN},
+        examples=[
+            OpenApiExample(
+                "minutes",
+                request_only=True,
+                value={
+                    "summary": "本月完成日管控记录 620 次,发现隐患 12 项,已销号 11 项。",
+                    "decisions": [{"task": "完成反应釜区报警器校验", "owner": 12, "due_date": "2024-08-15"}],
+                },
+            ),
+            error_example("not_a_member", "decisions[0].owner: 责任人 99 不是本企业人员。", "decisions[0].owner"),
+            error_example("signed", "调度纪要已签字,不能修改。", "status", status_codes=("409",)),
+        ],
+    )
+    def partial_update(self, request, pk=None):
+        dispatch = self.get_object()
+        data = self._parse(DispatchUpdateSerializer)
+        return self._render(services.dispatch_update(by=request.user, dispatch=dispatch, data=data))
+
+    @extend_schema(
+        summary="Sign the minutes (principal); the dispatch is frozen from then on",
+        request=ReportSignSerializer,
+        responses={200: MonthlyDispatchSerializer, 409: FROZEN},
+        examples=[
+            error_example("invalid", "签字前请填写「本月工作总结」。", "summary"),
+            error_example("signed", "调度纪要已签字,不能修改。", "status", status_codes=("409",)),
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def sign(self, request, pk=None):
+        dispatch = self.get_object()
+        data = self._parse(ReportSignSerializer)
+        return self._render(services.dispatch_sign(by=request.user, dispatch=dispatch, **data))
+
+
+class XlsxRenderer(BaseRenderer):
+    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    format = "xlsx"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class PdfRenderer(BaseRenderer):
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+def _json_errors(*codes: str) -> dict:
+    descriptions = {**ERROR_DESCRIPTIONS, "406": "The Accept header names no type this endpoint makes."}
+    return {
+        (code, "application/json"): OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes
+    }
+
+
+class _DispatchFileApi(APIView):
+    """A rendering of one dispatch; errors keep the API's JSON error body (as the QR images do)."""
+
+    extension = ""
+
+    def handle_exception(self, exc):
+        self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
+        return super().handle_exception(exc)
+
+    def _file(self, pk, render) -> Response:
+        dispatch = selectors.report_get_for(self.request.user, selectors.dispatches_queryset(), pk)
+        response = Response(render(dispatch))
+        name = f"dispatch-{dispatch.enterprise_id}-{dispatch.month}.{self.extension}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+class DispatchXlsxApi(_DispatchFileApi):
+    renderer_classes = [XlsxRenderer]
+    extension = "xlsx"
+
+    @extend_schema(
+        operation_id="v1_dispatches_xlsx_retrieve",
+        summary="The dispatch as an Excel workbook (figures, daily breakdown, decisions)",
+        responses={
+            (200, XlsxRenderer.media_type): OpenApiResponse(OpenApiTypes.BINARY, description="XLSX workbook"),
+            **_json_errors("401", "403", "404", "406"),
+        },
+    )
+    def get(self, request, pk):
+        return self._file(pk, exports.dispatch_xlsx)
+
+
+class DispatchPdfApi(_DispatchFileApi):
+    renderer_classes = [PdfRenderer]
+    extension = "pdf"
+
+    @extend_schema(
+        operation_id="v1_dispatches_pdf_retrieve",
+        summary="The dispatch as a printable PDF with a chart of the month's daily completion and hazards",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF, fonts embedded"),
+            **_json_errors("401", "403", "404", "406"),
+        },
+    )
+    def get(self, request, pk):
+        return self._file(pk, exports.dispatch_pdf)
