@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Forbidden, NotFound
-from orgs.models import Certificate, Enterprise, Industry, Membership, Person, Post, Region, Role
+from orgs.models import SAFETY_MANAGER_ROLES, Certificate, Enterprise, Industry, Membership, Person, Post, Region, Role
 
 
 def _with_descendants(model, root_ids: Iterable[int]) -> set[int]:
@@ -117,7 +117,14 @@ def members_of(person: Person) -> QuerySet[Membership]:
 
 
 def certificates_visible_to(person: Person) -> QuerySet[Certificate]:
-    return scope_to(person, Certificate.objects.select_related("person", "kind"))
+    """Safety managers and regulators see the enterprise's certificates; a worker only their own (the
+    numbers are often derived from the national ID number)."""
+    queryset = scope_to(person, Certificate.objects.select_related("person", "kind"))
+    if person.is_superuser:
+        return queryset
+    managed = [pk for pk, role in roles_of(person).items() if role in SAFETY_MANAGER_ROLES]
+    regulated = visible_enterprises(person).exclude(pk__in=list(roles_of(person))).values("pk")
+    return queryset.filter(Q(person=person) | Q(enterprise__in=managed) | Q(enterprise__in=regulated))
 
 
 def _valid_certificates(on: date) -> QuerySet[Certificate]:

@@ -82,6 +82,9 @@ def test_workers_cannot_record_and_other_tenants_do_not_see_certificates(api, wo
     certificate = factories.CertificateFactory(enterprise=world.enterprise, person=world.worker)
     assert api.as_(world.outsider).get(f"{CERTIFICATES}{certificate.id}/").status_code == 404
     assert api.as_(world.regulator).get(f"{CERTIFICATES}{certificate.id}/").status_code == 200
+    assert api.as_(world.worker).get(f"{CERTIFICATES}{certificate.id}/").status_code == 200  # their own
+    colleague = factories.MembershipFactory(enterprise=world.enterprise, role=Role.WORKER).person
+    assert api.as_(colleague).get(f"{CERTIFICATES}{certificate.id}/").status_code == 404
     renewed = api.as_(world.officer).patch(
         f"{CERTIFICATES}{certificate.id}/", {"expires_on": "2031-02-28"}, format="json"
     )
