@@ -151,6 +151,7 @@ PHOTO_MAX_SIDE = env_int("PHOTO_MAX_SIDE", 2560)  # stored copies are scaled dow
 # rendered by Celery (the request answers 202 with a status URL) instead of in the request.
 CARDS_PDF_FONT = os.environ.get("CARDS_PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 CARDS_PDF_SYNC_MAX_POSTS = env_int("CARDS_PDF_SYNC_MAX_POSTS", 50)
+ONBOARDING_MAX_BYTES = env_int("ONBOARDING_MAX_BYTES", 5 * 1024 * 1024)  # an onboarding workbook (.xlsx)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -191,6 +192,8 @@ SPECTACULAR_SETTINGS = {
         "HazardGradeEnum": "checklists.models.HazardGrade",
         "EmergencyStepKeyEnum": "cards.models.EmergencyStepKey",
         "HazardStatusEnum": "hazards.models.HazardStatus",
+        "QuestionKindEnum": "cards.models.QuestionKind",
+        "WebhookKindEnum": "hazards.models.WebhookKind",
         "ItemKindEnum": "checklists.models.ItemKind",
         "CheckStatusEnum": "reports.models.CheckStatus",
         "SnapshotKindEnum": "reports.models.SnapshotKind",
@@ -239,6 +242,11 @@ CELERY_BEAT_SCHEDULE = {
     "escalate-overdue-hazards": {
         "task": "hazards.tasks.escalate_overdue_hazards",
         "schedule": crontab(minute="*/15"),
+    },
+    # Certificates expiring within 30 days: once a day is enough, each (certificate, expiry) once.
+    "remind-expiring-certificates": {
+        "task": "hazards.tasks.remind_expiring_certificates",
+        "schedule": crontab(minute=15, hour=8),
     },
     # The drafts of the weekly report and the monthly dispatch of the period just ended (reports app).
     # Daily scans: a draft missed on Monday (or on the 1st) is made the next morning.

@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from cards import services
-from cards.models import Card, CardAcknowledgement, CardVersion
+from cards.models import Card, CardAcknowledgement, CardVersion, Drill, KnowledgeQuestion, SpotCheck, SpotCheckAnswer
 from cards.serializers import CardContentSerializer
 from core.errors import ApplicationError, flatten_errors
 
@@ -145,3 +145,52 @@ class CardAcknowledgementAdmin(ReadOnlyAdmin):
     list_display = ["version", "person", "acknowledged_at"]
     list_select_related = ["version__card__post", "person"]
     readonly_fields = ["version", "person", "acknowledged_at"]
+
+
+@admin.register(KnowledgeQuestion)
+class KnowledgeQuestionAdmin(admin.ModelAdmin):
+    list_display = ["text", "kind", "card", "active"]
+    list_filter = ["kind", "active", "card__enterprise"]
+    list_select_related = ["card__post"]
+    search_fields = ["text", "card__post__name"]
+    raw_id_fields = ["card"]
+
+
+class SpotCheckAnswerInline(admin.TabularInline):
+    model = SpotCheckAnswer
+    fields = ["question", "answer", "correct"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SpotCheck)
+class SpotCheckAdmin(ReadOnlyAdmin):
+    """A score is a record of the awareness rate: written only by the services."""
+
+    list_display = ["person", "enterprise", "started_at", "finished_at", "question_count", "correct_count"]
+    list_filter = ["enterprise"]
+    list_select_related = ["person", "enterprise"]
+    readonly_fields = [
+        "enterprise",
+        "person",
+        "started_by",
+        "started_at",
+        "finished_at",
+        "question_count",
+        "correct_count",
+    ]
+    inlines = [SpotCheckAnswerInline]
+
+
+@admin.register(Drill)
+class DrillAdmin(admin.ModelAdmin):
+    list_display = ["title", "enterprise", "post", "planned_on", "done_on", "participants"]
+    list_filter = ["enterprise"]
+    list_select_related = ["enterprise", "post"]
+    search_fields = ["title"]
+    raw_id_fields = ["post"]
+    date_hierarchy = "planned_on"

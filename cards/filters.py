@@ -3,7 +3,7 @@ exist and an empty list for another tenant's, telling the two apart."""
 
 import django_filters
 
-from cards.models import Card
+from cards.models import Card, Drill, KnowledgeQuestion, SpotCheck
 
 
 class CardFilter(django_filters.FilterSet):
@@ -13,3 +13,38 @@ class CardFilter(django_filters.FilterSet):
     class Meta:
         model = Card
         fields = ["post", "enterprise"]
+
+
+class KnowledgeQuestionFilter(django_filters.FilterSet):
+    card = django_filters.NumberFilter(field_name="card_id", help_text="Questions of this card.")
+    post = django_filters.NumberFilter(field_name="card__post_id", help_text="Questions of this post's card.")
+    active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = KnowledgeQuestion
+        fields = ["card", "post", "active"]
+
+
+class SpotCheckFilter(django_filters.FilterSet):
+    enterprise = django_filters.NumberFilter(field_name="enterprise_id")
+    person = django_filters.NumberFilter(field_name="person_id")
+    finished = django_filters.BooleanFilter(
+        field_name="finished_at", lookup_expr="isnull", exclude=True, help_text="true: finished ones only"
+    )
+
+    class Meta:
+        model = SpotCheck
+        fields = ["enterprise", "person", "finished"]
+
+
+class DrillFilter(django_filters.FilterSet):
+    enterprise = django_filters.NumberFilter(field_name="enterprise_id")
+    post = django_filters.NumberFilter(field_name="post_id")
+    done = django_filters.BooleanFilter(
+        field_name="done_on", lookup_expr="isnull", exclude=True, help_text="true: done; false: planned"
+    )
+    year = django_filters.NumberFilter(field_name="planned_on", lookup_expr="year")
+
+    class Meta:
+        model = Drill
+        fields = ["enterprise", "post", "done", "year"]

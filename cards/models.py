@@ -1,4 +1,7 @@
+from zoneinfo import ZoneInfo
+
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orgs.models import Enterprise, Person, Post
@@ -111,6 +114,9 @@ class QuestionKind(models.TextChoices):
     TRUE_FALSE = "true_false", _("判断")
 
 
+TRUE_FALSE_OPTIONS = ("对", "错")
+
+
 class KnowledgeQuestion(models.Model):
     """A 应知应会 question on a post's card. `options` is a list of strings; `answer` the list of the
     indexes of the right options (true/false: options ["对", "错"])."""
@@ -183,3 +189,10 @@ class Drill(models.Model):
 
     def __str__(self):
         return self.title
+
+    def is_overdue(self, on=None) -> bool:
+        """Planned, not done, and its date has passed (in the enterprise's calendar)."""
+        if self.done_on is not None:
+            return False
+        on = on or timezone.localdate(timezone=ZoneInfo(self.enterprise.timezone))
+        return self.planned_on < on

@@ -8,9 +8,20 @@ import re
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from cards.models import CARD_CONTENT_FIELDS, Card, CardAcknowledgement, CardVersion, EmergencyStepKey
+from cards.models import (
+    CARD_CONTENT_FIELDS,
+    Card,
+    CardAcknowledgement,
+    CardVersion,
+    Drill,
+    EmergencyStepKey,
+    KnowledgeQuestion,
+    QuestionKind,
+    SpotCheck,
+)
+from cards.services import SPOT_CHECK_MAX_QUESTIONS
 from orgs.models import Post, RiskLevel
-from orgs.serializers import ScopedPrimaryKeyRelatedField
+from orgs.serializers import EnterpriseRefField, PersonRefField, ScopedPrimaryKeyRelatedField
 
 PHONE = re.compile(r"^[0-9+\-() ]{3,20}$")
 LIST_MAX = 100  # entries per list: a card is printed on one sheet
@@ -115,3 +126,146 @@ class CardAcknowledgementSerializer(serializers.ModelSerializer):
         model = CardAcknowledgement
         fields = ["version", "acknowledged_at"]
         read_only_fields = fields
+
+
+# ---------------------------------------------------------------------------------------------
+# Knowledge questions and spot-checks
+
+
+class KnowledgeQuestionSerializer(serializers.ModelSerializer):
+    """A question with its right answer: only safety managers read and write these."""
+
+    card = ScopedPrimaryKeyRelatedField(
+        queryset=Card.objects.all(),
+        error_messages={"does_not_exist": _("明白卡不存在。"), "incorrect_type": _("明白卡不存在。")},
+    )
+    post = serializers.IntegerField(source="card.post_id", read_only=True)
+    options = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        required=False,
+        max_length=10,
+        help_text="The choices; true/false questions default to [对, 错]",
+    )
+    answer = serializers.ListField(
+        child=serializers.IntegerField(min_value=0),
+        max_length=10,
+        help_text="Indexes (from 0) of the right options: one for single and true/false, one or more for multiple",
+    )
+
+    class Meta:
+        model = KnowledgeQuestion
+        fields = ["id", "card", "post", "kind", "text", "options", "answer", "active", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class SpotCheckStartSerializer(serializers.Serializer):
+    person = PersonRefField(help_text="The worker to check")
+    enterprise = EnterpriseRefField(required=False, help_text="Needed only when you share several enterprises")
+    question_count = serializers.IntegerField(
+        min_value=1, max_value=20, default=5, help_text="How many questions to draw (fewer if the pool is smaller)"
+    )
+
+
+class SpotCheckItemSerializer(serializers.Serializer):
+    """One question as the worker sees it: the right answer only once the spot-check is finished."""
+
+    question = serializers.IntegerField(source="question_id")
+    kind = serializers.ChoiceField(choices=QuestionKind.choices, source="question.kind")
+    text = serializers.CharField(source="question.text")
+    options = serializers.ListField(child=serializers.CharField(), source="question.options")
+    given = serializers.ListField(
+        child=serializers.IntegerField(), source="answer", allow_null=True, help_text="The worker's answer or null"
+    )
+    correct = serializers.BooleanField(allow_null=True, help_text="Null until the spot-check is finished")
+    right_answer = serializers.SerializerMethodField(help_text="Null until the spot-check is finished")
+
+    def get_right_answer(self, row) -> list[int] | None:
+        return row.question.answer if row.spot_check.finished_at is not None else None
+
+
+class SpotCheckSerializer(serializers.ModelSerializer):
+    person_name = serializers.CharField(source="person.__str__", read_only=True)
+    started_by_name = serializers.CharField(source="started_by.__str__", read_only=True)
+    score = serializers.SerializerMethodField(help_text="correct_count / question_count (0..1); null until finished")
+    items = SpotCheckItemSerializer(source="answers", many=True, read_only=True)
+
+    class Meta:
+        model = SpotCheck
+        fields = [
+            "id",
+            "enterprise",
+            "person",
+            "person_name",
+            "started_by",
+            "started_by_name",
+            "started_at",
+            "finished_at",
+            "question_count",
+            "correct_count",
+            "score",
+            "items",
+        ]
+        read_only_fields = fields
+
+    def get_score(self, spot_check) -> float | None:
+        if spot_check.finished_at is None or not spot_check.question_count:
+            return None
+        return round(spot_check.correct_count / spot_check.question_count, 4)
+
+
+class SpotCheckListSerializer(SpotCheckSerializer):
+    class Meta(SpotCheckSerializer.Meta):
+        fields = [f for f in SpotCheckSerializer.Meta.fields if f != "items"]
+        read_only_fields = fields
+
+
+class SpotCheckAnswerItemSerializer(serializers.Serializer):
+    question = serializers.IntegerField(help_text="Question id, as listed in the spot-check's items")
+    answer = serializers.ListField(
+        child=serializers.IntegerField(), max_length=10, help_text="Indexes (from 0) of the chosen options"
+    )
+
+
+class SpotCheckAnswersSerializer(serializers.Serializer):
+    answers = SpotCheckAnswerItemSerializer(many=True, min_length=1, max_length=SPOT_CHECK_MAX_QUESTIONS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Emergency drills
+
+
+class DrillSerializer(serializers.ModelSerializer):
+    enterprise = EnterpriseRefField()
+    post = ScopedPrimaryKeyRelatedField(
+        queryset=Post.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="The post whose five-step method (关避喊报助) is drilled; null for the whole enterprise",
+        error_messages={"does_not_exist": _("岗位不存在。"), "incorrect_type": _("岗位不存在。")},
+    )
+    overdue = serializers.SerializerMethodField(help_text="Planned, not done, and its date has passed")
+
+    class Meta:
+        model = Drill
+        fields = [
+            "id",
+            "enterprise",
+            "post",
+            "title",
+            "planned_on",
+            "done_on",
+            "participants",
+            "summary",
+            "overdue",
+            "created_at",
+        ]
+        read_only_fields = ["done_on", "participants", "summary", "created_at"]
+
+    def get_overdue(self, drill) -> bool:
+        return drill.is_overdue()
+
+
+class DrillRecordSerializer(serializers.Serializer):
+    done_on = serializers.DateField(help_text="The local date the drill took place")
+    participants = serializers.IntegerField(min_value=1, max_value=100000)
+    summary = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")

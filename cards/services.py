@@ -1,19 +1,33 @@
-"""Writes to cards: drafts, published versions and acknowledgements.
+"""Writes to cards: drafts, published versions, acknowledgements, knowledge questions and spot-checks,
+emergency drills.
 
 `data` is content already shaped by cards.serializers (the API and the admin form check it there);
 the rules here are who may write, when a draft is complete, and that a version never changes.
 """
 
 import copy
+import random
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cards.models import CARD_CONTENT_FIELDS, Card, CardAcknowledgement, CardVersion
+from cards.models import (
+    CARD_CONTENT_FIELDS,
+    TRUE_FALSE_OPTIONS,
+    Card,
+    CardAcknowledgement,
+    CardVersion,
+    Drill,
+    KnowledgeQuestion,
+    QuestionKind,
+    SpotCheck,
+    SpotCheckAnswer,
+)
 from core.errors import ApplicationError, Conflict, Forbidden, NotFound
-from orgs.models import SAFETY_MANAGER_ROLES, Person, Post
-from orgs.selectors import person_holds_post, role_in, role_required, visible_enterprises
+from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Membership, Person, Post
+from orgs.selectors import person_holds_post, role_in, role_required, roles_of, visible_enterprises
 
 
 def _content(data: dict | None) -> dict:
@@ -109,3 +123,235 @@ def card_acknowledge(*, card: Card, by: Person) -> CardAcknowledgement:
         version=version, person=by, defaults={"acknowledged_at": timezone.now()}
     )
     return acknowledgement
+
+
+# ---------------------------------------------------------------------------------------------
+# Knowledge spot-checks (应知应会抽查, seed item 6: awareness >= 80%)
+
+SPOT_CHECK_MAX_QUESTIONS = 20
+
+
+def question_check(*, kind: str, options: list[str], answer: list[int]) -> None:
+    """The rules of a question's shape: true/false has the two options 对/错, single one right option,
+    multiple at least one; right options are indexes into `options`."""
+    if kind == QuestionKind.TRUE_FALSE and len(options) != 2:
+        raise ApplicationError(_("判断题的选项必须是「对」和「错」两项。"), field="options")
+    if len(options) < 2:
+        raise ApplicationError(_("至少需要两个选项。"), field="options")
+    if any(not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < len(options) for i in answer):
+        raise ApplicationError(_("答案必须是选项的序号(从 0 开始)。"), field="answer")
+    if len(set(answer)) != len(answer) or not answer:
+        raise ApplicationError(_("答案不能为空或重复。"), field="answer")
+    if kind != QuestionKind.MULTIPLE and len(answer) != 1:
+        raise ApplicationError(_("单选题和判断题只有一个正确答案。"), field="answer")
+
+
+@transaction.atomic
+def question_save(*, by: Person, question: KnowledgeQuestion | None, data: dict) -> KnowledgeQuestion:
+    """Create or change a question of a card (safety managers). A question already asked in a spot-check
+    keeps its text and answer (the score stored then must stay explicable): deactivate it and add a new one."""
+    card = data.get("card") or question.card
+    role_required(by, card.enterprise_id, SAFETY_MANAGER_ROLES)
+    if question is not None and card.pk != question.card_id:
+        raise ApplicationError(_("题目不能移到其他明白卡。"), field="card")
+    merged = {
+        "kind": data.get("kind", question.kind if question else None),
+        "options": data.get("options", question.options if question else []),
+        "answer": data.get("answer", question.answer if question else []),
+    }
+    if merged["kind"] == QuestionKind.TRUE_FALSE and "options" not in data and question is None:
+        merged["options"] = list(TRUE_FALSE_OPTIONS)
+    question_check(**merged)
+    if question is not None and SpotCheckAnswer.objects.filter(question=question).exists():
+        changed = [f for f in ("kind", "text", "options", "answer") if f in data and data[f] != getattr(question, f)]
+        if changed:
+            raise Conflict(_("题目已用于抽查,不能修改;请停用后新增题目。"), field=changed[0], code="question_in_use")
+    question = question or KnowledgeQuestion(card=card)
+    question.kind, question.options, question.answer = merged["kind"], merged["options"], merged["answer"]
+    for field in ("text", "active"):
+        if field in data:
+            setattr(question, field, data[field])
+    question.save()
+    return question
+
+
+@transaction.atomic
+def question_delete(*, by: Person, question: KnowledgeQuestion) -> None:
+    role_required(by, question.card.enterprise_id, SAFETY_MANAGER_ROLES)
+    if SpotCheckAnswer.objects.filter(question=question).exists():
+        raise Conflict(_("题目已用于抽查,不能删除;请停用。"), code="question_in_use")
+    question.delete()
+
+
+def _spot_check_enterprise(*, by: Person, person: Person, enterprise: Enterprise | None) -> Enterprise:
+    """The enterprise in which `by` checks `person`: the one given, or the only one they share."""
+    if enterprise is None and not by.is_superuser:
+        shared = set(roles_of(by)) & set(roles_of(person))
+        managed = {pk for pk in shared if roles_of(by)[pk] in SAFETY_MANAGER_ROLES}
+        if not shared:
+            raise ApplicationError(_("该人员不是本企业成员。"), field="person", code="not_a_member")
+        if len(managed or shared) > 1:
+            raise ApplicationError(_("请指定企业。"), field="enterprise", code="required")
+        enterprise = Enterprise.objects.get(pk=(managed or shared).pop())
+    elif enterprise is None:
+        memberships = list(Membership.objects.filter(person=person).values_list("enterprise_id", flat=True))
+        if len(memberships) != 1:
+            raise ApplicationError(_("请指定企业。"), field="enterprise", code="required")
+        enterprise = Enterprise.objects.get(pk=memberships[0])
+    role_required(by, enterprise.pk, SAFETY_MANAGER_ROLES)
+    if not Membership.objects.filter(person=person, enterprise=enterprise).exists():
+        raise ApplicationError(_("该人员不是本企业成员。"), field="person", code="not_a_member")
+    return enterprise
+
+
+@transaction.atomic
+def spot_check_start(
+    *, by: Person, person: Person, enterprise: Enterprise | None = None, count: int = 5, rng=None
+) -> SpotCheck:
+    """A safety manager starts a spot-check of a worker: `count` questions drawn at random from the
+    active questions on the cards of the posts the worker holds in the enterprise."""
+    enterprise = _spot_check_enterprise(by=by, person=person, enterprise=enterprise)
+    pool = list(
+        KnowledgeQuestion.objects.filter(
+            active=True, card__enterprise=enterprise, card__post__holders=person
+        ).values_list("pk", flat=True)
+    )
+    if not pool:
+        raise ApplicationError(_("该人员所在岗位的明白卡上没有应知应会题目。"), field="person", code="no_questions")
+    chosen = (rng or random.SystemRandom()).sample(sorted(set(pool)), min(count, len(set(pool))))
+    spot_check = SpotCheck.objects.create(
+        enterprise=enterprise, person=person, started_by=by, started_at=timezone.now(), question_count=len(chosen)
+    )
+    SpotCheckAnswer.objects.bulk_create([SpotCheckAnswer(spot_check=spot_check, question_id=pk) for pk in chosen])
+    return spot_check
+
+
+def _locked_open_spot_check(spot_check: SpotCheck) -> SpotCheck:
+    # The lock orders an answer and a finish of the same spot-check: no answer lands after the score.
+    spot_check = SpotCheck.objects.select_for_update().get(pk=spot_check.pk)
+    if spot_check.finished_at is not None:
+        raise Conflict(_("抽查已结束,不能再修改。"), code="finished")
+    return spot_check
+
+
+def _given_error(question: KnowledgeQuestion, given) -> str | None:
+    if not isinstance(given, list) or not given:
+        return _("请选择答案。")
+    if any(not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < len(question.options) for i in given):
+        return _("答案必须是选项的序号(从 0 开始)。")
+    if len(set(given)) != len(given):
+        return _("答案不能重复。")
+    if question.kind != QuestionKind.MULTIPLE and len(given) != 1:
+        return _("单选题和判断题只能选一个答案。")
+    return None
+
+
+@transaction.atomic
+def spot_check_answer(*, by: Person, spot_check: SpotCheck, answers: list[dict]) -> SpotCheck:
+    """The worker answers some questions ([{question, answer: [indexes]}]). Idempotent per question: the
+    same answer again changes nothing, another one replaces it, until the spot-check is finished."""
+    if by.pk != spot_check.person_id:
+        raise Forbidden(_("只有被抽查人员本人可以作答。"))
+    spot_check = _locked_open_spot_check(spot_check)
+    rows = {row.question_id: row for row in spot_check.answers.select_related("question")}
+    errors = []
+    for index, item in enumerate(answers):
+        row = rows.get(item["question"])
+        if row is None:
+            errors.append((f"answers[{index}].question", _("该题不在本次抽查中。")))
+            continue
+        message = _given_error(row.question, item["answer"])
+        if message:
+            errors.append((f"answers[{index}].answer", message))
+    if errors:
+        raise ApplicationError(
+            errors[0][1],
+            field=errors[0][0],
+            errors=[{"field": field, "code": "invalid", "message": message} for field, message in errors],
+        )
+    changed = []
+    for item in answers:
+        row = rows[item["question"]]
+        given = sorted(item["answer"])
+        if row.answer != given:
+            row.answer = given
+            changed.append(row)
+    SpotCheckAnswer.objects.bulk_update(changed, ["answer"])
+    return spot_check
+
+
+@transaction.atomic
+def spot_check_finish(*, by: Person, spot_check: SpotCheck) -> SpotCheck:
+    """Score the spot-check (an unanswered question counts as wrong) and close it for good."""
+    if by.pk != spot_check.person_id:
+        role_required(by, spot_check.enterprise_id, SAFETY_MANAGER_ROLES)
+    spot_check = _locked_open_spot_check(spot_check)
+    rows = list(spot_check.answers.select_related("question"))
+    for row in rows:
+        row.correct = row.answer is not None and sorted(row.answer) == sorted(row.question.answer)
+    SpotCheckAnswer.objects.bulk_update(rows, ["correct"])
+    spot_check.correct_count = sum(row.correct for row in rows)
+    spot_check.question_count = len(rows)
+    spot_check.finished_at = timezone.now()
+    spot_check.save(update_fields=["correct_count", "question_count", "finished_at"])
+    return spot_check
+
+
+# ---------------------------------------------------------------------------------------------
+# Emergency drills (应急演练, seed item 49: yearly, high-risk half-yearly)
+
+DRILL_FIELDS = ("post", "title", "planned_on")
+
+
+def _check_drill_post(post: Post | None, enterprise_id: int) -> None:
+    if post is not None and post.enterprise_id != enterprise_id:
+        raise ApplicationError(_("岗位不属于该企业。"), field="post")
+
+
+@transaction.atomic
+def drill_plan(*, by: Person, data: dict) -> Drill:
+    enterprise = data["enterprise"]
+    role_required(by, enterprise.pk, SAFETY_MANAGER_ROLES)
+    _check_drill_post(data.get("post"), enterprise.pk)
+    return Drill.objects.create(enterprise=enterprise, **{f: data[f] for f in DRILL_FIELDS if f in data})
+
+
+def _locked_planned_drill(drill: Drill) -> Drill:
+    drill = Drill.objects.select_for_update().get(pk=drill.pk)
+    if drill.done_on is not None:
+        raise Conflict(_("演练已实施,记录不能再修改。"), code="drill_done")
+    return drill
+
+
+@transaction.atomic
+def drill_update(*, by: Person, drill: Drill, data: dict) -> Drill:
+    """Change a planned drill; a drill that was done is a record and stays as it is (409)."""
+    role_required(by, drill.enterprise_id, SAFETY_MANAGER_ROLES)
+    if data.get("enterprise") is not None and data["enterprise"].pk != drill.enterprise_id:
+        raise ApplicationError(_("不能更改所属企业。"), field="enterprise")
+    drill = _locked_planned_drill(drill)
+    if "post" in data:
+        _check_drill_post(data["post"], drill.enterprise_id)
+    fields = [f for f in DRILL_FIELDS if f in data]
+    for field in fields:
+        setattr(drill, field, data[field])
+    drill.save(update_fields=fields or None)
+    return drill
+
+
+@transaction.atomic
+def drill_record(*, by: Person, drill: Drill, done_on, participants: int, summary: str = "") -> Drill:
+    """Record that a planned drill took place. Not in the future (the enterprise's calendar)."""
+    role_required(by, drill.enterprise_id, SAFETY_MANAGER_ROLES)
+    drill = _locked_planned_drill(drill)
+    if done_on > timezone.localdate(timezone=ZoneInfo(drill.enterprise.timezone)):
+        raise ApplicationError(_("实施日期不能晚于今天。"), field="done_on")
+    drill.done_on, drill.participants, drill.summary = done_on, participants, summary
+    drill.save(update_fields=["done_on", "participants", "summary"])
+    return drill
+
+
+@transaction.atomic
+def drill_delete(*, by: Person, drill: Drill) -> None:
+    role_required(by, drill.enterprise_id, SAFETY_MANAGER_ROLES)
+    _locked_planned_drill(drill).delete()

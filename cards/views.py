@@ -1,3 +1,4 @@
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -6,8 +7,21 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cards import selectors, services
-from cards.filters import CardFilter
-from cards.serializers import CardAcknowledgementSerializer, CardDraftSerializer, CardSerializer, CardVersionSerializer
+from cards.filters import CardFilter, DrillFilter, KnowledgeQuestionFilter, SpotCheckFilter
+from cards.models import KnowledgeQuestion, SpotCheck, SpotCheckAnswer
+from cards.serializers import (
+    CardAcknowledgementSerializer,
+    CardDraftSerializer,
+    CardSerializer,
+    CardVersionSerializer,
+    DrillRecordSerializer,
+    DrillSerializer,
+    KnowledgeQuestionSerializer,
+    SpotCheckAnswersSerializer,
+    SpotCheckListSerializer,
+    SpotCheckSerializer,
+    SpotCheckStartSerializer,
+)
 from core.errors import NotFound
 from core.schema import error_example
 from core.serializers import ErrorSerializer
@@ -151,3 +165,243 @@ class PostCardApi(APIView):
         if version is None:
             raise NotFound(_("该岗位尚未发布明白卡。"))
         return Response(CardVersionSerializer(version).data)
+
+
+# ---------------------------------------------------------------------------------------------
+# Knowledge questions and spot-checks
+
+IN_USE = OpenApiResponse(ErrorSerializer, description="The question was asked in a spot-check: deactivate it.")
+FINISHED = OpenApiResponse(ErrorSerializer, description="The spot-check is finished and can no longer change.")
+QUESTION_EXAMPLE = OpenApiExample(
+    "single choice",
+    value={
+        "card": 3,
+        "kind": "single",
+        "text": "发现可燃气体泄漏,第一步应当?",
+        "options": ["关闭阀门切断气源", "打电话", "开灯查看"],
+        "answer": [0],
+    },
+    request_only=True,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Knowledge questions (应知应会) of the cards the caller manages, with answers"),
+    retrieve=extend_schema(summary="One knowledge question with its answer (safety managers)"),
+    create=extend_schema(
+        summary="Add a question to a post's card (safety managers)",
+        description="Kinds: single, multiple, true_false (options default to [对, 错]). `answer` lists the "
+        "indexes (from 0) of the right options.",
+        examples=[QUESTION_EXAMPLE, error_example("invalid", "单选题和判断题只有一个正确答案。", "answer")],
+    ),
+    partial_update=extend_schema(
+        summary="Change a question; one already asked can only be (de)activated",
+        responses={200: KnowledgeQuestionSerializer, 409: IN_USE},
+        examples=[error_example("question_in_use", "题目已用于抽查,不能修改;请停用后新增题目。", "text", ("409",))],
+    ),
+    destroy=extend_schema(summary="Delete a question never asked", responses={204: None, 409: IN_USE}),
+)
+class KnowledgeQuestionViewSet(viewsets.ModelViewSet):
+    queryset = KnowledgeQuestion.objects.none()  # for the schema; get_queryset scopes every request
+    serializer_class = KnowledgeQuestionSerializer
+    filterset_class = KnowledgeQuestionFilter
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.questions_visible_to(self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.question_save(
+            by=self.request.user, question=None, data=dict(serializer.validated_data)
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.question_save(
+            by=self.request.user, question=serializer.instance, data=dict(serializer.validated_data)
+        )
+
+    def perform_destroy(self, instance):
+        services.question_delete(by=self.request.user, question=instance)
+
+
+SPOT_CHECK_EXAMPLE = OpenApiExample(
+    "open spot-check",
+    value={
+        "id": 9,
+        "enterprise": 1,
+        "person": 5,
+        "person_name": "张三",
+        "started_by": 2,
+        "started_by_name": "李安全",
+        "started_at": "2024-07-03T02:00:00Z",
+        "finished_at": None,
+        "question_count": 1,
+        "correct_count": 0,
+        "score": None,
+        "items": [
+            {
+                "question": 31,
+                "kind": "true_false",
+                "text": "动火作业前必须办理动火作业票。",
+                "options": ["对", "错"],
+                "given": [0],
+                "correct": None,
+                "right_answer": None,
+            }
+        ],
+    },
+    response_only=True,
+    status_codes=["200", "201"],
+)
+FINISHED_EXAMPLE = error_example("finished", "抽查已结束,不能再修改。", status_codes=("409",))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Spot-checks: safety managers and regulators see the enterprise's, a worker their own",
+        responses={200: SpotCheckListSerializer(many=True)},
+    ),
+    retrieve=extend_schema(
+        summary="One spot-check with its questions; right answers appear only once it is finished",
+        examples=[SPOT_CHECK_EXAMPLE],
+    ),
+)
+class SpotCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = SpotCheck.objects.none()  # for the schema; get_queryset scopes every request
+    serializer_class = SpotCheckSerializer
+    filterset_class = SpotCheckFilter
+
+    def get_queryset(self):
+        queryset = selectors.spot_checks_visible_to(self.request.user)
+        if self.action == "retrieve":
+            return queryset.prefetch_related(
+                Prefetch("answers", queryset=SpotCheckAnswer.objects.select_related("question", "spot_check"))
+            )
+        return queryset
+
+    def get_serializer_class(self):
+        return SpotCheckListSerializer if self.action == "list" else SpotCheckSerializer
+
+    def _detail(self, spot_check, status_code=status.HTTP_200_OK):
+        return Response(SpotCheckSerializer(selectors.spot_check_detail(spot_check)).data, status=status_code)
+
+    @extend_schema(
+        summary="Start a spot-check of a worker (safety managers): random questions from the worker's posts",
+        request=SpotCheckStartSerializer,
+        responses={201: SpotCheckSerializer},
+        examples=[
+            OpenApiExample("start", value={"person": 5, "question_count": 5}, request_only=True),
+            SPOT_CHECK_EXAMPLE,
+            error_example("no_questions", "该人员所在岗位的明白卡上没有应知应会题目。", "person"),
+        ],
+    )
+    def create(self, request):
+        start = SpotCheckStartSerializer(data=request.data, context=self.get_serializer_context())
+        start.is_valid(raise_exception=True)
+        data = start.validated_data
+        spot_check = services.spot_check_start(
+            by=request.user, person=data["person"], enterprise=data.get("enterprise"), count=data["question_count"]
+        )
+        return self._detail(spot_check, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="The checked worker answers questions; the same answer again changes nothing",
+        description="Each entry replaces the worker's earlier answer to that question, until the spot-check "
+        "is finished (then 409). Nothing is stored when one entry is bad.",
+        request=SpotCheckAnswersSerializer,
+        responses={200: SpotCheckSerializer, 409: FINISHED},
+        examples=[
+            OpenApiExample("answers", value={"answers": [{"question": 31, "answer": [0]}]}, request_only=True),
+            SPOT_CHECK_EXAMPLE,
+            error_example("invalid", "单选题和判断题只能选一个答案。", "answers[0].answer"),
+            FINISHED_EXAMPLE,
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def answers(self, request, pk=None):
+        spot_check = self.get_object()
+        answers = SpotCheckAnswersSerializer(data=request.data)
+        answers.is_valid(raise_exception=True)
+        services.spot_check_answer(by=request.user, spot_check=spot_check, answers=answers.validated_data["answers"])
+        return self._detail(spot_check)
+
+    @extend_schema(
+        summary="Finish and score the spot-check (the worker or a safety manager); unanswered counts as wrong",
+        request=None,
+        responses={200: SpotCheckSerializer, 409: FINISHED},
+        examples=[FINISHED_EXAMPLE],
+    )
+    @action(detail=True, methods=["post"])
+    def finish(self, request, pk=None):
+        spot_check = services.spot_check_finish(by=request.user, spot_check=self.get_object())
+        return self._detail(spot_check)
+
+
+# ---------------------------------------------------------------------------------------------
+# Emergency drills
+
+DRILL_DONE = OpenApiResponse(ErrorSerializer, description="The drill was done: its record no longer changes.")
+DRILL_DONE_EXAMPLE = error_example("drill_done", "演练已实施,记录不能再修改。", status_codes=("409",))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Emergency drills (应急演练), planned and done"),
+    retrieve=extend_schema(summary="One drill"),
+    create=extend_schema(
+        summary="Plan a drill (safety managers); record it with done/ when it has taken place",
+        examples=[
+            OpenApiExample(
+                "plan",
+                value={"enterprise": 1, "post": 12, "title": "反应釜泄漏五步法演练", "planned_on": "2024-09-20"},
+                request_only=True,
+            )
+        ],
+    ),
+    partial_update=extend_schema(
+        summary="Change a planned drill",
+        responses={200: DrillSerializer, 409: DRILL_DONE},
+        examples=[DRILL_DONE_EXAMPLE],
+    ),
+    destroy=extend_schema(
+        summary="Drop a planned drill", responses={204: None, 409: DRILL_DONE}, examples=[DRILL_DONE_EXAMPLE]
+    ),
+)
+class DrillViewSet(viewsets.ModelViewSet):
+    serializer_class = DrillSerializer
+    filterset_class = DrillFilter
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.drills_visible_to(self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.drill_plan(by=self.request.user, data=serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.drill_update(
+            by=self.request.user, drill=serializer.instance, data=serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.drill_delete(by=self.request.user, drill=instance)
+
+    @extend_schema(
+        summary="Record that the drill took place (safety managers)",
+        request=DrillRecordSerializer,
+        responses={200: DrillSerializer, 409: DRILL_DONE},
+        examples=[
+            OpenApiExample(
+                "done",
+                value={"done_on": "2024-09-20", "participants": 12, "summary": "五步法熟练"},
+                request_only=True,
+            ),
+            error_example("invalid", "实施日期不能晚于今天。", "done_on"),
+            DRILL_DONE_EXAMPLE,
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def done(self, request, pk=None):
+        record = DrillRecordSerializer(data=request.data)
+        record.is_valid(raise_exception=True)
+        drill = services.drill_record(by=request.user, drill=self.get_object(), **record.validated_data)
+        return Response(DrillSerializer(drill).data)

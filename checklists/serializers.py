@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from checklists.models import ChecklistItem, ChecklistTemplate, Inspection, InspectionResult, ItemKind, Photo
+from core.serializers import ErrorItemSerializer, ErrorSerializer
 from orgs.models import Post
 from orgs.serializers import EnterpriseRefField, ScopedPrimaryKeyRelatedField
 
@@ -170,3 +171,41 @@ class InspectionDetailSerializer(InspectionSerializer):
             "prev_hash",
             "results",
         ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Onboarding workbook
+
+
+class OnboardingUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The workbook (.xlsx) in the format of /onboarding/template.xlsx")
+    dry_run = serializers.BooleanField(
+        required=False, default=False, help_text="true: check everything and report, write nothing"
+    )
+
+
+class OnboardingCountsSerializer(serializers.Serializer):
+    departments = serializers.IntegerField(default=0)
+    posts = serializers.IntegerField(default=0)
+    people = serializers.IntegerField(default=0)
+    memberships = serializers.IntegerField(default=0)
+    cards = serializers.IntegerField(default=0)
+    templates = serializers.IntegerField(default=0)
+
+
+class OnboardingReportSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField(help_text="true: nothing was written")
+    created = OnboardingCountsSerializer()
+    updated = OnboardingCountsSerializer()
+
+
+class OnboardingErrorItemSerializer(ErrorItemSerializer):
+    sheet = serializers.CharField(help_text="Worksheet name, e.g. 人员")
+    row = serializers.IntegerField(allow_null=True, help_text="Row number as Excel shows it (1 is the header)")
+    column = serializers.CharField(allow_null=True, help_text="Column header, e.g. 岗位")
+
+
+class OnboardingErrorSerializer(ErrorSerializer):
+    """The error body of a rejected workbook: every problem, each with its sheet, row and column."""
+
+    errors = OnboardingErrorItemSerializer(many=True)

@@ -1,11 +1,16 @@
+from urllib.parse import quote
+
 from django.db.models import Prefetch
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from checklists import selectors, services
+from checklists import onboarding, selectors, services
 from checklists.filters import InspectionFilter, TemplateFilter
 from checklists.models import ChecklistItem, ChecklistTemplate, InspectionResult
 from checklists.serializers import (
@@ -15,11 +20,15 @@ from checklists.serializers import (
     InspectionDetailSerializer,
     InspectionSerializer,
     InspectionSubmitSerializer,
+    OnboardingErrorSerializer,
+    OnboardingReportSerializer,
+    OnboardingUploadSerializer,
     PhotoSerializer,
     PhotoUploadSerializer,
 )
 from core.serializers import ErrorSerializer
-from orgs.selectors import post_get_for, scope_to
+from orgs.models import SAFETY_MANAGER_ROLES, Enterprise
+from orgs.selectors import get_visible, post_get_for, role_required, scope_to
 
 CONFLICT = OpenApiResponse(ErrorSerializer, description="client_uuid already used for other content")
 
@@ -150,3 +159,129 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         inspection, created = services.inspection_submit(by=request.user, data=submission.validated_data)
         body = InspectionSerializer(inspection).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+# ---------------------------------------------------------------------------------------------
+# Onboarding workbook
+
+XLSX = onboarding.XLSX_CONTENT_TYPE
+
+
+class XlsxRenderer(BaseRenderer):
+    media_type = XLSX
+    format = "xlsx"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data if isinstance(data, bytes) else JSONRenderer().render(data)
+
+
+def _xlsx(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+XLSX_OK = {(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="The workbook (.xlsx)")}
+
+
+class OnboardingTemplateApi(APIView):
+    renderer_classes = [JSONRenderer, XlsxRenderer]
+
+    @extend_schema(
+        operation_id="v1_onboarding_template_xlsx",
+        summary="The blank onboarding workbook: Chinese headers, an example row per sheet, notes",
+        responses={**XLSX_OK, (401, "application/json"): ErrorSerializer},
+    )
+    def get(self, request):
+        return _xlsx(onboarding.onboarding_template(), "导入模板.xlsx")
+
+
+class EnterpriseOnboardingExportApi(APIView):
+    renderer_classes = [JSONRenderer, XlsxRenderer]
+
+    @extend_schema(
+        operation_id="v1_enterprises_onboarding_xlsx",
+        summary="The enterprise's departments, posts, people, cards and templates in the import format",
+        description="Importing this workbook again changes nothing (passwords are never exported).",
+        responses={
+            **XLSX_OK,
+            **{(code, "application/json"): ErrorSerializer for code in (401, 403, 404)},
+        },
+    )
+    def get(self, request, pk):
+        enterprise = get_visible(request.user, Enterprise.objects.all(), pk, via="")
+        role_required(request.user, enterprise.pk, SAFETY_MANAGER_ROLES)
+        return _xlsx(onboarding.onboarding_export(enterprise=enterprise), f"{enterprise.name}-导入.xlsx")
+
+
+class EnterpriseOnboardingImportApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        summary="Import departments, posts, people, cards and checklist templates from a workbook (admin, principal)",
+        description="All or nothing, keyed on department name, post name within its department, username and "
+        "template name: importing again updates. `dry_run=true` checks and reports without writing. A bad "
+        "workbook is a 400 whose `errors` list every problem with its sheet, row and column; a file that is not "
+        "an .xlsx workbook or is larger than ONBOARDING_MAX_BYTES is a 400 naming `file`.",
+        request={"multipart/form-data": OnboardingUploadSerializer},
+        responses={200: OnboardingReportSerializer, 400: OnboardingErrorSerializer},
+        examples=[
+            OpenApiExample(
+                "imported",
+                value={
+                    "dry_run": False,
+                    "created": {
+                        "departments": 2,
+                        "posts": 5,
+                        "people": 12,
+                        "memberships": 12,
+                        "cards": 5,
+                        "templates": 3,
+                    },
+                    "updated": {
+                        "departments": 0,
+                        "posts": 0,
+                        "people": 0,
+                        "memberships": 0,
+                        "cards": 0,
+                        "templates": 0,
+                    },
+                },
+                response_only=True,
+                status_codes=["200"],
+            ),
+            OpenApiExample(
+                "bad workbook",
+                value={
+                    "code": "invalid_workbook",
+                    "message": "工作簿有 1 处错误。 人员!E3: 岗位不存在:生产车间/不存在岗。",
+                    "field": "人员!E3",
+                    "errors": [
+                        {
+                            "sheet": "人员",
+                            "row": 3,
+                            "column": "岗位",
+                            "field": "人员!E3",
+                            "code": "invalid",
+                            "message": "岗位不存在:生产车间/不存在岗。",
+                        }
+                    ],
+                },
+                response_only=True,
+                status_codes=["400"],
+            ),
+        ],
+    )
+    def post(self, request, pk):
+        enterprise = get_visible(request.user, Enterprise.objects.select_related("industry"), pk, via="")
+        upload = OnboardingUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        report = onboarding.onboarding_import(
+            by=request.user,
+            enterprise=enterprise,
+            upload=upload.validated_data["file"],
+            dry_run=upload.validated_data["dry_run"],
+        )
+        return Response(OnboardingReportSerializer(report).data)

@@ -1,6 +1,6 @@
 """Scheduled work that chases people: overdue hazards climb a ladder, checks still due near the end of
-their window are reminded. (The week's and the month's figures are stored snapshots of the reports app,
-prepared by reports.tasks.)
+their window are reminded, certificates about to expire are reminded. (The week's and the month's
+figures are stored snapshots of the reports app, prepared by reports.tasks.)
 
 Every service scans for due work, claims it, and sends with keys, so running it twice (two beat
 ticks, two workers, a rerun after a crash) notifies nobody twice. Queries do not grow with the work
@@ -9,7 +9,7 @@ ticks, two workers, a rerun after a crash) notifies nobody twice. Queries do not
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -30,7 +30,7 @@ from hazards.notifications import (
     send,
 )
 from hazards.webhooks import RobotMessage, webhooks_enqueue
-from orgs.models import Post, Role
+from orgs.models import Certificate, Post, Role
 
 # ---------------------------------------------------------------------------------------------
 # Overdue hazards
@@ -214,4 +214,44 @@ def checks_remind_due(*, now: datetime | None = None) -> int:
         }
         key = f"due:{post_id}:{template_id}:{period.key}"
         messages.append(Message(holders[post_id], "check_due", key, title, body, enterprise_id=enterprise_id))
+    return len(send(messages))
+
+
+# ---------------------------------------------------------------------------------------------
+# Certificates about to expire (持证上岗, seed item 16)
+
+CERTIFICATE_REMIND_DAYS = 30
+
+
+@transaction.atomic
+def certificates_remind_expiring(*, today: date | None = None) -> int:
+    """Tell the holder of each certificate that expires within CERTIFICATE_REMIND_DAYS, and the safety
+    officers and director of the enterprise that keeps it, once per (certificate, expiry date): a
+    renewal (a new expires_on) starts a new reminder. Three queries whatever the number. Returns the
+    notifications made."""
+    today = today or timezone.localdate()
+    window = Certificate.objects.filter(
+        expires_on__gte=today, expires_on__lte=today + timedelta(days=CERTIFICATE_REMIND_DAYS)
+    )
+    expiring = list(
+        window.values_list(
+            "pk", "enterprise_id", "person_id", "person__name", "person__username", "kind__name", "number", "expires_on"
+        )
+    )
+    if not expiring:
+        return 0
+    members = members_by_role(row[1] for row in expiring)
+    messages = []
+    for pk, enterprise_id, person_id, name, username, kind, number, expires_on in expiring:
+        officers = set().union(*(members[enterprise_id][r] for r in OFFICER_ROLES))
+        title = _("证书即将到期:%(person)s %(kind)s") % {"person": name or username, "kind": kind}
+        body = _("证书编号 %(number)s,有效期至 %(date)s(还有 %(days)d 天),请及时复审或换证。") % {
+            "number": number,
+            "date": expires_on.isoformat(),
+            "days": (expires_on - today).days,
+        }
+        key = f"certificate:{pk}:expiring:{expires_on.isoformat()}"
+        messages.append(
+            Message({person_id} | officers, "certificate_expiring", key, title, body, enterprise_id=enterprise_id)
+        )
     return len(send(messages))

@@ -28,3 +28,8 @@ def remind_due_checks() -> int:
 @shared_task
 def escalate_overdue_hazards() -> int:
     return escalation.hazards_escalate_overdue()
+
+
+@shared_task
+def remind_expiring_certificates() -> int:
+    return escalation.certificates_remind_expiring()

@@ -3,6 +3,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from orgs.models import (
+    Certificate,
+    CertificateKind,
     Department,
     Enterprise,
     Industry,
@@ -88,7 +90,7 @@ class PostAdmin(admin.ModelAdmin):
     list_select_related = ("enterprise", "department")
     search_fields = ("name", "enterprise__name")
     raw_id_fields = ("enterprise", "department")
-    filter_horizontal = ("holders",)
+    filter_horizontal = ("holders", "required_certificate_kinds")
 
 
 @admin.register(RegulatorScope)
@@ -115,3 +117,19 @@ class PostQrTokenAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CertificateKind)
+class CertificateKindAdmin(admin.ModelAdmin):
+    list_display = ("code", "name")
+    search_fields = ("code", "name")
+
+
+@admin.register(Certificate)
+class CertificateAdmin(admin.ModelAdmin):
+    list_display = ("person", "kind", "number", "issued_on", "expires_on", "enterprise")
+    list_filter = ("kind",)
+    list_select_related = ("person", "kind", "enterprise")
+    search_fields = ("number", "person__name", "person__username")
+    raw_id_fields = ("enterprise", "person")
+    date_hierarchy = "expires_on"

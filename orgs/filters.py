@@ -3,7 +3,7 @@ does not exist and an empty list for another tenant's, telling the two apart."""
 
 import django_filters
 
-from orgs.models import Department, Enterprise, Industry, Membership, Post, Region, Role
+from orgs.models import Certificate, Department, Enterprise, Industry, Membership, Post, Region, Role
 
 
 class RegionFilter(django_filters.FilterSet):
@@ -58,3 +58,16 @@ class EnterpriseFilter(django_filters.FilterSet):
     class Meta:
         model = Enterprise
         fields = ["region", "industry", "credit_code"]
+
+
+class CertificateFilter(django_filters.FilterSet):
+    enterprise = django_filters.NumberFilter(field_name="enterprise_id")
+    person = django_filters.NumberFilter(field_name="person_id")
+    kind = django_filters.NumberFilter(field_name="kind_id")
+    expires_before = django_filters.DateFilter(
+        field_name="expires_on", lookup_expr="lte", help_text="Expiring on or before this date"
+    )
+
+    class Meta:
+        model = Certificate
+        fields = ["enterprise", "person", "kind", "expires_before"]

@@ -117,6 +117,23 @@ class Department(models.Model):
         return self.name
 
 
+class CertificateKind(models.Model):
+    """A kind of certificate a post can require (持证上岗, seed item 16): the special-operation
+    categories of 特种作业操作证 and the 特种设备作业人员证 items. A national catalogue, kept by the
+    platform's administrators (a data migration seeds the common ones)."""
+
+    code = models.CharField(_("代码"), max_length=20, unique=True)
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("证书类型")
+        verbose_name_plural = _("证书类型")
+
+    def __str__(self):
+        return self.name
+
+
 class Post(models.Model):
     """A post (岗位): the unit that carries a responsibility card and a QR code."""
 
@@ -126,6 +143,11 @@ class Post(models.Model):
     risk_level = models.CharField(_("风险等级"), max_length=10, choices=RiskLevel.choices, default=RiskLevel.BLUE)
     location = models.CharField(_("位置"), max_length=200, blank=True)
     holders = models.ManyToManyField(Person, blank=True, related_name="posts_held", verbose_name=_("在岗人员"))
+    # The rule behind 持证上岗: a holder without a valid certificate of each kind is flagged. The card's
+    # `required_certificates` stays the text printed for the worker (it may say more, e.g. 低压).
+    required_certificate_kinds = models.ManyToManyField(
+        CertificateKind, blank=True, related_name="posts", verbose_name=_("须持证书")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -201,3 +223,32 @@ class PostQrToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Certificate(models.Model):
+    """A person's certificate (操作证), kept by the enterprise that recorded it. It is valid on a day
+    from issued_on to expires_on inclusive; a valid certificate counts for every post the person holds."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="certificates")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="certificates")
+    kind = models.ForeignKey(CertificateKind, on_delete=models.PROTECT, related_name="certificates")
+    number = models.CharField(_("证书编号"), max_length=50)
+    issued_on = models.DateField(_("发证日期"))
+    expires_on = models.DateField(_("有效期至"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["expires_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "kind", "number"], name="certificate_unique_number"),
+            models.CheckConstraint(condition=Q(expires_on__gte=models.F("issued_on")), name="certificate_dates"),
+        ]
+        indexes = [models.Index(fields=["person", "kind", "expires_on"], name="certificate_valid")]
+        verbose_name = _("证书")
+        verbose_name_plural = _("证书")
+
+    def __str__(self):
+        return f"{self.person} {self.kind} {self.number}"
+
+    def is_valid_on(self, day) -> bool:
+        return self.issued_on <= day <= self.expires_on

@@ -6,12 +6,15 @@ forbidden, so that ids of other tenants reveal nothing.
 """
 
 from collections.abc import Iterable
+from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Forbidden, NotFound
-from orgs.models import Enterprise, Industry, Membership, Person, Post, Region, Role
+from orgs.models import SAFETY_MANAGER_ROLES, Certificate, Enterprise, Industry, Membership, Person, Post, Region, Role
 
 
 def _with_descendants(model, root_ids: Iterable[int]) -> set[int]:
@@ -122,3 +125,74 @@ def regulated_enterprises(person: Person) -> QuerySet[Enterprise] | None:
     if person._mingbai_regulated is None:
         return None
     return Enterprise.objects.filter(person._mingbai_regulated)
+
+
+# ---------------------------------------------------------------------------------------------
+# Certificates (持证上岗, seed item 16: 100% of special-operation workers certified)
+
+
+def certificates_visible_to(person: Person) -> QuerySet[Certificate]:
+    """Safety managers and regulators see the enterprise's certificates; a worker only their own (the
+    numbers are often derived from the national ID number)."""
+    queryset = scope_to(person, Certificate.objects.select_related("person", "kind"))
+    if not person.is_authenticated:  # the schema generator asks as AnonymousUser
+        return queryset.none()
+    if person.is_superuser:
+        return queryset
+    managed = [pk for pk, role in roles_of(person).items() if role in SAFETY_MANAGER_ROLES]
+    regulated = visible_enterprises(person).exclude(pk__in=list(roles_of(person))).values("pk")
+    return queryset.filter(Q(person=person) | Q(enterprise__in=managed) | Q(enterprise__in=regulated))
+
+
+def _valid_certificates(on: date) -> QuerySet[Certificate]:
+    return Certificate.objects.filter(issued_on__lte=on, expires_on__gte=on)
+
+
+def certificates_missing(*, person: Person, post: Post, on: date | None = None) -> list[str]:
+    """Names of the kinds the post requires for which the person holds no valid certificate on `on`
+    (default: today). One query."""
+    on = on or timezone.localdate()
+    valid = _valid_certificates(on).filter(person=person, kind=OuterRef("pk"))
+    return list(post.required_certificate_kinds.filter(~Exists(valid)).order_by("code").values_list("name", flat=True))
+
+
+def _requirement_pairs(on: date) -> QuerySet:
+    """One row per (post holder, kind the post requires), with `holder` and `kind` annotated."""
+    return (
+        Post.required_certificate_kinds.through.objects.annotate(holder=F("post__holders"), kind=F("certificatekind"))
+        .filter(holder__isnull=False)
+        .annotate(valid=Exists(_valid_certificates(on).filter(person=OuterRef("holder"), kind=OuterRef("kind"))))
+    )
+
+
+def certificate_gaps_by_enterprise(enterprise_qs: QuerySet[Enterprise], *, on: date) -> QuerySet[Enterprise]:
+    """Annotate each enterprise with `certificates_required` (pairs of a post holder and a kind the
+    post requires) and `certificates_missing` (those pairs without a valid certificate on `on`); the
+    持证上岗率 is 1 - missing / required. One query whatever the number of enterprises."""
+    pairs = _requirement_pairs(on).filter(post__enterprise=OuterRef("pk"))
+
+    def count(rows):
+        rows = rows.values("post__enterprise").annotate(n=Count("pk")).values("n")[:1]
+        return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+    return enterprise_qs.annotate(
+        certificates_required=count(pairs), certificates_missing=count(pairs.filter(valid=False))
+    )
+
+
+def certificate_gaps(enterprise_qs: QuerySet[Enterprise], *, on: date) -> QuerySet:
+    """The gaps themselves, one query: rows {enterprise, post, post_name, person, person_name, kind,
+    kind_name}, for the list behind the figure."""
+    return (
+        _requirement_pairs(on)
+        .filter(post__enterprise__in=enterprise_qs.values("pk"), valid=False)
+        .values(
+            "kind",
+            enterprise=F("post__enterprise_id"),
+            post_name=F("post__name"),
+            person=F("holder"),
+            kind_name=F("certificatekind__name"),
+        )
+        .annotate(post_id=F("post_id"))
+        .order_by("enterprise", "post_id", "person", "kind")
+    )

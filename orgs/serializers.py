@@ -1,10 +1,23 @@
 """Shapes of the organisation API. Domain rules (who may write, cross-enterprise references) live in
 orgs.services; here only the shape, and references resolved within what the caller may read."""
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from orgs.models import Department, Enterprise, Industry, Membership, Person, Post, Region, RegulatorScope, Role
+from orgs.models import (
+    Certificate,
+    CertificateKind,
+    Department,
+    Enterprise,
+    Industry,
+    Membership,
+    Person,
+    Post,
+    Region,
+    RegulatorScope,
+    Role,
+)
 from orgs.selectors import scope_to
 from orgs.validators import validate_credit_code
 
@@ -19,6 +32,21 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         return scope_to(self.context["request"].user, super().get_queryset(), via=self.via)
+
+
+class PersonRefField(serializers.PrimaryKeyRelatedField):
+    """A person who is a member of an enterprise the caller may read (anyone else: as if unknown).
+    Filtered through the memberships without a join on them, so a person in two visible enterprises
+    is still one row."""
+
+    default_error_messages = {"does_not_exist": _("人员不存在。"), "incorrect_type": _("人员不存在。")}
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Person.objects.all(), **kwargs)
+
+    def get_queryset(self):
+        members = scope_to(self.context["request"].user, Membership.objects.all()).values("person_id")
+        return Person.objects.filter(pk__in=members)
 
 
 class EnterpriseRefField(ScopedPrimaryKeyRelatedField):
@@ -111,6 +139,12 @@ class PostSerializer(serializers.ModelSerializer):
     holders = PersonIdListField(
         required=False, help_text="Ids of the people on this post; each must be a member of the enterprise."
     )
+    required_certificate_kinds = serializers.PrimaryKeyRelatedField(
+        queryset=CertificateKind.objects.all(),
+        many=True,
+        required=False,
+        help_text="Ids of the certificate kinds (/certificate-kinds/) a holder must have (持证上岗).",
+    )
 
     class Meta:
         model = Post
@@ -123,6 +157,7 @@ class PostSerializer(serializers.ModelSerializer):
             "risk_level",
             "location",
             "holders",
+            "required_certificate_kinds",
             "created_at",
         ]
         read_only_fields = ["created_at"]
@@ -214,3 +249,38 @@ class MeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Person
         fields = ["id", "username", "name", "phone", "is_superuser", "memberships", "regulator_scopes", "posts_held"]
+
+
+class CertificateKindSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CertificateKind
+        fields = ["id", "code", "name"]
+
+
+class CertificateSerializer(serializers.ModelSerializer):
+    enterprise = EnterpriseRefField()
+    person = PersonRefField()
+    person_name = serializers.CharField(source="person.__str__", read_only=True)
+    kind_name = serializers.CharField(source="kind.name", read_only=True)
+    valid = serializers.SerializerMethodField(help_text="Valid today: issued_on <= today <= expires_on")
+
+    class Meta:
+        model = Certificate
+        fields = [
+            "id",
+            "enterprise",
+            "person",
+            "person_name",
+            "kind",
+            "kind_name",
+            "number",
+            "issued_on",
+            "expires_on",
+            "valid",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+        validators = []  # the unique number is a service rule with a message naming `number`
+
+    def get_valid(self, certificate) -> bool:
+        return certificate.is_valid_on(timezone.localdate())

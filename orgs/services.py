@@ -13,7 +13,16 @@ from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError, Conflict, Forbidden
-from orgs.models import ORG_ADMIN_ROLES, Department, Enterprise, Membership, Person, Post
+from orgs.models import (
+    ORG_ADMIN_ROLES,
+    SAFETY_MANAGER_ROLES,
+    Certificate,
+    Department,
+    Enterprise,
+    Membership,
+    Person,
+    Post,
+)
 from orgs.selectors import role_required
 
 ENTERPRISE_FIELDS = (
@@ -167,6 +176,7 @@ def post_create(*, by: Person, data: dict) -> Post:
     holders = _resolve_holders(enterprise.pk, data.get("holders", []))
     post = _save_post(Post(enterprise=enterprise, **{f: data[f] for f in POST_FIELDS if f in data}))
     post.holders.set(holders)
+    post.required_certificate_kinds.set(data.get("required_certificate_kinds", []))
     return post
 
 
@@ -184,6 +194,8 @@ def post_update(*, post: Post, by: Person, data: dict) -> Post:
     _save_post(post)
     if holders is not None:
         post.holders.set(holders)
+    if "required_certificate_kinds" in data:
+        post.required_certificate_kinds.set(data["required_certificate_kinds"])
     return post
 
 
@@ -276,3 +288,56 @@ def membership_delete(*, membership: Membership, by: Person) -> None:
         post__enterprise_id=membership.enterprise_id, person=membership.person_id
     ).delete()
     membership.delete()
+
+
+# ---------------------------------------------------------------------------------------------
+# Certificates
+
+CERTIFICATE_FIELDS = ("person", "kind", "number", "issued_on", "expires_on")
+
+
+def _check_certificate(enterprise_id: int, certificate: Certificate, *, exclude_pk=None) -> None:
+    if not Membership.objects.filter(person=certificate.person, enterprise_id=enterprise_id).exists():
+        raise ApplicationError(_("该人员不是本企业成员。"), field="person", code="not_a_member")
+    if certificate.expires_on < certificate.issued_on:
+        raise ApplicationError(_("有效期不能早于发证日期。"), field="expires_on")
+    taken = Certificate.objects.filter(enterprise_id=enterprise_id, kind=certificate.kind, number=certificate.number)
+    if taken.exclude(pk=exclude_pk).exists():
+        raise ApplicationError(_("该证书编号已登记。"), field="number", code="unique")
+
+
+def _save_certificate(certificate: Certificate) -> Certificate:
+    try:
+        with transaction.atomic():
+            certificate.save()
+    except IntegrityError:  # the same number recorded concurrently
+        raise ApplicationError(_("该证书编号已登记。"), field="number", code="unique") from None
+    return certificate
+
+
+@transaction.atomic
+def certificate_create(*, by: Person, data: dict) -> Certificate:
+    """Record a person's certificate (safety managers: they keep the special-operation roster)."""
+    enterprise = data["enterprise"]
+    role_required(by, enterprise.pk, SAFETY_MANAGER_ROLES)
+    certificate = Certificate(enterprise=enterprise, **{f: data[f] for f in CERTIFICATE_FIELDS})
+    _check_certificate(enterprise.pk, certificate)
+    return _save_certificate(certificate)
+
+
+@transaction.atomic
+def certificate_update(*, by: Person, certificate: Certificate, data: dict) -> Certificate:
+    """Correct a certificate or record its renewal (a new expiry date)."""
+    role_required(by, certificate.enterprise_id, SAFETY_MANAGER_ROLES)
+    _keep_enterprise(certificate, data)
+    for field in CERTIFICATE_FIELDS:
+        if field in data:
+            setattr(certificate, field, data[field])
+    _check_certificate(certificate.enterprise_id, certificate, exclude_pk=certificate.pk)
+    return _save_certificate(certificate)
+
+
+@transaction.atomic
+def certificate_delete(*, by: Person, certificate: Certificate) -> None:
+    role_required(by, certificate.enterprise_id, SAFETY_MANAGER_ROLES)
+    certificate.delete()

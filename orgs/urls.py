@@ -10,6 +10,8 @@ router.register("enterprises", views.EnterpriseViewSet, basename="enterprise")
 router.register("departments", views.DepartmentViewSet, basename="department")
 router.register("posts", views.PostViewSet, basename="post")
 router.register("members", views.MemberViewSet, basename="member")
+router.register("certificate-kinds", views.CertificateKindViewSet, basename="certificate-kind")
+router.register("certificates", views.CertificateViewSet, basename="certificate")
 
 urlpatterns = [
     path("auth/token/", views.LoginApi.as_view(), name="auth-token"),

@@ -10,9 +10,11 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from core.schema import error_example
 from core.serializers import ErrorSerializer
 from orgs import filters, services
-from orgs.models import Department, Industry, Membership, Person, Post, Region, RegulatorScope
-from orgs.selectors import members_of, scope_to, visible_enterprises
+from orgs.models import CertificateKind, Department, Industry, Membership, Person, Post, Region, RegulatorScope
+from orgs.selectors import certificates_visible_to, members_of, scope_to, visible_enterprises
 from orgs.serializers import (
+    CertificateKindSerializer,
+    CertificateSerializer,
     DepartmentSerializer,
     EnterpriseSerializer,
     IndustrySerializer,
@@ -192,7 +194,8 @@ class PostViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         holders = Prefetch("holders", queryset=Person.objects.only("id"))
-        return scope_to(self.request.user, Post.objects.select_related("department").prefetch_related(holders))
+        kinds = Prefetch("required_certificate_kinds", queryset=CertificateKind.objects.only("id"))
+        return scope_to(self.request.user, Post.objects.select_related("department").prefetch_related(holders, kinds))
 
     def perform_create(self, serializer):
         serializer.instance = services.post_create(by=self.request.user, data=serializer.validated_data)
@@ -272,3 +275,57 @@ class MemberViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         services.membership_delete(membership=instance, by=self.request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Certificate kinds (特种作业 and 特种设备 categories) a post can require"),
+    retrieve=extend_schema(summary="One certificate kind"),
+)
+class CertificateKindViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = CertificateKind.objects.all()
+    serializer_class = CertificateKindSerializer
+    pagination_class = None  # a short national catalogue
+
+
+CERTIFICATE_EXAMPLE = OpenApiExample(
+    "certificate",
+    value={
+        "enterprise": 1,
+        "person": 5,
+        "kind": 9,
+        "number": "T420700198001011234",
+        "issued_on": "2022-03-01",
+        "expires_on": "2028-02-29",
+    },
+    request_only=True,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Workers' certificates (持证上岗) of the enterprises the caller may see"),
+    retrieve=extend_schema(summary="One certificate"),
+    create=extend_schema(
+        summary="Record a worker's certificate (safety managers)",
+        examples=[CERTIFICATE_EXAMPLE, error_example("unique", "该证书编号已登记。", "number"), READ_ONLY],
+    ),
+    partial_update=extend_schema(summary="Correct a certificate or record its renewal (new expires_on)"),
+    destroy=extend_schema(summary="Delete a certificate recorded by mistake"),
+)
+class CertificateViewSet(viewsets.ModelViewSet):
+    serializer_class = CertificateSerializer
+    filterset_class = filters.CertificateFilter
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return certificates_visible_to(self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.certificate_create(by=self.request.user, data=serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.certificate_update(
+            certificate=serializer.instance, by=self.request.user, data=serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.certificate_delete(certificate=instance, by=self.request.user)

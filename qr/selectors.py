@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from cards.models import CardAcknowledgement, CardVersion
@@ -9,7 +10,7 @@ from cards.selectors import card_current_version
 from checklists.selectors import DueChecklist, checklists_due
 from core.errors import Gone, NotFound
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Person, Post, PostQrToken
-from orgs.selectors import get_visible, person_holds_post, role_in
+from orgs.selectors import certificates_missing, get_visible, person_holds_post, role_in
 from qr.models import CardSheet
 
 
@@ -21,6 +22,9 @@ class QrScan:
     card: CardVersion | None  # the current published version, if the post has one
     checklists: list[DueChecklist] | None  # None: the caller may not see them (anonymous, not on the post)
     acknowledged: bool | None  # None: anonymous, or no published card to acknowledge
+    # Kinds the post requires that the caller holds no valid certificate of (持证上岗); None unless the
+    # caller is a member of the post's enterprise.
+    certificate_missing: list[str] | None = None
 
 
 def _may_see_checklists(person: Person, post: Post) -> bool:
@@ -38,8 +42,14 @@ def qr_scan_resolve(*, token: str, person: Person | None) -> QrScan:
     Unknown tokens are 404; revoked ones 410, so a worker in front of an old print knows to look for
     the new code rather than thinking the system is down.
     """
+    # Whether the post requires certificates rides on the token's query, so that posts without any
+    # (most of them) cost no query for the check.
+    requires = Post.required_certificate_kinds.through.objects.filter(post=OuterRef("post"))
     found = (
-        PostQrToken.objects.select_related("post__enterprise__industry", "post__department").filter(token=token).first()
+        PostQrToken.objects.select_related("post__enterprise__industry", "post__department")
+        .annotate(requires_certificates=Exists(requires))
+        .filter(token=token)
+        .first()
     )
     if found is None:
         raise NotFound(_("未找到此二维码。"), field="token")
@@ -47,13 +57,15 @@ def qr_scan_resolve(*, token: str, person: Person | None) -> QrScan:
         raise Gone(_("此二维码已失效,请扫描岗位上的新二维码。"), field="token")
     post = found.post
     card = card_current_version(post)
-    checklists = acknowledged = None
+    checklists = acknowledged = missing = None
     if person is not None and person.is_authenticated:
         if _may_see_checklists(person, post):
             checklists = checklists_due(post=post)
         if card is not None:
             acknowledged = CardAcknowledgement.objects.filter(version=card, person=person).exists()
-    return QrScan(found, post, post.enterprise, card, checklists, acknowledged)
+        if role_in(person, post.enterprise_id) is not None:
+            missing = certificates_missing(person=person, post=post) if found.requires_certificates else []
+    return QrScan(found, post, post.enterprise, card, checklists, acknowledged, missing)
 
 
 def card_sheet_get_for(person: Person, sheet_id) -> CardSheet:

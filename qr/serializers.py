@@ -67,6 +67,14 @@ class QrScanSerializer(serializers.Serializer):
         "when the post has no published card",
     )
 
+    certificate_missing = serializers.ListField(
+        child=serializers.CharField(),
+        allow_null=True,
+        help_text="Certificate kinds the post requires that the caller holds no valid certificate of "
+        "(持证上岗: the phone shows a warning); empty when all is in order, null unless the caller is a member "
+        "of the enterprise",
+    )
+
 
 class CardSheetSerializer(serializers.ModelSerializer):
     """A printable card sheet rendered by Celery; poll `url` until it answers with the PDF."""

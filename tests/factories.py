@@ -1,17 +1,19 @@
 """Factories for the test worlds; every test builds its data from here."""
 
+import datetime
 import random
 import string
-from datetime import date
 
 import factory
 from django.utils import timezone
 
-from cards.models import Card, Drill, SpotCheck
+from cards.models import Card, Drill, KnowledgeQuestion, QuestionKind, SpotCheck
 from checklists.models import ChecklistItem, ChecklistTemplate, Inspection, ItemKind, Tier
 from checklists.periods import period_kind_for, period_of
 from hazards.models import Hazard
 from orgs.models import (
+    Certificate,
+    CertificateKind,
     Department,
     Enterprise,
     Industry,
@@ -225,11 +227,34 @@ class SpotCheckFactory(factory.django.DjangoModelFactory):
     correct_count = 8
 
 
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KnowledgeQuestion
+
+    card = factory.SubFactory(CardFactory)
+    kind = QuestionKind.SINGLE
+    text = factory.Sequence(lambda n: f"应知应会题目{n}")
+    options = factory.LazyFunction(lambda: ["关闭阀门", "继续作业", "离开现场"])
+    answer = factory.LazyFunction(lambda: [0])
+
+
 class DrillFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Drill
 
     enterprise = factory.SubFactory(EnterpriseFactory)
-    title = "反应釜泄漏应急演练"
-    planned_on = factory.SelfAttribute("done_on")
-    done_on = factory.LazyFunction(date.today)
+    title = factory.Sequence(lambda n: f"五步法演练{n}")
+    done_on = None  # planned, not yet done
+    planned_on = factory.LazyAttribute(lambda drill: drill.done_on or datetime.date(2024, 9, 20))
+
+
+class CertificateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Certificate
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    person = factory.SubFactory(PersonFactory)
+    kind = factory.LazyFunction(lambda: CertificateKind.objects.get(code="SO-09"))
+    number = factory.Sequence(lambda n: f"T42070019800101{n:04d}")
+    issued_on = factory.LazyFunction(lambda: datetime.date(2022, 3, 1))
+    expires_on = factory.LazyFunction(lambda: datetime.date(2028, 2, 29))

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 
 from cards.models import Card, CardAcknowledgement, CardVersion
+from cards.services import spot_check_start
 from tests import factories
 from tests.cards.conftest import CARDS, published
 from tests.conftest import Client
@@ -51,3 +52,14 @@ def test_acknowledgements_racing_store_one_row(world):
     assert [r.status_code for r in responses] == [200] * 4
     assert len({r.json()["acknowledged_at"] for r in responses}) == 1
     assert CardAcknowledgement.objects.filter(person=world.worker).count() == 1
+
+
+def test_finishes_racing_score_once_and_the_rest_find_it_finished(world):
+    card = factories.CardFactory(post=world.post)
+    questions = [factories.QuestionFactory(card=card) for _ in range(3)]
+    spot = spot_check_start(by=world.officer, person=world.worker, count=3)
+    spot.answers.filter(question=questions[0]).update(answer=[0])
+    responses = post_concurrently(world.worker, f"/api/v1/spot-checks/{spot.id}/finish/", 4)
+    assert sorted(r.status_code for r in responses) == [200, 409, 409, 409]
+    spot.refresh_from_db()
+    assert (spot.question_count, spot.correct_count) == (3, 1)

@@ -21,6 +21,7 @@ SCHEDULED = {
     "hazards.tasks.retry_webhooks",
     "hazards.tasks.remind_due_checks",
     "hazards.tasks.escalate_overdue_hazards",
+    "hazards.tasks.remind_expiring_certificates",
 }
 DEADLINE = datetime(2024, 7, 10, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 

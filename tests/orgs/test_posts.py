@@ -168,5 +168,6 @@ def test_the_posts_list_takes_a_bounded_number_of_queries(api, world, who):
     many, more_shown = count()
     assert more_shown == shown + 20
     assert many == few
-    # count, page, holders, memberships, regulator scopes; a regulator adds one query per region level.
-    assert many <= (5 if who == "worker" else 7)
+    # count, page, holders, required certificate kinds, memberships, regulator scopes; a regulator adds
+    # one query per region level.
+    assert many <= (6 if who == "worker" else 8)
