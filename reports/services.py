@@ -121,25 +121,31 @@ def weekly_report_generate(
     now = now or timezone.now()
     period = week_period(week, enterprise.timezone)
     _ended(period, now, "week")
-    existing = WeeklyReport.objects.filter(enterprise=enterprise, week=period.key).first()
+    return _snapshot_generate(WeeklyReport, enterprise=enterprise, by=by, period=period, now=now, week=period.key)
+
+
+def _snapshot_generate(model, *, enterprise: Enterprise, by: Person | None, period, now: datetime, **key):
+    """Store the snapshot of an ended period once: (snapshot, created). The unique constraint on
+    (enterprise, period key) settles a race between the beat task and a person: the first one stays."""
+    existing = model.objects.filter(enterprise=enterprise, **key).first()
     if existing:
         return existing, False
     start, end = _days(period)
-    report = WeeklyReport(
+    snapshot = model(
         enterprise=enterprise,
-        week=period.key,
         period_start=start,
         period_end=end,
         figures=selectors.period_figures(enterprise=enterprise, period=period, now=now),
         generated_at=now,
         generated_by=by,
+        **key,
     )
     try:
         with transaction.atomic():
-            report.save()
-    except IntegrityError:  # generated concurrently (the beat task and a person): keep the first
-        return WeeklyReport.objects.get(enterprise=enterprise, week=period.key), False
-    return report, True
+            snapshot.save()
+    except IntegrityError:
+        return model.objects.get(enterprise=enterprise, **key), False
+    return snapshot, True
 
 
 def _locked_weekly(report: WeeklyReport) -> WeeklyReport:
@@ -200,25 +206,7 @@ def dispatch_generate(
     now = now or timezone.now()
     period = month_period(month, enterprise.timezone)
     _ended(period, now, "month")
-    existing = MonthlyDispatch.objects.filter(enterprise=enterprise, month=period.key).first()
-    if existing:
-        return existing, False
-    start, end = _days(period)
-    dispatch = MonthlyDispatch(
-        enterprise=enterprise,
-        month=period.key,
-        period_start=start,
-        period_end=end,
-        figures=selectors.period_figures(enterprise=enterprise, period=period, now=now),
-        generated_at=now,
-        generated_by=by,
-    )
-    try:
-        with transaction.atomic():
-            dispatch.save()
-    except IntegrityError:
-        return MonthlyDispatch.objects.get(enterprise=enterprise, month=period.key), False
-    return dispatch, True
+    return _snapshot_generate(MonthlyDispatch, enterprise=enterprise, by=by, period=period, now=now, month=period.key)
 
 
 def _locked_dispatch(dispatch: MonthlyDispatch) -> MonthlyDispatch:
