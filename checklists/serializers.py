@@ -1,3 +1,5 @@
+import json
+
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -90,7 +92,7 @@ class DueQuerySerializer(serializers.Serializer):
 
 class PhotoUploadSerializer(serializers.Serializer):
     client_uuid = serializers.UUIDField()
-    image = serializers.FileField(help_text="JPEG, PNG or WebP")
+    image = serializers.FileField(help_text="JPEG, PNG, WebP or HEIC")
 
 
 class PhotoSerializer(serializers.ModelSerializer):
@@ -109,6 +111,15 @@ class InspectionResultInputSerializer(serializers.Serializer):
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
     photos = serializers.ListField(child=serializers.IntegerField(), required=False, default=list, max_length=20)
+
+    def validate_value(self, value):
+        # JSON may carry a lone surrogate ("\\ud800"): it parses, but cannot be hashed or stored as
+        # UTF-8 (it was a 500). Refuse it with the shape checks, before the idempotency lookup.
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise serializers.ValidationError(_("含有不允许的字符。")) from None
+        return value
 
 
 class InspectionSubmitSerializer(serializers.Serializer):
