@@ -3,6 +3,8 @@ matching its schema, for an anonymous caller and for a safety officer with data 
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from schemathesis.checks import not_a_server_error
@@ -25,13 +27,24 @@ pytestmark = [pytest.mark.heavy, pytest.mark.django_db]
 
 
 @pytest.fixture
-def bearer(world, daily):
+def keep_connection():
+    """Requests go through Django's WSGI handler, whose request signals close the database
+    connection: on PostgreSQL that would end the test's transaction (Django's test client does this too)."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def bearer(world, daily, keep_connection):
     return {"Authorization": f"Bearer {RefreshToken.for_user(world.officer).access_token}"}
 
 
 @schema.parametrize()
 @settings(
-    max_examples=5,
+    max_examples=4,
     deadline=None,
     suppress_health_check=list(HealthCheck),
     derandomize=True,
