@@ -4,11 +4,12 @@ exist and an empty list for another tenant's, telling the two apart."""
 import django_filters
 
 from cards.models import Card, Drill, KnowledgeQuestion, SpotCheck
+from core.filters import IdFilter
 
 
 class CardFilter(django_filters.FilterSet):
-    post = django_filters.NumberFilter(field_name="post_id", help_text="The card of this post.")
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id", help_text="Cards of this enterprise.")
+    post = IdFilter(field_name="post_id", help_text="The card of this post.")
+    enterprise = IdFilter(field_name="enterprise_id", help_text="Cards of this enterprise.")
 
     class Meta:
         model = Card

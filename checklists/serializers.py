@@ -1,3 +1,5 @@
+import json
+
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -91,7 +93,7 @@ class DueQuerySerializer(serializers.Serializer):
 
 class PhotoUploadSerializer(serializers.Serializer):
     client_uuid = serializers.UUIDField()
-    image = serializers.FileField(help_text="JPEG, PNG or WebP")
+    image = serializers.FileField(help_text="JPEG, PNG, WebP or HEIC")
 
 
 class PhotoSerializer(serializers.ModelSerializer):
@@ -110,6 +112,15 @@ class InspectionResultInputSerializer(serializers.Serializer):
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
     photos = serializers.ListField(child=serializers.IntegerField(), required=False, default=list, max_length=20)
+
+    def validate_value(self, value):
+        # JSON may carry a lone surrogate ("\\ud800"): it parses, but cannot be hashed or stored as
+        # UTF-8 (it was a 500). Refuse it with the shape checks, before the idempotency lookup.
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise serializers.ValidationError(_("含有不允许的字符。")) from None
+        return value
 
 
 class InspectionSubmitSerializer(serializers.Serializer):
@@ -143,6 +154,10 @@ class InspectionSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_hazards(self, inspection) -> list[int]:
         # `hazards` is the reverse side of hazards.Hazard.inspection (hazards sits above checklists).
+        # Hazards open from failed items only: an all-ok check (most of them) has none, and the
+        # morning peak saves a query per submission.
+        if not inspection.failed_count:
+            return []
         return sorted(h.id for h in inspection.hazards.all())
 
 

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
 from checklists.archive import archive_hash, canonical_json, inspection_record, utc_iso
 from checklists.models import (
@@ -32,6 +33,8 @@ from checklists.periods import period_kind_for, period_of
 from core.errors import ApplicationError, Conflict, Forbidden
 from orgs.models import SAFETY_MANAGER_ROLES, Person, Post, PostQrToken
 from orgs.selectors import person_holds_post, post_get_for, role_in, role_required
+
+register_heif_opener()  # lets Pillow open HEIC/HEIF (iPhone photos); the stored copy is still a JPEG
 
 # ---------------------------------------------------------------------------------------------
 # Checklist templates
@@ -88,7 +91,7 @@ def template_save(*, by: Person, template: ChecklistTemplate | None, data: dict)
 # ---------------------------------------------------------------------------------------------
 # Photos
 
-ALLOWED_PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
+ALLOWED_PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "HEIF"}  # HEIF: iPhones send HEIC by default
 THUMBNAIL_SIDE = 320
 EXIF_IFD, EXIF_DATETIME_ORIGINAL = 0x8769, 0x9003
 
@@ -129,7 +132,7 @@ def photo_prepare(data: bytes) -> PreparedPhoto:
             with Image.open(BytesIO(data)) as opened:
                 if opened.format not in ALLOWED_PHOTO_FORMATS:
                     raise ApplicationError(
-                        _("仅支持 JPEG、PNG、WebP 格式的照片。"), field="image", code="unsupported_image"
+                        _("仅支持 JPEG、PNG、WebP、HEIC 格式的照片。"), field="image", code="unsupported_image"
                     )
                 # The header is read, the pixels are not: refuse a decompression bomb before decoding.
                 if opened.width * opened.height > settings.PHOTO_MAX_PIXELS:
@@ -239,10 +242,19 @@ def inspection_request_hash(*, by: Person, data: dict) -> str:
     return hashlib.sha256(canonical_json(content).encode()).hexdigest()
 
 
+def _unencodable(value: str) -> bool:
+    """A lone surrogate ("\\ud800" in JSON) parses but cannot be stored as UTF-8 (it was a 500)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _item_value_error(item: ChecklistItem, value) -> str | None:
     """Why `value` does not fit the item's kind and bounds, or None."""
     if item.kind == ItemKind.CHECK:
-        if value not in CHECK_OUTCOMES:
+        if not isinstance(value, str) or value not in CHECK_OUTCOMES:  # a list or object is unhashable
             return _("应为 ok、not_ok 或 na。")
     elif item.kind == ItemKind.NUMBER:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
@@ -255,7 +267,7 @@ def _item_value_error(item: ChecklistItem, value) -> str | None:
     elif item.kind == ItemKind.TEXT:
         if not isinstance(value, str) or len(value) > 1000:
             return _("应为不超过1000字的文字。")
-        if "\x00" in value:
+        if "\x00" in value or _unencodable(value):
             return _("含有不允许的字符。")
     elif item.kind == ItemKind.PHOTO and value is not None:
         return _("照片项不填数值,照片放在 photos 中。")

@@ -149,6 +149,7 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         responses={
             201: InspectionSerializer,
             200: OpenApiResponse(InspectionSerializer, description="A replay: the stored record, unchanged"),
+            404: OpenApiResponse(ErrorSerializer, description="The post does not exist or belongs to another tenant"),
             409: CONFLICT,
         },
         examples=[SUBMIT_EXAMPLE],

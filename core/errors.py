@@ -5,6 +5,7 @@ Body: {"code": "...", "message": "...", "field": "results[2].value" | null,
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -88,6 +89,11 @@ def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         set_rollback()
         return Response(error_body(exc.code, exc.message, exc.field, exc.errors), status=exc.status_code)
+    if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent)):
+        # Django's answer would be an HTML 400; a client needs the error shape and the right status.
+        set_rollback()
+        body = error_body("request_too_large", _("请求内容过大。"))
+        return Response(body, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -111,6 +117,10 @@ def exception_handler(exc, context):
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
         body = error_body(code, str(exc.detail))
     return Response(body, status=exc.status_code, headers=headers)
+
+
+def request_too_large() -> JsonResponse:
+    return JsonResponse(error_body("request_too_large", _("请求内容过大。")), status=413)
 
 
 def json_not_found(request, exception=None):

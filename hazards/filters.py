@@ -4,13 +4,14 @@ exist and an empty list for another tenant's, telling the two apart."""
 from django_filters import rest_framework as filters
 
 from checklists.models import HazardGrade
+from core.filters import IdFilter
 from hazards.models import Hazard, HazardSource, HazardStatus, Notification
 
 
 class HazardFilter(filters.FilterSet):
-    enterprise = filters.NumberFilter(field_name="enterprise_id", help_text="Hazards of this enterprise.")
-    post = filters.NumberFilter(field_name="post_id", help_text="Hazards found at this post.")
-    responsible = filters.NumberFilter(field_name="responsible_id", help_text="Hazards this person rectifies.")
+    enterprise = IdFilter(field_name="enterprise_id", help_text="Hazards of this enterprise.")
+    post = IdFilter(field_name="post_id", help_text="Hazards found at this post.")
+    responsible = IdFilter(field_name="responsible_id", help_text="Hazards this person rectifies.")
     status = filters.ChoiceFilter(choices=HazardStatus.choices)
     grade = filters.ChoiceFilter(choices=HazardGrade.choices)
     source = filters.ChoiceFilter(choices=HazardSource.choices)

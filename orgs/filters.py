@@ -3,11 +3,12 @@ does not exist and an empty list for another tenant's, telling the two apart."""
 
 import django_filters
 
+from core.filters import IdFilter
 from orgs.models import Certificate, Department, Enterprise, Industry, Membership, Post, Region, Role
 
 
 class RegionFilter(django_filters.FilterSet):
-    parent = django_filters.NumberFilter(field_name="parent_id", help_text="Children of this region.")
+    parent = IdFilter(field_name="parent_id", help_text="Children of this region.")
     root = django_filters.BooleanFilter(field_name="parent", lookup_expr="isnull", help_text="Only top-level regions.")
 
     class Meta:
@@ -16,7 +17,7 @@ class RegionFilter(django_filters.FilterSet):
 
 
 class IndustryFilter(django_filters.FilterSet):
-    parent = django_filters.NumberFilter(field_name="parent_id", help_text="Children of this industry.")
+    parent = IdFilter(field_name="parent_id", help_text="Children of this industry.")
     root = django_filters.BooleanFilter(field_name="parent", lookup_expr="isnull", help_text="Only top-level ones.")
 
     class Meta:
@@ -25,7 +26,7 @@ class IndustryFilter(django_filters.FilterSet):
 
 
 class DepartmentFilter(django_filters.FilterSet):
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id")
+    enterprise = IdFilter(field_name="enterprise_id")
 
     class Meta:
         model = Department
@@ -33,8 +34,8 @@ class DepartmentFilter(django_filters.FilterSet):
 
 
 class PostFilter(django_filters.FilterSet):
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id")
-    department = django_filters.NumberFilter(field_name="department_id")
+    enterprise = IdFilter(field_name="enterprise_id")
+    department = IdFilter(field_name="department_id")
 
     class Meta:
         model = Post
@@ -42,8 +43,8 @@ class PostFilter(django_filters.FilterSet):
 
 
 class MemberFilter(django_filters.FilterSet):
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id")
-    person = django_filters.NumberFilter(field_name="person_id")
+    enterprise = IdFilter(field_name="enterprise_id")
+    person = IdFilter(field_name="person_id")
     role = django_filters.ChoiceFilter(choices=Role.choices)
 
     class Meta:
@@ -52,8 +53,8 @@ class MemberFilter(django_filters.FilterSet):
 
 
 class EnterpriseFilter(django_filters.FilterSet):
-    region = django_filters.NumberFilter(field_name="region_id")
-    industry = django_filters.NumberFilter(field_name="industry_id")
+    region = IdFilter(field_name="region_id")
+    industry = IdFilter(field_name="industry_id")
 
     class Meta:
         model = Enterprise

@@ -1,0 +1,409 @@
+"""The tenancy matrix: every /api/v1 endpoint against every role, generated from one table.
+
+Roles: the five enterprise roles, a regulator in scope, a regulator out of scope, a worker of another
+enterprise and an anonymous caller. For each endpoint the table says who succeeds; everyone else in
+scope gets 403 (or 404 where the object is private to one person), everyone out of scope gets 404
+(another tenant's id reveals nothing) and the anonymous caller 401. A refused write changes nothing.
+Lists: in-scope readers see the enterprise's objects, out-of-scope callers see none of them.
+
+`test_every_api_route_has_a_row` fails naming any route of the URL conf missing from ROWS: a new
+endpoint gets a row of one or two lines (see the examples below).
+"""
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
+from drf_spectacular.generators import EndpointEnumerator
+
+from cards.models import Card
+from cards.services import card_publish
+from checklists import services as checklist_services
+from hazards import services as hazard_services
+from hazards.models import Notification
+from orgs.models import Membership, Person, Role
+from qr.services import qr_token_issue
+from tests import factories
+from tests.checklists.conftest import jpeg_bytes, submission
+
+MEMBERS = ("worker", "officer", "director", "principal", "admin")
+READERS = (*MEMBERS, "regulator")  # everyone who may read world.enterprise
+FOREIGN = ("far_regulator", "outsider")  # authenticated, but world.enterprise is another tenant
+ROLES = (*READERS, *FOREIGN, "anonymous")
+MANAGERS = ("officer", "director", "principal", "admin")  # orgs.models.SAFETY_MANAGER_ROLES
+ORG_ADMINS = ("principal", "admin")  # orgs.models.ORG_ADMIN_ROLES
+ACCEPTORS = ("officer", "director", "principal")  # hazards.services.ACCEPTING_ROLES
+TENANT_APPS = ("orgs", "cards", "checklists", "hazards", "qr", "reports")
+
+
+@dataclass(frozen=True)
+class Row:
+    """What one endpoint answers to each role.
+
+    url(o) -> path, body(o) -> request data (writes); ok: roles that succeed with `status`;
+    in-scope roles not in ok get `denied`; FOREIGN roles `foreign`; anonymous `anonymous`.
+    For lists (listed is set) FOREIGN roles get 200 and none of `listed(o)`; readers see all of it.
+    `expect` overrides single roles.
+    """
+
+    url: Callable
+    ok: tuple = READERS
+    status: int = 200
+    body: Callable | None = None
+    denied: int = 403
+    foreign: int = 404
+    anonymous: int = 401
+    listed: Callable | None = None
+    fmt: str = "json"
+    expect: dict = field(default_factory=dict)
+
+    def expected(self, role: str) -> int:
+        if role in self.expect:
+            return self.expect[role]
+        if role == "anonymous":
+            return self.anonymous
+        if role in self.ok:
+            return self.status
+        if role in FOREIGN:
+            return 200 if self.listed else self.foreign
+        return self.denied
+
+
+def read(url, **kw) -> Row:
+    return Row(url=url, **kw)
+
+
+def listing(url, listed, **kw) -> Row:
+    return Row(url=url, listed=listed, ok=(*READERS, *FOREIGN), **kw)
+
+
+def write(url, body, ok, status=200, **kw) -> Row:
+    return Row(url=url, body=body, ok=ok, status=status, **kw)
+
+
+def later(days=3) -> str:
+    return (timezone.now() + timedelta(days=days)).isoformat()
+
+
+def image(o) -> SimpleUploadedFile:
+    return SimpleUploadedFile("p.jpg", jpeg_bytes(color=(10, 20, 30)), "image/jpeg")
+
+
+PUT_ENTERPRISE = lambda o: {  # noqa: E731
+    "name": "改名企业",
+    "credit_code": o.enterprise.credit_code,
+    "region": o.enterprise.region_id,
+    "industry": o.enterprise.industry_id,
+}
+ITEMS = lambda o: [{"label": "灭火器", "kind": "check"}]  # noqa: E731
+
+# "METHOD /path/{pk}/" exactly as drf-spectacular enumerates the URL conf.
+ROWS: dict[str, Row] = {
+    # --- auth and discovery: open to all, or about the caller only
+    "POST /api/v1/auth/token/": write(
+        lambda o: "/api/v1/auth/token/",
+        lambda o: {"username": "nobody", "password": "wrong"},
+        ok=(),
+        anonymous=401,
+        denied=401,
+        foreign=401,
+    ),
+    "POST /api/v1/auth/refresh/": write(
+        lambda o: "/api/v1/auth/refresh/", lambda o: {"refresh": "x"}, ok=(), denied=401, foreign=401
+    ),
+    "GET /api/v1/me/": read(lambda o: "/api/v1/me/", ok=ROLES[:-1]),
+    "GET /api/v1/regions/": listing(lambda o: "/api/v1/regions/", None, expect={}),
+    "GET /api/v1/regions/{pk}/": read(lambda o: f"/api/v1/regions/{o.enterprise.region_id}/", ok=ROLES[:-1]),
+    "GET /api/v1/industries/": listing(lambda o: "/api/v1/industries/", None),
+    "GET /api/v1/industries/{pk}/": read(lambda o: f"/api/v1/industries/{o.enterprise.industry_id}/", ok=ROLES[:-1]),
+    # --- organisation
+    "GET /api/v1/enterprises/": listing(lambda o: "/api/v1/enterprises/", lambda o: {o.enterprise.id}),
+    "POST /api/v1/enterprises/": write(
+        lambda o: "/api/v1/enterprises/",
+        lambda o: PUT_ENTERPRISE(o) | {"credit_code": factories.make_credit_code(777)},
+        ok=(),
+        foreign=403,
+    ),
+    "GET /api/v1/enterprises/{pk}/": read(lambda o: f"/api/v1/enterprises/{o.enterprise.id}/"),
+    "PUT /api/v1/enterprises/{pk}/": write(
+        lambda o: f"/api/v1/enterprises/{o.enterprise.id}/", PUT_ENTERPRISE, ORG_ADMINS
+    ),
+    "PATCH /api/v1/enterprises/{pk}/": write(
+        lambda o: f"/api/v1/enterprises/{o.enterprise.id}/", lambda o: {"name": "改名"}, ORG_ADMINS
+    ),
+    "GET /api/v1/departments/": listing(lambda o: "/api/v1/departments/", lambda o: {o.department.id}),
+    "POST /api/v1/departments/": write(
+        lambda o: "/api/v1/departments/",
+        lambda o: {"enterprise": o.enterprise.id, "name": "新部门"},
+        ORG_ADMINS,
+        201,
+        foreign=400,
+    ),
+    "GET /api/v1/departments/{pk}/": read(lambda o: f"/api/v1/departments/{o.department.id}/"),
+    "PUT /api/v1/departments/{pk}/": write(
+        lambda o: f"/api/v1/departments/{o.department.id}/",
+        lambda o: {"enterprise": o.enterprise.id, "name": "改名"},
+        ORG_ADMINS,
+    ),
+    "PATCH /api/v1/departments/{pk}/": write(
+        lambda o: f"/api/v1/departments/{o.department.id}/", lambda o: {"name": "改名"}, ORG_ADMINS
+    ),
+    "DELETE /api/v1/departments/{pk}/": write(
+        lambda o: f"/api/v1/departments/{o.department.id}/", None, ORG_ADMINS, 204
+    ),
+    "GET /api/v1/posts/": listing(lambda o: "/api/v1/posts/", lambda o: {o.post.id}),
+    "POST /api/v1/posts/": write(
+        lambda o: "/api/v1/posts/",
+        lambda o: {"enterprise": o.enterprise.id, "name": "新岗位", "risk_level": "yellow"},
+        ORG_ADMINS,
+        201,
+        foreign=400,
+    ),
+    "GET /api/v1/posts/{pk}/": read(lambda o: f"/api/v1/posts/{o.post.id}/"),
+    "PUT /api/v1/posts/{pk}/": write(
+        lambda o: f"/api/v1/posts/{o.post.id}/",
+        lambda o: {"enterprise": o.enterprise.id, "name": "改名", "risk_level": "red"},
+        ORG_ADMINS,
+    ),
+    "PATCH /api/v1/posts/{pk}/": write(lambda o: f"/api/v1/posts/{o.post.id}/", lambda o: {"name": "改名"}, ORG_ADMINS),
+    "DELETE /api/v1/posts/{pk}/": write(lambda o: f"/api/v1/posts/{o.spare_post.id}/", None, ORG_ADMINS, 204),
+    "GET /api/v1/members/": listing(lambda o: "/api/v1/members/", lambda o: {o.membership.id}),
+    "POST /api/v1/members/": write(
+        lambda o: "/api/v1/members/",
+        lambda o: {"enterprise": o.enterprise.id, "role": "worker", "username": o.stranger.username},
+        ORG_ADMINS,
+        201,
+        foreign=400,
+    ),
+    "GET /api/v1/members/{pk}/": read(lambda o: f"/api/v1/members/{o.membership.id}/"),
+    "PUT /api/v1/members/{pk}/": write(
+        lambda o: f"/api/v1/members/{o.membership.id}/", lambda o: {"role": "safety_officer"}, ORG_ADMINS
+    ),
+    "PATCH /api/v1/members/{pk}/": write(
+        lambda o: f"/api/v1/members/{o.membership.id}/", lambda o: {"role": "safety_officer"}, ORG_ADMINS
+    ),
+    "DELETE /api/v1/members/{pk}/": write(lambda o: f"/api/v1/members/{o.membership.id}/", None, ORG_ADMINS, 204),
+    # --- cards
+    "GET /api/v1/cards/": listing(lambda o: "/api/v1/cards/", lambda o: {o.card.id}),
+    "POST /api/v1/cards/": write(
+        lambda o: "/api/v1/cards/", lambda o: {"post": o.spare_post.id}, MANAGERS, 201, foreign=400
+    ),
+    "GET /api/v1/cards/{pk}/": read(lambda o: f"/api/v1/cards/{o.card.id}/"),
+    "PATCH /api/v1/cards/{pk}/": write(
+        lambda o: f"/api/v1/cards/{o.card.id}/", lambda o: {"ppe": ["安全帽"]}, MANAGERS
+    ),
+    "GET /api/v1/cards/{pk}/versions/": read(lambda o: f"/api/v1/cards/{o.card.id}/versions/"),
+    "POST /api/v1/cards/{pk}/publish/": write(lambda o: f"/api/v1/cards/{o.card.id}/publish/", None, MANAGERS, 201),
+    "POST /api/v1/cards/{pk}/acknowledge/": write(lambda o: f"/api/v1/cards/{o.card.id}/acknowledge/", None, MEMBERS),
+    "GET /api/v1/posts/{pk}/card/": read(lambda o: f"/api/v1/posts/{o.post.id}/card/"),
+    # --- checklists and the archive
+    "GET /api/v1/templates/": listing(lambda o: "/api/v1/templates/", lambda o: {o.template.id}),
+    "POST /api/v1/templates/": write(
+        lambda o: "/api/v1/templates/",
+        lambda o: {"enterprise": o.enterprise.id, "name": "新表", "tier": "daily", "items": ITEMS(o)},
+        MANAGERS,
+        201,
+        foreign=400,
+    ),
+    "GET /api/v1/templates/{pk}/": read(lambda o: f"/api/v1/templates/{o.template.id}/"),
+    "PUT /api/v1/templates/{pk}/": write(
+        lambda o: f"/api/v1/templates/{o.template.id}/",
+        lambda o: {"enterprise": o.enterprise.id, "name": "改名", "tier": "daily", "items": ITEMS(o)},
+        MANAGERS,
+    ),
+    "PATCH /api/v1/templates/{pk}/": write(
+        lambda o: f"/api/v1/templates/{o.template.id}/", lambda o: {"name": "改名"}, MANAGERS
+    ),
+    "GET /api/v1/posts/{pk}/due/": read(lambda o: f"/api/v1/posts/{o.post.id}/due/"),
+    "POST /api/v1/photos/": write(
+        lambda o: "/api/v1/photos/",
+        lambda o: {"client_uuid": str(uuid.uuid4()), "image": image(o)},
+        ROLES[:-1],
+        201,
+        fmt="multipart",
+    ),
+    # A photo is private to its uploader until a record cites it; o.photo is cited by o.inspection.
+    "GET /api/v1/photos/{pk}/": read(lambda o: f"/api/v1/photos/{o.photo.id}/"),
+    "GET /api/v1/inspections/": listing(lambda o: "/api/v1/inspections/", lambda o: {o.inspection.id}),
+    # Holders of the post and safety managers submit; the regulator reads only; another tenant's
+    # post is a 404.
+    "POST /api/v1/inspections/": write(
+        lambda o: "/api/v1/inspections/",
+        lambda o: submission(o.daily, o.post),
+        ("worker", *MANAGERS),
+        201,
+    ),
+    "GET /api/v1/inspections/{pk}/": read(lambda o: f"/api/v1/inspections/{o.inspection.id}/"),
+    # --- hazards
+    "GET /api/v1/hazards/": listing(lambda o: "/api/v1/hazards/", lambda o: {o.open_hazard.id}),
+    # Any member reports (随手拍); a regulator in scope records a finding.
+    "POST /api/v1/hazards/": write(
+        lambda o: "/api/v1/hazards/",
+        lambda o: {"enterprise": o.enterprise.id, "grade": "general", "description": "通道堵塞"},
+        READERS,
+        201,
+        foreign=400,
+    ),
+    "GET /api/v1/hazards/{pk}/": read(lambda o: f"/api/v1/hazards/{o.open_hazard.id}/"),
+    "POST /api/v1/hazards/{pk}/assign/": write(
+        lambda o: f"/api/v1/hazards/{o.open_hazard.id}/assign/",
+        lambda o: {"responsible": o.worker.id, "deadline": later()},
+        MANAGERS,
+    ),
+    "POST /api/v1/hazards/{pk}/submit/": write(
+        lambda o: f"/api/v1/hazards/{o.rectifying.id}/submit/",
+        lambda o: {"note": "已整改", "photos": [o.evidence.id]},
+        ("worker",),
+    ),
+    "POST /api/v1/hazards/{pk}/accept/": write(
+        lambda o: f"/api/v1/hazards/{o.pending.id}/accept/", lambda o: {"note": "合格"}, ACCEPTORS
+    ),
+    "POST /api/v1/hazards/{pk}/reject/": write(
+        lambda o: f"/api/v1/hazards/{o.pending.id}/reject/", lambda o: {"note": "不合格"}, ACCEPTORS
+    ),
+    # The inbox is the caller's own: everyone lists theirs; someone else's message is a 404.
+    "GET /api/v1/notifications/": listing(lambda o: "/api/v1/notifications/", None),
+    "POST /api/v1/notifications/{pk}/read/": write(
+        lambda o: f"/api/v1/notifications/{o.notification.id}/read/", None, ("worker",), denied=404
+    ),
+    "POST /api/v1/notifications/read-all/": write(lambda o: "/api/v1/notifications/read-all/", None, ROLES[:-1]),
+    # --- QR
+    "GET /api/v1/posts/{pk}/qr.png": read(lambda o: f"/api/v1/posts/{o.post.id}/qr.png"),
+    "GET /api/v1/posts/{pk}/qr.svg": read(lambda o: f"/api/v1/posts/{o.post.id}/qr.svg"),
+    "POST /api/v1/posts/{pk}/rotate-qr/": write(lambda o: f"/api/v1/posts/{o.post.id}/rotate-qr/", None, MANAGERS, 201),
+    # A printed code is public: anyone (also anonymous) resolves it to the post and its card.
+    "GET /api/v1/scan/{token}/": read(lambda o: f"/api/v1/scan/{o.token.token}/", ok=ROLES, anonymous=200),
+}
+
+
+def api_routes() -> set[str]:
+    return {
+        f"{method} {path}"
+        for path, _regex, method, _view in EndpointEnumerator().get_api_endpoints()
+        if path.startswith("/api/v1/")
+    }
+
+
+def test_every_api_route_has_a_row():
+    routes = api_routes()
+    missing = sorted(routes - set(ROWS))
+    stale = sorted(set(ROWS) - routes)
+    assert not missing, "routes without a row in tests/reliability/test_tenancy_matrix.py ROWS:\n" + "\n".join(missing)
+    assert not stale, "rows for routes that no longer exist:\n" + "\n".join(stale)
+
+
+@pytest.fixture
+def objects(world, daily):
+    """One of everything in world.enterprise, and a person in every role."""
+    e = world.enterprise
+    people = {
+        "worker": world.worker,
+        "officer": world.officer,
+        "director": factories.MembershipFactory(enterprise=e, role=Role.SAFETY_DIRECTOR).person,
+        "principal": factories.MembershipFactory(enterprise=e, role=Role.PRINCIPAL).person,
+        "admin": factories.MembershipFactory(enterprise=e, role=Role.ADMIN).person,
+        "regulator": world.regulator,
+        "far_regulator": world.far_regulator,
+        "outsider": world.outsider,
+        "anonymous": None,
+    }
+    o = SimpleNamespace(world=world, enterprise=e, post=world.post, worker=world.worker, daily=daily, people=people)
+    o.template = daily.template
+    o.department = factories.DepartmentFactory(enterprise=e, name="生产部")
+    o.spare_post = factories.PostFactory(enterprise=e, name="空岗位")
+    o.membership = Membership.objects.get(person=world.worker, enterprise=e)
+    o.stranger = factories.PersonFactory(username="stranger")
+    o.card = factories.CardFactory(post=world.post)
+    card_publish(card=o.card, by=None)
+    Card.objects.filter(pk=o.card.pk).update(ppe=["安全帽", "防毒面具"])  # a draft to publish
+    o.token = qr_token_issue(post=world.post)
+    worker = Person.objects.get(pk=world.worker.pk)
+    o.photo, _ = checklist_services.photo_upload(by=worker, client_uuid=uuid.uuid4(), upload=image(o))
+    body = submission(daily, world.post)
+    body["results"][0].update(value="not_ok", photos=[o.photo.id])  # fails: opens a major hazard
+    data = {**body, "client_uuid": uuid.UUID(body["client_uuid"]), "started_at": timezone.now()}
+    o.inspection, _ = checklist_services.inspection_submit(by=worker, data=data)
+
+    def report():
+        return hazard_services.hazard_report(
+            by=Person.objects.get(pk=world.worker.pk),
+            data={"enterprise": e, "grade": "general", "description": "消防通道堵塞"},
+        )
+
+    def assign(hazard):
+        return hazard_services.hazard_assign(
+            hazard=hazard,
+            by=Person.objects.get(pk=world.officer.pk),
+            responsible=world.worker,
+            deadline=timezone.now() + timedelta(days=3),
+        )
+
+    o.open_hazard = report()
+    o.rectifying = assign(report())
+    o.evidence, _ = checklist_services.photo_upload(
+        by=worker, client_uuid=uuid.uuid4(), upload=SimpleUploadedFile("e.jpg", jpeg_bytes(color=(1, 2, 3)))
+    )
+    o.pending = hazard_services.hazard_submit(
+        hazard=assign(report()),
+        by=worker,
+        note="已整改",
+        photos=[
+            checklist_services.photo_upload(
+                by=worker, client_uuid=uuid.uuid4(), upload=SimpleUploadedFile("f.jpg", jpeg_bytes(color=(4, 5, 6)))
+            )[0].id
+        ],
+    )
+    o.notification = Notification.objects.filter(recipient=world.worker).first()
+    assert o.notification is not None
+    return o
+
+
+def fingerprint() -> str:
+    """A digest of every row of the tenant apps: a refused write must leave it unchanged."""
+    digest = hashlib.sha256()
+    for label in TENANT_APPS:
+        for model in apps.get_app_config(label).get_models():
+            digest.update(repr(list(model.objects.order_by("pk").values_list())).encode())
+    return digest.hexdigest()
+
+
+def ids_in(response) -> set:
+    body = response.json()
+    rows = body["results"] if isinstance(body, dict) and "results" in body else body
+    return {r["id"] for r in rows}
+
+
+@pytest.mark.parametrize("route", sorted(ROWS))
+def test_tenancy_matrix(api, objects, route):
+    row = ROWS[route]
+    method = route.split()[0].lower()
+    problems = []
+    for role in ROLES:
+        want = row.expected(role)
+        with transaction.atomic():
+            before = fingerprint() if method != "get" and not 200 <= want < 300 else None
+            client = api.as_(objects.people[role])
+            kwargs = {"format": row.fmt} if row.body else {}
+            data = row.body(objects) if row.body else None
+            response = getattr(client, method)(row.url(objects), data, **kwargs)
+            got = response.status_code
+            if got != want:
+                problems.append(f"{role}: expected {want}, got {got} {response.content[:160]!r}")
+            elif before is not None and fingerprint() != before:
+                problems.append(f"{role}: refused with {got} but something was stored or changed")
+            elif row.listed and got == 200:
+                shown = ids_in(response) & row.listed(objects)
+                if role in FOREIGN and shown:
+                    problems.append(f"{role}: sees another tenant's rows {sorted(shown)}")
+                if role in READERS and shown != row.listed(objects):
+                    problems.append(f"{role}: misses {sorted(row.listed(objects) - shown)}")
+            transaction.set_rollback(True)
+    assert not problems, f"{route}:\n" + "\n".join(problems)
