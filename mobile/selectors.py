@@ -2,14 +2,24 @@
 what the API would answer the same person."""
 
 from dataclasses import dataclass
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core.errors import Forbidden
 from hazards.filters import HazardFilter
 from hazards.selectors import hazards_visible_to
 from orgs.models import Enterprise, Person
-from orgs.selectors import visible_enterprises
+from orgs.selectors import regulated_enterprises, role_in, roles_of, scope_to, visible_enterprises
+from reports import selectors as report_selectors
+from reports.filters import MonthlyDispatchFilter
+from reports.models import MonthlyDispatch
+from reports.selectors import REPORT_READER_ROLES, GroupBy, Stats
+from reports.services import DAILY_SIGN_ROLES
 
 BOARD_PAGE_SIZE = 50
 
@@ -34,3 +44,90 @@ def hazard_board(*, person: Person, params, page_number=1) -> HazardBoard:
         enterprises=visible_enterprises(person).order_by("name"),
         overdue_count=queryset.filter(overdue=True).count(),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Supervisor pages on the reports app: the same selectors as /api/v1/reviews/daily/log/,
+# /api/v1/dispatches/ and /api/v1/stats/, so a page shows what the API answers the same person.
+
+DISPATCH_PAGE_SIZE = 24  # two years of one enterprise
+
+
+@dataclass(frozen=True)
+class Nav:
+    """Which supervisor pages the person's roles open (links only: each page checks again)."""
+
+    manager: bool  # a safety officer or above somewhere: day logs, dispatches
+    regulator: bool  # has a regulator scope: reads day logs and dispatches in it, the region view
+    signs_days: bool
+
+
+def nav_for(person: Person) -> Nav:
+    roles = set(roles_of(person).values())
+    regulator = person.is_superuser or regulated_enterprises(person) is not None
+    return Nav(
+        manager=bool(roles & REPORT_READER_ROLES) or person.is_superuser,
+        regulator=regulator,
+        signs_days=bool(roles & DAILY_SIGN_ROLES),
+    )
+
+
+def report_enterprises(person: Person) -> QuerySet[Enterprise]:
+    """The enterprises whose day logs and dispatches the person reads (reports_readable on Enterprise)."""
+    not_readers = [pk for pk, role in roles_of(person).items() if role not in REPORT_READER_ROLES]
+    return scope_to(person, Enterprise.objects.all(), via="").exclude(pk__in=not_readers).order_by("name")
+
+
+@dataclass(frozen=True)
+class DailyPage:
+    enterprises: list[Enterprise]
+    enterprise: Enterprise
+    day: date
+    log: dict  # reports.selectors.day_log_answer: frozen with its review once signed
+    can_sign: bool
+
+
+def default_day(enterprise: Enterprise) -> date:
+    """Yesterday in the enterprise's time zone: the last day that can be signed."""
+    return timezone.now().astimezone(ZoneInfo(enterprise.timezone)).date() - timedelta(days=1)
+
+
+def daily_page(*, person: Person, enterprise_id=None, day: date | None = None) -> DailyPage:
+    """The day log of one enterprise (the first the person reads unless one is chosen): 404 for another
+    tenant's, 403 for a worker's, as GET /api/v1/reviews/daily/log/."""
+    enterprises = list(report_enterprises(person))
+    if enterprise_id in (None, ""):
+        if not enterprises:
+            raise Forbidden(_("您的角色无权查看检查台账。"))
+        enterprise_id = enterprises[0].id
+    enterprise = report_selectors.report_enterprise_get_for(person, enterprise_id)
+    day = day or default_day(enterprise)
+    log = report_selectors.day_log_answer(enterprise=enterprise, day=day)
+    can_sign = person.is_superuser or role_in(person, enterprise.id) in DAILY_SIGN_ROLES
+    return DailyPage(enterprises, enterprise, day, log, can_sign)
+
+
+def dispatch_page(*, person: Person, params, page_number=1) -> tuple[MonthlyDispatchFilter, Page]:
+    """Dispatches the person reads, newest month first, as GET /api/v1/dispatches/ lists them."""
+    queryset = report_selectors.reports_readable(person, report_selectors.dispatches_queryset())
+    filters = MonthlyDispatchFilter(params, queryset=queryset.order_by("-period_start", "enterprise__name"))
+    return filters, Paginator(filters.qs, DISPATCH_PAGE_SIZE).get_page(page_number)
+
+
+def dispatch_get(*, person: Person, pk) -> MonthlyDispatch:
+    return report_selectors.report_get_for(person, report_selectors.dispatches_queryset(), pk)
+
+
+@dataclass(frozen=True)
+class RegionPage:
+    by_region: Stats
+    by_enterprise: Stats
+    parent_id: int | None  # the region above, for the way back up
+
+
+def region_page(*, person: Person, month: str | None, region: int | None) -> RegionPage:
+    """The month's campaign figures grouped by the regions right below `region`, and per enterprise:
+    stats_for twice, a constant number of queries whatever the number of enterprises."""
+    by_region = report_selectors.stats_for(person, month=month, region=region, group_by=GroupBy.REGION)
+    by_enterprise = report_selectors.stats_for(person, month=month, region=region, group_by=GroupBy.ENTERPRISE)
+    return RegionPage(by_region, by_enterprise, by_region.region.parent_id if by_region.region else None)

@@ -1,19 +1,31 @@
 """Server-rendered pages. Thin: one selector call, one template. The phone page's writes go through the
 JSON API (its script calls /api/v1/...), so the pages add no second path into the services."""
 
+import functools
+from urllib.parse import urlencode
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
-from django.urls import reverse_lazy
-from django.views.decorators.http import require_GET
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+from rest_framework.exceptions import ValidationError
 from rest_framework.throttling import SimpleRateThrottle
 
 from checklists.models import HazardGrade
-from core.errors import Gone, NotFound
+from core.errors import ApplicationError, Gone, NotFound
 from hazards.models import HazardSource, HazardStatus
-from mobile import selectors
+from mobile import charts, selectors
 from orgs.models import RiskLevel
 from qr.selectors import qr_scan_resolve
+from reports import exports, services
+from reports.models import CheckStatus
+from reports.selectors import stats_for
+from reports.serializers import NOTE_MAX, ReportDateField
+from reports.stats_xlsx import XLSX_MEDIA_TYPE, stats_xlsx
 
 RISK_LABELS = {level.value: str(level.label) for level in RiskLevel}
 
@@ -70,7 +82,7 @@ def hazard_board(request):
         "sources": HazardSource.choices,
         "selected": request.GET,
     }
-    return _page(request, "mobile/hazard_board.html", context)
+    return _supervisor_page(request, "mobile/hazard_board.html", context)
 
 
 class PageLoginThrottle(SimpleRateThrottle):
@@ -95,3 +107,219 @@ class LoginView(auth_views.LoginView):
             context = self.get_context_data(form=self.get_form(), throttled=wait)
             return self.render_to_response(context, status=429, headers={"Retry-After": str(wait)})
         return super().post(request, *args, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Supervisor pages on the reports app (session login). Reads call the reports selectors, the sign-off
+# calls reports.services.daily_review_sign, downloads call reports.exports / reports.stats_xlsx: the
+# same functions as the API's views, so a page can never answer differently from the API.
+
+LOGIN = reverse_lazy("mobile-login")
+STATUS_LABELS = dict(CheckStatus.choices)
+HAZARD_STATUS_LABELS = dict(HazardStatus.choices)
+# The rows of reports.exports' tier table (its helper is private to the exports).
+TIER_LABELS = [
+    ("daily", gettext_lazy("日管控")),
+    ("weekly", gettext_lazy("周排查")),
+    ("monthly", gettext_lazy("月调度")),
+    ("quarterly", gettext_lazy("季度检查")),
+    ("total", gettext_lazy("合计")),
+]
+
+
+def _supervisor_page(request, template: str, context: dict, status: int = 200):
+    return _page(request, template, {"nav": selectors.nav_for(request.user), **context}, status=status)
+
+
+def _errors_as_pages(view):
+    """A service's or selector's error as a page in Chinese with the API's status: another tenant's
+    object 404, a worker's or a regulator's move 403, bad input 400, a signed day 409."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except ApplicationError as error:
+            context = {"message": error.message}
+            return _supervisor_page(request, "mobile/error.html", context, status=error.status_code)
+
+    return wrapper
+
+
+def _local_day(value, field="date"):
+    """A day as the API parses it (reports.serializers.ReportDateField), its error in Chinese."""
+    if not value:
+        return None
+    try:
+        return ReportDateField().run_validation(value)
+    except ValidationError as error:
+        raise ApplicationError(_("日期:%(error)s") % {"error": error.detail[0]}, field=field) from None
+
+
+def _int_param(value, field: str):
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ApplicationError(_("参数 %(field)s 应为整数。") % {"field": field}, field=field) from None
+
+
+@require_http_methods(["GET", "POST"])
+@login_required(login_url=LOGIN)
+@_errors_as_pages
+def daily_log(request):
+    """The safety officer's daily log (日管控台账) of an enterprise for a day, and its sign-off."""
+    if request.method == "POST":
+        return _daily_sign(request)
+    page = selectors.daily_page(
+        person=request.user,
+        enterprise_id=_int_param(request.GET.get("enterprise"), "enterprise"),
+        day=_local_day(request.GET.get("date")),
+    )
+    return _daily_render(request, page)
+
+
+def _daily_render(request, page, *, error=None, note="", status=200):
+    # What needs a look (missing, late, still due, off site, failed items) as rows; checks done on
+    # time and on site only as names, so a large enterprise's day stays a light page.
+    checks = [{**check, "label": STATUS_LABELS.get(check["status"], "")} for check in page.log["checks"]]
+    context = {
+        "page": page,
+        "log": page.log,
+        "review": page.log["review"],
+        "attention": [c for c in checks if c["status"] != CheckStatus.DONE or c["off_site"] or c["failed"]],
+        "fine": [c for c in checks if c["status"] == CheckStatus.DONE and not c["off_site"] and not c["failed"]],
+        "hazards": [{**h, "status_label": HAZARD_STATUS_LABELS.get(h["status"], "")} for h in page.log["hazards"]],
+        "error": error,
+        "note": note,
+        "note_max": NOTE_MAX,
+    }
+    return _supervisor_page(request, "mobile/daily_log.html", context, status=status)
+
+
+def _daily_sign(request):
+    """The same service as POST /api/v1/reviews/daily/; its refusals are shown on the page."""
+    enterprise_id = _int_param(request.POST.get("enterprise"), "enterprise")
+    day = _local_day(request.POST.get("date"))
+    note = request.POST.get("note", "").strip()
+    page = selectors.daily_page(person=request.user, enterprise_id=enterprise_id, day=day)
+    if day is None:
+        return _daily_render(request, page, error=_("请选择日期。"), note=note, status=400)
+    if len(note) > NOTE_MAX:
+        message = _("审核意见不能超过 %(max)s 个字。") % {"max": NOTE_MAX}
+        return _daily_render(request, page, error=message, note=note, status=400)
+    try:
+        services.daily_review_sign(by=request.user, enterprise=page.enterprise, day=day, note=note)
+    except ApplicationError as error:
+        return _daily_render(request, page, error=error.message, note=note, status=error.status_code)
+    query = urlencode({"enterprise": page.enterprise.id, "date": day.isoformat()})
+    return redirect(f"{reverse('mobile-daily')}?{query}")
+
+
+@require_GET
+@login_required(login_url=LOGIN)
+@_errors_as_pages
+def dispatch_list(request):
+    filters, page = selectors.dispatch_page(
+        person=request.user, params=request.GET, page_number=request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filters": filters,
+        "page": page,
+        "query": query.urlencode(),
+        "enterprises": selectors.report_enterprises(request.user),
+        "selected": request.GET,
+    }
+    return _supervisor_page(request, "mobile/dispatch_list.html", context)
+
+
+@require_GET
+@login_required(login_url=LOGIN)
+@_errors_as_pages
+def dispatch_detail(request, pk: int):
+    dispatch = selectors.dispatch_get(person=request.user, pk=pk)
+    completion, hazards = charts.dispatch_charts(dispatch.figures)
+    checks = dispatch.figures["checks"]
+    context = {
+        "dispatch": dispatch,
+        "figure_rows": exports.dispatch_figure_rows(dispatch),
+        "tiers": [(label, checks[key]) for key, label in TIER_LABELS],
+        "completion_chart": completion,
+        "hazards_chart": hazards,
+    }
+    return _supervisor_page(request, "mobile/dispatch_detail.html", context)
+
+
+def _download(content: bytes, media_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=media_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_GET
+@login_required(login_url=LOGIN)
+@_errors_as_pages
+def dispatch_file(request, pk: int, extension: str):
+    """The API's .xlsx / .pdf renderings (reports.exports) for the session of the pages: the API's
+    URLs need a JWT, which a link on a server-rendered page cannot carry."""
+    dispatch = selectors.dispatch_get(person=request.user, pk=pk)
+    name = f"dispatch-{dispatch.enterprise_id}-{dispatch.month}.{extension}"
+    if extension == "pdf":
+        return _download(exports.dispatch_pdf(dispatch), "application/pdf", name)
+    return _download(exports.dispatch_xlsx(dispatch), XLSX_MEDIA_TYPE, name)
+
+
+def _target_missed(figures) -> dict[str, bool]:
+    """The campaign targets a row misses (no figure, e.g. no hazard found, misses nothing)."""
+
+    def below(rate, target):
+        return rate is not None and rate < target
+
+    return {
+        "card_coverage": below(figures.card_coverage, 1),
+        "rectification_rate": below(figures.rectification_rate, 1),
+        "awareness_rate": below(figures.awareness_rate, 0.8),
+        "check_completion": below(figures.check_completion, 1),
+    }
+
+
+@require_GET
+@login_required(login_url=LOGIN)
+@_errors_as_pages
+def region_view(request):
+    """The regulator's region view: the month's stats per region below the chosen one, and per
+    enterprise, with the missed targets highlighted; ?region=<id> drills down."""
+    month = request.GET.get("month") or None
+    region = _int_param(request.GET.get("region"), "region")
+    page = selectors.region_page(person=request.user, month=month, region=region)
+    targets = page.by_region.targets
+    rows = lambda stats: [(row, _target_missed(row.figures)) for row in stats.rows]  # noqa: E731
+    query = {"month": page.by_region.month, **({"region": region} if region else {})}
+    context = {
+        "page": page,
+        "stats": page.by_region,
+        "region_rows": rows(page.by_region),
+        "enterprise_rows": rows(page.by_enterprise),
+        "total": page.by_enterprise.total,
+        "total_missed": _target_missed(page.by_enterprise.total),
+        "targets": targets,
+        "month": page.by_region.month,
+        "xlsx_query": urlencode(query),
+    }
+    return _supervisor_page(request, "mobile/region.html", context)
+
+
+@require_GET
+@login_required(login_url=LOGIN)
+@_errors_as_pages
+def region_xlsx(request):
+    """GET /api/v1/stats.xlsx for the session of the pages (one line per enterprise, the total last)."""
+    stats = stats_for(
+        request.user,
+        month=request.GET.get("month") or None,
+        region=_int_param(request.GET.get("region"), "region"),
+    )
+    return _download(stats_xlsx(stats), XLSX_MEDIA_TYPE, f"stats-{stats.month}.xlsx")

@@ -61,3 +61,7 @@ def shot(request):
         return path
 
     return save
+
+
+# The reports' small archive (week 27 of 2024) for the supervisor pages.
+from tests.reports.conftest import archive, people  # noqa: E402, F401

@@ -47,3 +47,7 @@ def make_hazard(enterprise, *, by, post=None, days=None, grade="general", status
         closed_at=now if status == HazardStatus.CLOSED else None,
         **fields,
     )
+
+
+# The reports' small archive (week 27 of 2024) for the supervisor pages.
+from tests.reports.conftest import archive, people  # noqa: E402, F401
