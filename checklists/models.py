@@ -143,11 +143,21 @@ class Inspection(models.Model):
     sequence = models.PositiveBigIntegerField()  # position in the enterprise's chain, from 1
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # The record that counts for its slot (post, template, period): the first one stored, whatever
+    # follows (a second copy, a correction, a late duplicate). Set by inspection_submit under the
+    # enterprise's chain lock; derived, not covered by the archive hash. Statistics count these rows
+    # instead of grouping every record by slot (README, Performance).
+    first_of_slot = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-received_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["enterprise", "sequence"], name="inspection_chain_position_unique")
+            models.UniqueConstraint(fields=["enterprise", "sequence"], name="inspection_chain_position_unique"),
+            models.UniqueConstraint(
+                fields=["post", "template", "period"],
+                condition=Q(first_of_slot=True),
+                name="inspection_one_first_per_slot",
+            ),
         ]
         indexes = [
             models.Index(fields=["post", "template", "period"]),

@@ -12,6 +12,7 @@ from io import BytesIO
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -431,10 +432,26 @@ def inspection_submit(*, by: Person, data: dict) -> tuple[Inspection, bool]:
     try:
         with transaction.atomic():
             head = _lock_archive_head(enterprise.id)
-            # Re-check under the lock: an identical copy may have committed while we waited.
-            existing = Inspection.objects.filter(client_uuid=data["client_uuid"]).first()
+            # Re-check under the lock: an identical copy may have committed while we waited. The same
+            # query reads the slot's first record (at most one, by constraint): the new record is the
+            # first of its post, template and period when there is none. Race-free under the lock;
+            # the partial unique constraint backs it up.
+            seen = list(
+                Inspection.objects.filter(
+                    Q(client_uuid=data["client_uuid"])
+                    | Q(post=post, template=template, period=period.key, first_of_slot=True)
+                )
+            )
+            existing = next((r for r in seen if str(r.client_uuid) == str(data["client_uuid"])), None)
             if existing:
                 return _replay(existing, by=by, request_hash=request_hash), False
+            inspection.first_of_slot = not seen
+            # The server's clock is read again under the lock, so that within an enterprise (and so
+            # within a slot) records are stored in the order of their received_at: a slot's first record
+            # is then its earliest, late only when all its records are (the rule of checklists_due that
+            # the statistics count with first_of_slot).
+            inspection.received_at = max(received_at, timezone.now())
+            inspection.late = inspection.received_at >= period.end
             inspection.sequence = head.last_sequence + 1
             inspection.prev_hash = head.last_hash
             photo_hashes = {id(r): [p.sha256 for p in r.photo_objects] for r in results}

@@ -199,6 +199,10 @@ class InspectionFactory(factory.django.DjangoModelFactory):
     sequence = factory.Sequence(lambda n: n + 1)
     prev_hash = ""
     hash = "0" * 64
+    # As inspection_submit sets it: the first record stored of its post, template and period.
+    first_of_slot = factory.LazyAttribute(
+        lambda o: not Inspection.objects.filter(post=o.post, template=o.template, period=o.period).exists()
+    )
 
 
 class HazardFactory(factory.django.DjangoModelFactory):

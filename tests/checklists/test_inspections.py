@@ -257,7 +257,8 @@ def test_an_inspection_of_50_items_is_stored_in_a_constant_number_of_queries(api
             "results": results,
         }
         # 25 queries: idempotency lookup, regulator scopes, roles, post, holder check, template, items,
-        # photos, savepoint, chain head lock, re-check under the lock, insert, results, photo links,
+        # photos, savepoint, chain head lock, re-check under the lock (which also reads the slot's
+        # first record, for first_of_slot), insert, results, photo links,
         # hazards, hazard events, their photo links (2), members, actual controllers, notifications
         # already sent, new notifications, head update, release; then the hazard ids of the response.
         counts.append(_stored_in_queries(api, world.worker, body, django_assert_max_num_queries, 25))

@@ -160,3 +160,19 @@ def test_the_log_and_the_figures_take_a_fixed_number_of_queries(world, archive, 
     with django_assert_max_num_queries(6):
         figures = period_figures(enterprise=enterprise, period=july(world))
     assert figures["checks"]["daily"]["expected"] == 31 * (2 + extra)
+
+
+def test_more_records_of_checks_already_recorded_change_no_figure(world, archive):
+    # Counted on each slot's first record (Inspection.first_of_slot): copies, late duplicates and an
+    # off-site second record leave done, late, off-site and the days as they were.
+    enterprise = enterprise_of(world)
+    before = [period_figures(enterprise=enterprise, period=p)["checks"] for p in (week27(world), july(world))]
+    days_before = period_figures(enterprise=enterprise, period=july(world))["days"]
+    check(archive, archive.post_a, at=beijing(2024, 7, 1, 10, 0), on_site=False)  # a second, off-site copy
+    check(archive, archive.post_b, at=beijing(2024, 7, 1, 11, 0))  # the off-site check again, on site
+    check(archive, archive.post_a, at=beijing(2024, 7, 2, 21, 0), sent=beijing(2024, 7, 4, 9, 0))  # late again
+    check(archive, archive.post_a, at=beijing(2024, 7, 3, 23, 0), sent=beijing(2024, 7, 5, 9, 0))  # a late copy
+    after = [period_figures(enterprise=enterprise, period=p)["checks"] for p in (week27(world), july(world))]
+    assert after == before
+    assert period_figures(enterprise=enterprise, period=july(world))["days"] == days_before
+    assert day_log(enterprise=enterprise, day=date(2024, 7, 2))["counts"]["late"] == 1
