@@ -72,8 +72,19 @@ def dispatch_figure_rows(dispatch: MonthlyDispatch) -> list[tuple[str, object]]:
         (_("逾期未整改"), hazards["overdue"]),
         (_("明白卡覆盖率"), f"{cards['with_card']}/{cards['posts']}({_dispatch_percent(cards['coverage_rate'])})"),
         (_("应知应会知晓率"), _dispatch_percent(knowledge["awareness_rate"])),
-        (_("应急演练"), f["drills"]["done"]),
+        (_("应急演练"), _dispatch_drills(f["drills"])),
     ]
+
+
+def _dispatch_drills(drills: dict) -> str:
+    text = _("本期 %(done)s 次") % {"done": drills["done"]}
+    status = drills.get("status")  # absent from snapshots taken before drills were tracked
+    if status:
+        labels = {"done": _("已完成"), "overdue": _("逾期未演练"), "planned": _("已计划"), "due": _("未计划")}
+        text += _(";演练周期状态:%(status)s") % {"status": labels[status]}
+    if drills.get("overdue"):
+        text += _(";逾期计划 %(n)s 项") % {"n": drills["overdue"]}
+    return text
 
 
 def _dispatch_tier_header() -> list[str]:

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cards.models import CardVersion, Drill, SpotCheck
+from cards.selectors import drills_due_status
 from checklists.models import ChecklistTemplate, HazardGrade, Inspection, InspectionResult, Outcome, Tier
 from checklists.periods import DAILY, MONTHLY, QUARTERLY, WEEKLY, Period, period_kind_for, period_of
 from checklists.selectors import DueStatus
@@ -331,7 +332,20 @@ def period_figures(*, enterprise: Enterprise, period: Period, now: datetime | No
     ).aggregate(n=Count("id"), questions=Sum("question_count"), correct=Sum("correct_count"))
     last_day = (period.end - timedelta(microseconds=1)).astimezone(ZoneInfo(tz)).date()
     first_day = period.start.astimezone(ZoneInfo(tz)).date()
-    drills = Drill.objects.filter(enterprise=enterprise, done_on__gte=first_day, done_on__lte=last_day).count()
+    # Overdue drills belong in the dispatch (issue 7): the drill obligation (yearly, half-yearly for
+    # high-risk industries) as it stood on the period's last day, with the period's own drills.
+    done_in_period = (
+        Drill.objects.filter(enterprise=OuterRef("pk"), done_on__gte=first_day, done_on__lte=last_day)
+        .values("enterprise")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    drills = (
+        drills_due_status(Enterprise.objects.filter(pk=enterprise.pk), on=last_day)
+        .annotate(done_in_period=Subquery(done_in_period, output_field=IntegerField()))
+        .values("done_in_period", "drill_status", "drills_overdue", "last_drill_on")
+        .get()
+    )
     return {
         "period": {"kind": period.kind, "key": period.key, "start": first_day.isoformat(), "end": last_day.isoformat()},
         "computed_at": _report_iso(now),
@@ -348,7 +362,12 @@ def period_figures(*, enterprise: Enterprise, period: Period, now: datetime | No
             "correct": knowledge["correct"] or 0,
             "awareness_rate": _report_rate(knowledge["correct"] or 0, knowledge["questions"] or 0),
         },
-        "drills": {"done": drills},
+        "drills": {
+            "done": drills["done_in_period"] or 0,
+            "status": drills["drill_status"],
+            "overdue": drills["drills_overdue"],
+            "last_done_on": drills["last_drill_on"].isoformat() if drills["last_drill_on"] else None,
+        },
         "days": list(days.values()),
     }
 

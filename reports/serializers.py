@@ -211,7 +211,16 @@ class ReportKnowledgeFiguresSerializer(serializers.Serializer):
 
 
 class ReportDrillFiguresSerializer(serializers.Serializer):
-    done = serializers.IntegerField()
+    done = serializers.IntegerField(help_text="Drills done in the period")
+    # Not in snapshots taken before drills were tracked, hence not required.
+    status = serializers.ChoiceField(
+        ["done", "overdue", "planned", "due"],
+        required=False,
+        help_text="The drill obligation on the period's last day (yearly; half-yearly for high-risk "
+        "industries): done, overdue (a planned drill missed), planned, due (nothing done or planned)",
+    )
+    overdue = serializers.IntegerField(required=False, help_text="Planned drills of the obligation not done in time")
+    last_done_on = serializers.DateField(required=False, allow_null=True)
 
 
 class ReportDayFiguresSerializer(serializers.Serializer):

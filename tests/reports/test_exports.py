@@ -54,7 +54,11 @@ def test_the_xlsx_has_the_figures_the_days_and_the_decisions_in_wide_enough_colu
     assert ("企业", world.enterprise.name) in rows
     figures = dict(r for r in rows if len(r) == 2)
     assert figures["应检次数"] == 62 + 5 and figures["按时完成"] == 5 and figures["补录"] == 1
-    assert figures["发现隐患"] == 4 and figures["其中重大隐患"] == 1 and figures["应急演练"] == 1
+    assert (
+        figures["发现隐患"] == 4
+        and figures["其中重大隐患"] == 1
+        and figures["应急演练"] == "本期 1 次;演练周期状态:已完成"
+    )
     assert figures["应知应会知晓率"] == "80.0%" and figures["明白卡覆盖率"] == "1/2(50.0%)"
     assert ("层级", "应检", "按时完成", "补录", "缺失", "未到期", "未扫码", "完成率") in rows
     assert ("日管控", 62, 4, 1, 57, 0, 1, "8.1%") in rows

@@ -5,9 +5,11 @@ from datetime import date
 import pytest
 import time_machine
 
+from cards.models import Drill
 from checklists.periods import period_of
 from orgs.models import Enterprise
 from reports.selectors import day_log, period_figures
+from tests import factories
 from tests.reports.conftest import beijing, check, more_posts
 
 
@@ -110,7 +112,7 @@ def test_the_week_figures_equal_the_archive(world, archive):
     }
     assert figures["cards"] == {"posts": 2, "with_card": 1, "coverage_rate": 0.5}
     assert figures["knowledge"] == {"spot_checks": 1, "questions": 5, "correct": 4, "awareness_rate": 0.8}
-    assert figures["drills"] == {"done": 1}
+    assert figures["drills"] == {"done": 1, "status": "done", "overdue": 0, "last_done_on": "2024-07-04"}
     days = {d["date"]: d for d in figures["days"]}
     assert list(days) == [f"2024-07-0{n}" for n in range(1, 8)]
     assert days["2024-07-01"] == {"date": "2024-07-01", "expected": 2, "recorded": 2, "missed": 0, "hazards_found": 0}
@@ -176,3 +178,14 @@ def test_more_records_of_checks_already_recorded_change_no_figure(world, archive
     assert after == before
     assert period_figures(enterprise=enterprise, period=july(world))["days"] == days_before
     assert day_log(enterprise=enterprise, day=date(2024, 7, 2))["counts"]["late"] == 1
+
+
+def test_the_month_figures_show_a_missed_drill_plan_as_overdue(world, archive):
+    # High-risk industry: the obligation is half-yearly, so July falls in July to December.
+    Drill.objects.filter(enterprise=world.enterprise).delete()  # the archive's drill of 4 July
+    factories.DrillFactory(enterprise=world.enterprise, planned_on=date(2024, 7, 10))
+    drills = period_figures(enterprise=enterprise_of(world), period=july(world))["drills"]
+    assert drills == {"done": 0, "status": "overdue", "overdue": 1, "last_done_on": None}
+    factories.DrillFactory(enterprise=world.enterprise, done_on=date(2024, 7, 20))
+    drills = period_figures(enterprise=enterprise_of(world), period=july(world))["drills"]
+    assert (drills["done"], drills["status"], drills["last_done_on"]) == (1, "done", "2024-07-20")
