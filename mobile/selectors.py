@@ -51,6 +51,9 @@ def hazard_board(*, person: Person, params, page_number=1) -> HazardBoard:
 # /api/v1/dispatches/ and /api/v1/stats/, so a page shows what the API answers the same person.
 
 DISPATCH_PAGE_SIZE = 24  # two years of one enterprise
+# Longer lists (a city regulator's enterprises) would pass the page weight as a <select>: they choose
+# from the region view's links instead.
+CHOOSER_MAX = 100
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ def report_enterprises(person: Person) -> QuerySet[Enterprise]:
 
 @dataclass(frozen=True)
 class DailyPage:
-    enterprises: list[Enterprise]
+    enterprises: list[Enterprise]  # the chooser; empty beyond CHOOSER_MAX
     enterprise: Enterprise
     day: date
     log: dict  # reports.selectors.day_log_answer: frozen with its review once signed
@@ -104,7 +107,7 @@ def daily_page(*, person: Person, enterprise_id=None, day: date | None = None) -
     day = day or default_day(enterprise)
     log = report_selectors.day_log_answer(enterprise=enterprise, day=day)
     can_sign = person.is_superuser or role_in(person, enterprise.id) in DAILY_SIGN_ROLES
-    return DailyPage(enterprises, enterprise, day, log, can_sign)
+    return DailyPage(enterprises if len(enterprises) <= CHOOSER_MAX else [], enterprise, day, log, can_sign)
 
 
 def dispatch_page(*, person: Person, params, page_number=1) -> tuple[MonthlyDispatchFilter, Page]:

@@ -230,7 +230,8 @@ def dispatch_list(request):
         "filters": filters,
         "page": page,
         "query": query.urlencode(),
-        "enterprises": selectors.report_enterprises(request.user),
+        "enterprises": selectors.report_enterprises(request.user)[: selectors.CHOOSER_MAX + 1],
+        "chooser_max": selectors.CHOOSER_MAX,
         "selected": request.GET,
     }
     return _supervisor_page(request, "mobile/dispatch_list.html", context)

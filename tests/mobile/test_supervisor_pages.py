@@ -158,6 +158,19 @@ def test_a_person_of_several_enterprises_chooses_one(as_, world, archive):
     assert '<select name="enterprise">' in page and world.other_enterprise.name in page
 
 
+def test_a_regulator_of_many_enterprises_chooses_from_the_region_view(as_, world, archive):
+    for _ in range(100):
+        factories.EnterpriseFactory(region=world.enterprise.region)
+    client = as_(world.regulator)
+    response = client.get(day_url(world))
+    page = html(response)
+    assert '<select name="enterprise">' not in page and 'id="choose"' in page and "阀门无泄漏" in page
+    assert page_weight(response.content) < 30 * 1024
+    assert '<select name="enterprise">' not in html(client.get(DISPATCHES))
+    region = html(client.get(REGION, {"month": "2024-07"}))
+    assert f'href="/m/daily/?enterprise={world.enterprise.id}"' in region
+
+
 def test_the_daily_log_takes_a_bounded_number_of_queries(as_, world, archive, django_assert_max_num_queries):
     more_posts(world, archive, 10)
     client = as_(world.officer)
