@@ -44,7 +44,8 @@ class DrillFilter(django_filters.FilterSet):
     done = django_filters.BooleanFilter(
         field_name="done_on", lookup_expr="isnull", exclude=True, help_text="true: done; false: planned"
     )
-    year = django_filters.NumberFilter(field_name="planned_on", lookup_expr="year")
+    # A whole year Python dates can hold: `?year=0.0` reached date() and was a 500.
+    year = django_filters.NumberFilter(field_name="planned_on", lookup_expr="year", min_value=1, max_value=9999)
 
     class Meta:
         model = Drill

@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -187,8 +188,17 @@ def _xlsx(body: bytes, filename: str) -> HttpResponse:
 XLSX_OK = {(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="The workbook (.xlsx)")}
 
 
+class JsonErrorsNegotiation(DefaultContentNegotiation):
+    """The workbook endpoints return the file themselves; everything else they answer (the errors) is
+    the API's JSON body, whatever `?format=` or Accept asks for (an unknown `?format=` was a 404)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return JSONRenderer(), JSONRenderer.media_type
+
+
 class OnboardingTemplateApi(APIView):
     renderer_classes = [JSONRenderer, XlsxRenderer]
+    content_negotiation_class = JsonErrorsNegotiation
 
     @extend_schema(
         operation_id="v1_onboarding_template_xlsx",
@@ -201,6 +211,7 @@ class OnboardingTemplateApi(APIView):
 
 class EnterpriseOnboardingExportApi(APIView):
     renderer_classes = [JSONRenderer, XlsxRenderer]
+    content_negotiation_class = JsonErrorsNegotiation
 
     @extend_schema(
         operation_id="v1_enterprises_onboarding_xlsx",

@@ -101,3 +101,8 @@ def test_a_missed_planned_drill_makes_the_enterprise_overdue(world, low_risk, dj
     assert found[world.other_enterprise.pk].drill_status == "due"
     overdue = Enterprise.objects.filter(pk__in=[low_risk.pk, world.enterprise.pk])
     assert [d.enterprise_id for d in drills_overdue(overdue, on=D(2024, 8, 1))] == [low_risk.pk]
+
+
+def test_a_year_filter_outside_the_calendar_is_a_400_naming_it(api, world):
+    response = api.as_(world.officer).get(DRILLS, {"year": "0.0"})  # was a 500 (date(0, 1, 1))
+    assert (response.status_code, response.data["field"]) == (400, "year")

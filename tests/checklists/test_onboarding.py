@@ -248,3 +248,12 @@ def test_new_people_sharing_an_initial_password_can_all_log_in(api, world, admin
     ):
         response = api.post("/api/v1/auth/token/", {"username": username, "password": password})
         assert response.status_code == 200, (username, response.content)
+
+
+def test_the_workbook_urls_ignore_a_format_parameter_and_answer_errors_in_json(api, world):
+    api.as_(world.worker)
+    response = api.get(TEMPLATE + "?format=AAA")  # DRF made an unknown ?format= a 404
+    assert response.status_code == 200 and response["Content-Type"] == XLSX_CONTENT_TYPE
+    missing = api.get("/api/v1/enterprises/0/onboarding.xlsx?format=xlsx")
+    assert missing.status_code == 404 and missing["Content-Type"] == "application/json"
+    assert missing.json()["code"] == "not_found"
