@@ -8,7 +8,7 @@ forbidden, so that ids of other tenants reveal nothing.
 from collections.abc import Iterable
 from datetime import date
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -172,7 +172,9 @@ def certificate_gaps_by_enterprise(enterprise_qs: QuerySet[Enterprise], *, on: d
     pairs = _requirement_pairs(on).filter(post__enterprise=OuterRef("pk"))
 
     def count(rows):
-        rows = rows.values("post__enterprise").annotate(n=Count("pk")).values("n")[:1]
+        # COUNT as a plain function, not an aggregate: an aggregate would GROUP BY the annotations of
+        # the pairs (holder, kind, valid) and the subquery would return the count of one group only.
+        rows = rows.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
         return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
     return enterprise_qs.annotate(

@@ -7,6 +7,7 @@ is open), but for every post of the enterprise at once: a fixed number of querie
 of posts, templates or records.
 """
 
+from calendar import monthrange
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -24,7 +25,15 @@ from checklists.selectors import DueStatus
 from core.errors import ApplicationError, Forbidden, NotFound
 from hazards.models import Hazard, HazardStatus
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Industry, Person, Post, Region
-from orgs.selectors import get_visible, regulated_enterprises, role_in, role_required, roles_of, scope_to
+from orgs.selectors import (
+    certificate_gaps_by_enterprise,
+    get_visible,
+    regulated_enterprises,
+    role_in,
+    role_required,
+    roles_of,
+    scope_to,
+)
 from reports.models import DailyReview, DispatchDecision, MonthlyDispatch, WeeklyReport
 
 # Who reads reviews, reports and dispatches: the enterprise's safety managers, and regulators in scope.
@@ -497,6 +506,8 @@ class StatsFigures:
     drills_month: int = 0
     drills_year: int = 0
     drills_up_to_date: int = 0  # enterprises that drilled within their interval
+    certificates_required: int = 0  # (post holder, certificate kind the post requires) pairs
+    certificates_missing: int = 0  # of those, without a valid certificate at the month's end
 
     @property
     def card_coverage(self) -> float | None:
@@ -515,10 +526,16 @@ class StatsFigures:
     def awareness_rate(self) -> float | None:
         return _rate(self.correct_answers, self.questions)
 
+    @property
+    def certified_rate(self) -> float | None:
+        """持证上岗率 (target 100%)."""
+        return _rate(self.certificates_required - self.certificates_missing, self.certificates_required)
+
     def add(self, other: "StatsFigures") -> None:
         for name in (
             "enterprises posts posts_with_card hazards_found hazards_closed hazards_overdue major_hazards_open "
-            "spot_checks questions correct_answers drills_month drills_year drills_up_to_date"
+            "spot_checks questions correct_answers drills_month drills_year drills_up_to_date "
+            "certificates_required certificates_missing"
         ).split():
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for tier, figures in other.checks.items():
@@ -812,6 +829,14 @@ def _collect(figures, enterprises, chosen: QuerySet, year: int, month_number: in
     for row in spot:
         f = figures[row["enterprise_id"]]
         f.spot_checks, f.questions, f.correct_answers = row["n"], row["questions"] or 0, row["correct"] or 0
+
+    # Certificates (持证上岗): holders of posts that require a kind, without a valid one at the month's
+    # end (today for the current month: a certificate expiring later this month is still valid now).
+    on = min(date(year, month_number, monthrange(year, month_number)[1]), timezone.localdate())
+    gaps = certificate_gaps_by_enterprise(Enterprise.objects.filter(pk__in=chosen.values("pk")), on=on)
+    for row in gaps.values("pk", "certificates_required", "certificates_missing"):
+        f = figures[row["pk"]]
+        f.certificates_required, f.certificates_missing = row["certificates_required"], row["certificates_missing"]
 
     # Drills (dates are local already): in the month, in the year to the month's end, and the last one,
     # which must be within a year (half a year in a high-risk industry) of the month's end.

@@ -426,6 +426,15 @@ class StatsFiguresSerializer(serializers.Serializer):
     drills_up_to_date = serializers.IntegerField(
         help_text="Enterprises whose last drill is within a year of the month's end (half a year if high-risk)"
     )
+    certificates_required = serializers.IntegerField(
+        help_text="Pairs of a post holder and a certificate kind the post requires (持证上岗)"
+    )
+    certificates_missing = serializers.IntegerField(
+        help_text="Of those, without a valid certificate at the month's end (today for the current month)"
+    )
+    certified_rate = serializers.FloatField(
+        allow_null=True, help_text="持证上岗率: 1 - missing / required (target 1.0)"
+    )
 
 
 class StatsRowSerializer(serializers.Serializer):
@@ -480,6 +489,9 @@ def _figures_payload(f) -> dict:
         "drills_month": f.drills_month,
         "drills_year": f.drills_year,
         "drills_up_to_date": f.drills_up_to_date,
+        "certificates_required": f.certificates_required,
+        "certificates_missing": f.certificates_missing,
+        "certified_rate": f.certified_rate,
     }
 
 

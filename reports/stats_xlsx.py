@@ -48,6 +48,9 @@ def _columns(group_by: str) -> list[tuple[str, str, object]]:
         (_("本月演练"), "int", lambda f: f.drills_month),
         (_("本年演练"), "int", lambda f: f.drills_year),
         (_("演练按期企业数"), "int", lambda f: f.drills_up_to_date),
+        (_("持证上岗应持证"), "int", lambda f: f.certificates_required),
+        (_("未持有效证书"), "int", lambda f: f.certificates_missing),
+        (_("持证上岗率"), "pct", lambda f: f.certified_rate),
     ]
     return columns
 

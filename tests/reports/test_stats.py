@@ -13,7 +13,7 @@ import time_machine
 
 from cards.models import CardVersion
 from checklists.models import Tier
-from orgs.models import Enterprise, Person, Role
+from orgs.models import CertificateKind, Enterprise, Person, Role
 from reports.selectors import stats_for
 from reports.serializers import StatsSerializer, stats_payload
 from reports.stats_xlsx import display_width
@@ -280,9 +280,9 @@ def test_statistics_take_a_constant_number_of_queries(api, world, django_assert_
         _grow(world, grown)
         assert Enterprise.objects.count() == expected
         client = api.as_(world.regulator)
-        # 13: the caller's memberships and scopes (2), its regions one tree level at a time (2), all
-        # regions and industries (2), the enterprises (1), then one query per kind of figure (6).
-        with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(13):
+        # 14: the caller's memberships and scopes (2), its regions one tree level at a time (2), all
+        # regions and industries (2), the enterprises (1), then one query per kind of figure (7).
+        with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(14):
             response = client.get(STATS, {"month": "2024-07", "group_by": group_by})
         assert response.status_code == 200
         assert response.json()["total"]["enterprises"] == expected
@@ -345,3 +345,20 @@ def test_weeks_count_in_the_month_of_their_monday_and_quarters_in_their_first_mo
     assert len(keys("daily", 2024, 2)) == 29 and keys("monthly", 2024, 2) == ["2024-02"]
     first = _month_periods("daily", 2024, 8, BEIJING)[0]
     assert first.start == datetime(2024, 7, 31, 16, 0, tzinfo=UTC)  # 00:00 on 1 August in Beijing
+
+
+def test_holders_of_a_post_that_requires_a_certificate_without_a_valid_one_lower_the_certified_rate(api, world):
+    kind = CertificateKind.objects.get(code="SO-09")
+    world.post.required_certificate_kinds.add(kind)
+    certified, expired = factories.PersonFactory(), factories.PersonFactory()
+    world.post.holders.add(certified, expired)
+    for person in (certified, world.worker):  # the world's worker holds the post already
+        factories.CertificateFactory(enterprise=world.enterprise, person=person, kind=kind)
+    factories.CertificateFactory(  # expired before the end of July: missing for July
+        enterprise=world.enterprise, person=expired, kind=kind, expires_on=date(2024, 7, 15)
+    )
+    with time_machine.travel(NOW, tick=False):
+        total = api.as_(world.regulator).get(STATS, {"month": "2024-07"}).json()["total"]
+        june = api.as_(world.regulator).get(STATS, {"month": "2024-06"}).json()["total"]
+    assert (total["certificates_required"], total["certificates_missing"], total["certified_rate"]) == (3, 1, 0.6667)
+    assert (june["certificates_missing"], june["certified_rate"]) == (0, 1.0)
