@@ -14,8 +14,9 @@ import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps
@@ -24,13 +25,18 @@ from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.generators import EndpointEnumerator
 
+from cards import services as card_services
 from cards.models import Card
 from cards.services import card_publish
 from checklists import services as checklist_services
+from checklists.onboarding import onboarding_export
 from hazards import services as hazard_services
 from hazards.models import Notification
 from orgs.models import Membership, Person, Role
+from qr.models import CardSheet
 from qr.services import qr_token_issue
+from reports import services as report_services
+from reports.models import MonthlyDispatch, WeeklyReport
 from tests import factories
 from tests.checklists.conftest import jpeg_bytes, submission
 
@@ -41,7 +47,9 @@ ROLES = (*READERS, *FOREIGN, "anonymous")
 MANAGERS = ("officer", "director", "principal", "admin")  # orgs.models.SAFETY_MANAGER_ROLES
 ORG_ADMINS = ("principal", "admin")  # orgs.models.ORG_ADMIN_ROLES
 ACCEPTORS = ("officer", "director", "principal")  # hazards.services.ACCEPTING_ROLES
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TENANT_APPS = ("orgs", "cards", "checklists", "hazards", "qr", "reports")
+REPORT_READERS = (*MANAGERS, "regulator")  # reports.selectors.REPORT_READER_ROLES and regulators in scope
 
 
 @dataclass(frozen=True)
@@ -50,8 +58,8 @@ class Row:
 
     url(o) -> path, body(o) -> request data (writes); ok: roles that succeed with `status`;
     in-scope roles not in ok get `denied`; FOREIGN roles `foreign`; anonymous `anonymous`.
-    For lists (listed is set) FOREIGN roles get 200 and none of `listed(o)`; readers see all of it.
-    `expect` overrides single roles.
+    For lists (listed is set) FOREIGN roles get 200 and none of `listed(o)`; the roles in `sees` (default:
+    READERS) see all of it, any other role none of it. `expect` overrides single roles.
     """
 
     url: Callable
@@ -64,6 +72,7 @@ class Row:
     listed: Callable | None = None
     fmt: str = "json"
     expect: dict = field(default_factory=dict)
+    sees: tuple = READERS
 
     def expected(self, role: str) -> int:
         if role in self.expect:
@@ -104,6 +113,12 @@ PUT_ENTERPRISE = lambda o: {  # noqa: E731
     "industry": o.enterprise.industry_id,
 }
 ITEMS = lambda o: [{"label": "灭火器", "kind": "check"}]  # noqa: E731
+
+
+def workbook(o) -> SimpleUploadedFile:
+    # Built when asked (by the one row importing it): the export costs more than the rest of `objects`.
+    return SimpleUploadedFile("import.xlsx", onboarding_export(enterprise=o.enterprise), XLSX)
+
 
 # "METHOD /path/{pk}/" exactly as drf-spectacular enumerates the URL conf.
 ROWS: dict[str, Row] = {
@@ -281,6 +296,166 @@ ROWS: dict[str, Row] = {
     "POST /api/v1/posts/{pk}/rotate-qr/": write(lambda o: f"/api/v1/posts/{o.post.id}/rotate-qr/", None, MANAGERS, 201),
     # A printed code is public: anyone (also anonymous) resolves it to the post and its card.
     "GET /api/v1/scan/{token}/": read(lambda o: f"/api/v1/scan/{o.token.token}/", ok=ROLES, anonymous=200),
+    # Printing the enterprise's cards: whoever reads the enterprise (few posts: the PDF comes at once).
+    "GET /api/v1/enterprises/{pk}/cards.pdf": read(lambda o: f"/api/v1/enterprises/{o.enterprise.id}/cards.pdf"),
+    "GET /api/v1/card-sheets/{pk}/": read(lambda o: f"/api/v1/card-sheets/{o.sheet.id}/", status=202),
+    # --- certificates (持证上岗): a national catalogue of kinds; a worker reads only their own certificate
+    "GET /api/v1/certificate-kinds/": listing(lambda o: "/api/v1/certificate-kinds/", None),
+    "GET /api/v1/certificate-kinds/{pk}/": read(
+        lambda o: f"/api/v1/certificate-kinds/{o.certificate.kind_id}/", ok=ROLES[:-1]
+    ),
+    # The worker lists only their own certificate (o.certificate, read in the detail row), never the officer's.
+    "GET /api/v1/certificates/": listing(
+        lambda o: "/api/v1/certificates/", lambda o: {o.officer_certificate.id}, sees=REPORT_READERS
+    ),
+    "POST /api/v1/certificates/": write(
+        lambda o: "/api/v1/certificates/",
+        lambda o: {
+            "enterprise": o.enterprise.id,
+            "person": o.worker.id,
+            "kind": o.certificate.kind_id,
+            "number": "T420700198001019999",
+            "issued_on": "2023-01-01",
+            "expires_on": "2029-01-01",
+        },
+        MANAGERS,
+        201,
+        foreign=400,
+    ),
+    "GET /api/v1/certificates/{pk}/": read(lambda o: f"/api/v1/certificates/{o.certificate.id}/"),
+    "PATCH /api/v1/certificates/{pk}/": write(
+        lambda o: f"/api/v1/certificates/{o.certificate.id}/", lambda o: {"expires_on": "2030-01-01"}, MANAGERS
+    ),
+    "DELETE /api/v1/certificates/{pk}/": write(
+        lambda o: f"/api/v1/certificates/{o.certificate.id}/", None, MANAGERS, 204
+    ),
+    # --- knowledge (应知应会): questions with their answers are the safety managers' alone (a worker
+    # meets them inside a spot-check; a regulator reads the awareness rate, not the answer key).
+    "GET /api/v1/questions/": listing(lambda o: "/api/v1/questions/", lambda o: {o.question.id}, sees=MANAGERS),
+    "POST /api/v1/questions/": write(
+        lambda o: "/api/v1/questions/",
+        lambda o: {"card": o.card.id, "kind": "true_false", "text": "动火作业前必须办理作业票。", "answer": [0]},
+        MANAGERS,
+        201,
+        foreign=400,
+    ),
+    "GET /api/v1/questions/{pk}/": read(lambda o: f"/api/v1/questions/{o.question.id}/", ok=MANAGERS, denied=404),
+    "PATCH /api/v1/questions/{pk}/": write(
+        lambda o: f"/api/v1/questions/{o.question.id}/", lambda o: {"active": False}, MANAGERS, denied=404
+    ),
+    "DELETE /api/v1/questions/{pk}/": write(
+        lambda o: f"/api/v1/questions/{o.spare_question.id}/", None, MANAGERS, 204, denied=404
+    ),
+    # o.spot_check checks o.worker: they see, answer and finish their own; managers start and finish.
+    "GET /api/v1/spot-checks/": listing(lambda o: "/api/v1/spot-checks/", lambda o: {o.spot_check.id}),
+    "POST /api/v1/spot-checks/": write(
+        lambda o: "/api/v1/spot-checks/",
+        lambda o: {"person": o.worker.id, "enterprise": o.enterprise.id, "question_count": 1},
+        MANAGERS,
+        201,
+        foreign=400,
+    ),
+    "GET /api/v1/spot-checks/{pk}/": read(lambda o: f"/api/v1/spot-checks/{o.spot_check.id}/"),
+    "POST /api/v1/spot-checks/{pk}/answers/": write(
+        lambda o: f"/api/v1/spot-checks/{o.spot_check.id}/answers/",
+        lambda o: {"answers": [{"question": o.question.id, "answer": [0]}]},
+        ("worker",),
+    ),
+    "POST /api/v1/spot-checks/{pk}/finish/": write(
+        lambda o: f"/api/v1/spot-checks/{o.spot_check.id}/finish/", None, ("worker", *MANAGERS)
+    ),
+    # --- emergency drills: everyone reading the enterprise sees them, safety managers plan and record
+    "GET /api/v1/drills/": listing(lambda o: "/api/v1/drills/", lambda o: {o.drill.id}),
+    "POST /api/v1/drills/": write(
+        lambda o: "/api/v1/drills/",
+        lambda o: {"enterprise": o.enterprise.id, "post": o.post.id, "title": "泄漏演练", "planned_on": "2030-09-20"},
+        MANAGERS,
+        201,
+        foreign=400,
+    ),
+    "GET /api/v1/drills/{pk}/": read(lambda o: f"/api/v1/drills/{o.drill.id}/"),
+    "PATCH /api/v1/drills/{pk}/": write(
+        lambda o: f"/api/v1/drills/{o.drill.id}/", lambda o: {"title": "改名演练"}, MANAGERS
+    ),
+    "DELETE /api/v1/drills/{pk}/": write(lambda o: f"/api/v1/drills/{o.drill.id}/", None, MANAGERS, 204),
+    "POST /api/v1/drills/{pk}/done/": write(
+        lambda o: f"/api/v1/drills/{o.drill.id}/done/",
+        lambda o: {"done_on": o.yesterday.isoformat(), "participants": 12, "summary": "五步法熟练"},
+        MANAGERS,
+    ),
+    # --- onboarding from Excel: the blank workbook for anyone signed in; an enterprise's own data for
+    # its safety managers; importing (here a dry run of its own export) for the org admins.
+    "GET /api/v1/onboarding/template.xlsx": read(lambda o: "/api/v1/onboarding/template.xlsx", ok=ROLES[:-1]),
+    "GET /api/v1/enterprises/{pk}/onboarding.xlsx": read(
+        lambda o: f"/api/v1/enterprises/{o.enterprise.id}/onboarding.xlsx", ok=MANAGERS
+    ),
+    "POST /api/v1/enterprises/{pk}/onboarding/": write(
+        lambda o: f"/api/v1/enterprises/{o.enterprise.id}/onboarding/",
+        lambda o: {"file": workbook(o), "dry_run": "true"},
+        ORG_ADMINS,
+        fmt="multipart",
+    ),
+    # --- reports: safety managers and regulators in scope read; a worker of the enterprise 403.
+    "GET /api/v1/reviews/daily/": listing(
+        lambda o: "/api/v1/reviews/daily/", lambda o: {o.review.id}, sees=REPORT_READERS
+    ),
+    "POST /api/v1/reviews/daily/": write(
+        lambda o: "/api/v1/reviews/daily/",
+        lambda o: {"enterprise": o.enterprise.id, "date": (o.yesterday - timedelta(days=1)).isoformat()},
+        ("officer", "director", "principal"),
+        201,
+        foreign=400,
+    ),
+    "GET /api/v1/reviews/daily/{pk}/": read(lambda o: f"/api/v1/reviews/daily/{o.review.id}/", ok=REPORT_READERS),
+    "GET /api/v1/reviews/daily/log/": read(
+        lambda o: f"/api/v1/reviews/daily/log/?enterprise={o.enterprise.id}&date={o.yesterday.isoformat()}",
+        ok=REPORT_READERS,
+    ),
+    "GET /api/v1/reports/weekly/": listing(
+        lambda o: "/api/v1/reports/weekly/", lambda o: {o.weekly.id}, sees=REPORT_READERS
+    ),
+    "POST /api/v1/reports/weekly/": write(
+        lambda o: "/api/v1/reports/weekly/",
+        lambda o: {"enterprise": o.enterprise.id, "week": o.week_before},
+        ("officer", "director"),
+        201,
+        foreign=400,
+    ),
+    "GET /api/v1/reports/weekly/{pk}/": read(lambda o: f"/api/v1/reports/weekly/{o.weekly.id}/", ok=REPORT_READERS),
+    "PATCH /api/v1/reports/weekly/{pk}/": write(
+        lambda o: f"/api/v1/reports/weekly/{o.weekly.id}/",
+        lambda o: {"summary": "本周完成排查"},
+        ("officer", "director", "principal"),
+    ),
+    # The director signs first: the principal's signature before it is a 409, not a refusal.
+    "POST /api/v1/reports/weekly/{pk}/sign/": write(
+        lambda o: f"/api/v1/reports/weekly/{o.weekly.id}/sign/", None, ("director",), expect={"principal": 409}
+    ),
+    "GET /api/v1/dispatches/": listing(lambda o: "/api/v1/dispatches/", lambda o: {o.dispatch.id}, sees=REPORT_READERS),
+    "POST /api/v1/dispatches/": write(
+        lambda o: "/api/v1/dispatches/",
+        lambda o: {"enterprise": o.enterprise.id, "month": o.month_before},
+        ("principal", "admin"),
+        201,
+        foreign=400,
+    ),
+    "GET /api/v1/dispatches/{pk}/": read(lambda o: f"/api/v1/dispatches/{o.dispatch.id}/", ok=REPORT_READERS),
+    "PATCH /api/v1/dispatches/{pk}/": write(
+        lambda o: f"/api/v1/dispatches/{o.dispatch.id}/", lambda o: {"summary": "本月完成"}, ("principal", "admin")
+    ),
+    "POST /api/v1/dispatches/{pk}/sign/": write(
+        lambda o: f"/api/v1/dispatches/{o.dispatch.id}/sign/", None, ("principal",)
+    ),
+    "GET /api/v1/dispatches/{pk}.xlsx": read(lambda o: f"/api/v1/dispatches/{o.dispatch.id}.xlsx", ok=REPORT_READERS),
+    "GET /api/v1/dispatches/{pk}.pdf": read(lambda o: f"/api/v1/dispatches/{o.dispatch.id}.pdf", ok=REPORT_READERS),
+    # Statistics: regulators of their scope, safety managers of their enterprises. A worker (also of
+    # another enterprise) reads no statistics at all: 403 whatever the enterprise asked for.
+    "GET /api/v1/stats/": read(
+        lambda o: f"/api/v1/stats/?enterprise={o.enterprise.id}", ok=REPORT_READERS, expect={"outsider": 403}
+    ),
+    "GET /api/v1/stats.xlsx": read(
+        lambda o: f"/api/v1/stats.xlsx?enterprise={o.enterprise.id}", ok=REPORT_READERS, expect={"outsider": 403}
+    ),
 }
 
 
@@ -363,6 +538,29 @@ def objects(world, daily):
     )
     o.notification = Notification.objects.filter(recipient=world.worker).first()
     assert o.notification is not None
+
+    officer = Person.objects.get(pk=world.officer.pk)
+    o.sheet = CardSheet.objects.create(enterprise=e, digest="0" * 64, post_count=99, created_at=timezone.now())
+    o.certificate = factories.CertificateFactory(enterprise=e, person=world.worker)
+    o.officer_certificate = factories.CertificateFactory(enterprise=e, person=world.officer, kind=o.certificate.kind)
+    o.question = factories.QuestionFactory(card=o.card)
+    o.spot_check = card_services.spot_check_start(by=officer, person=world.worker, enterprise=e, count=1)
+    o.spare_question = factories.QuestionFactory(card=o.card)  # never asked: it may be deleted
+    o.drill = factories.DrillFactory(enterprise=e, post=world.post, planned_on=date(2030, 9, 1))
+    today = timezone.now().astimezone(ZoneInfo(e.timezone)).date()
+    o.yesterday = today - timedelta(days=1)
+    o.review = report_services.daily_review_sign(by=officer, enterprise=e, day=o.yesterday)
+    week = (today - timedelta(days=7)).isocalendar()
+    o.weekly, _ = report_services.weekly_report_generate(by=None, enterprise=e, week=f"{week[0]}-W{week[1]:02d}")
+    WeeklyReport.objects.filter(pk=o.weekly.pk).update(
+        summary="已排查", risk_analysis="风险可控", next_week_plan="继续"
+    )
+    week = (today - timedelta(days=14)).isocalendar()
+    o.week_before = f"{week[0]}-W{week[1]:02d}"
+    last_month = today.replace(day=1) - timedelta(days=1)
+    o.dispatch, _ = report_services.dispatch_generate(by=None, enterprise=e, month=f"{last_month:%Y-%m}")
+    MonthlyDispatch.objects.filter(pk=o.dispatch.pk).update(summary="本月完成日管控")
+    o.month_before = f"{last_month.replace(day=1) - timedelta(days=1):%Y-%m}"
     return o
 
 
@@ -403,7 +601,9 @@ def test_tenancy_matrix(api, objects, route):
                 shown = ids_in(response) & row.listed(objects)
                 if role in FOREIGN and shown:
                     problems.append(f"{role}: sees another tenant's rows {sorted(shown)}")
-                if role in READERS and shown != row.listed(objects):
+                elif role not in row.sees and shown:
+                    problems.append(f"{role}: sees rows meant for others {sorted(shown)}")
+                if role in row.sees and shown != row.listed(objects):
                     problems.append(f"{role}: misses {sorted(row.listed(objects) - shown)}")
             transaction.set_rollback(True)
     assert not problems, f"{route}:\n" + "\n".join(problems)
