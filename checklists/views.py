@@ -7,7 +7,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -27,6 +27,7 @@ from checklists.serializers import (
     PhotoSerializer,
     PhotoUploadSerializer,
 )
+from core.renderers import XlsxRenderer
 from core.serializers import ErrorSerializer
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise
 from orgs.selectors import get_visible, post_get_for, role_required, scope_to
@@ -167,16 +168,6 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 # Onboarding workbook
 
 XLSX = onboarding.XLSX_CONTENT_TYPE
-
-
-class XlsxRenderer(BaseRenderer):
-    media_type = XLSX
-    format = "xlsx"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data if isinstance(data, bytes) else JSONRenderer().render(data)
 
 
 def _xlsx(body: bytes, filename: str) -> HttpResponse:

@@ -7,7 +7,8 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.schema import ERROR_DESCRIPTIONS, error_example
+from core.renderers import BinaryRenderer, JsonErrorsMixin, json_error_responses
+from core.schema import error_example
 from core.serializers import ErrorSerializer
 from orgs.models import Enterprise
 from orgs.selectors import get_visible, post_get_for
@@ -16,14 +17,9 @@ from qr.models import CardSheetStatus
 from qr.serializers import CardSheetSerializer, QrPngQuerySerializer, QrScanSerializer, QrTokenSerializer
 
 
-class QrPngRenderer(BaseRenderer):
+class QrPngRenderer(BinaryRenderer):
     media_type = "image/png"
     format = "png"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data
 
 
 class QrSvgRenderer(BaseRenderer):
@@ -35,27 +31,11 @@ class QrSvgRenderer(BaseRenderer):
         return data.encode("utf-8")
 
 
-def _json_errors(*codes: str) -> dict:
-    """Error responses of an image endpoint: JSON, not the image type its renderer announces."""
-    descriptions = {**ERROR_DESCRIPTIONS, "406": "The Accept header names no type this endpoint makes."}
-    return {
-        (code, "application/json"): OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes
-    }
-
-
-class _QrImageApi(APIView):
+class _QrImageApi(JsonErrorsMixin, APIView):
     """An image answer negotiated like any DRF response (Accept: image/png, */*, ...)."""
 
-    def _answer_in_json(self):
-        self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
-
-    def handle_exception(self, exc):
-        # Errors keep the API's one JSON error body, whatever image type the client accepted.
-        self._answer_in_json()
-        return super().handle_exception(exc)
-
     def options(self, request, *args, **kwargs):
-        self._answer_in_json()  # the endpoint's description is JSON, not an image
+        self.answer_in_json()  # the endpoint's description is JSON, not an image
         return super().options(request, *args, **kwargs)
 
     def _image(self, body, *, pk, extension: str) -> Response:
@@ -75,7 +55,7 @@ class PostQrPngApi(_QrImageApi):
         parameters=[QrPngQuerySerializer],
         responses={
             (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description="PNG, `size` pixels square"),
-            **_json_errors("400", "401", "403", "404", "406"),
+            **json_error_responses("400", "401", "403", "404", "406"),
         },
         examples=[error_example("invalid", "size: 请确保该值小于或者等于 2048。", "size")],
     )
@@ -98,7 +78,7 @@ class PostQrSvgApi(_QrImageApi):
         description="Scalable; 1 mm per module at its natural size. Encodes `{PUBLIC_BASE_URL}/s/{token}`.",
         responses={
             (200, "image/svg+xml"): OpenApiResponse(OpenApiTypes.BINARY, description="SVG document"),
-            **_json_errors("401", "403", "404", "406"),
+            **json_error_responses("401", "403", "404", "406"),
         },
     )
     def get(self, request, pk):

@@ -5,10 +5,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.renderers import JsonErrorsMixin, PdfRenderer, XlsxRenderer, json_error_responses
 from core.schema import ERROR_DESCRIPTIONS, error_example
 from core.serializers import ErrorSerializer
 from orgs.selectors import scope_to
@@ -255,41 +256,10 @@ class MonthlyDispatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _
         return self._render(services.dispatch_sign(by=request.user, dispatch=dispatch, **data))
 
 
-class DispatchXlsxRenderer(BaseRenderer):
-    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    format = "xlsx"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data
-
-
-class DispatchPdfRenderer(BaseRenderer):
-    media_type = "application/pdf"
-    format = "pdf"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data
-
-
-def _dispatch_file_errors(*codes: str) -> dict:
-    descriptions = {**ERROR_DESCRIPTIONS, "406": "The Accept header names no type this endpoint makes."}
-    return {
-        (code, "application/json"): OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes
-    }
-
-
-class _DispatchFileApi(APIView):
+class _DispatchFileApi(JsonErrorsMixin, APIView):
     """A rendering of one dispatch; errors keep the API's JSON error body (as the QR images do)."""
 
     extension = ""
-
-    def handle_exception(self, exc):
-        self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
-        return super().handle_exception(exc)
 
     def _file(self, pk, render) -> Response:
         dispatch = selectors.report_get_for(self.request.user, selectors.dispatches_queryset(), pk)
@@ -300,15 +270,15 @@ class _DispatchFileApi(APIView):
 
 
 class DispatchXlsxApi(_DispatchFileApi):
-    renderer_classes = [DispatchXlsxRenderer]
+    renderer_classes = [XlsxRenderer]
     extension = "xlsx"
 
     @extend_schema(
         operation_id="v1_dispatches_xlsx_retrieve",
         summary="The dispatch as an Excel workbook (figures, daily breakdown, decisions)",
         responses={
-            (200, DispatchXlsxRenderer.media_type): OpenApiResponse(OpenApiTypes.BINARY, description="XLSX workbook"),
-            **_dispatch_file_errors("401", "403", "404", "406"),
+            (200, XlsxRenderer.media_type): OpenApiResponse(OpenApiTypes.BINARY, description="XLSX workbook"),
+            **json_error_responses("401", "403", "404", "406"),
         },
     )
     def get(self, request, pk):
@@ -316,7 +286,7 @@ class DispatchXlsxApi(_DispatchFileApi):
 
 
 class DispatchPdfApi(_DispatchFileApi):
-    renderer_classes = [DispatchPdfRenderer]
+    renderer_classes = [PdfRenderer]
     extension = "pdf"
 
     @extend_schema(
@@ -324,7 +294,7 @@ class DispatchPdfApi(_DispatchFileApi):
         summary="The dispatch as a printable PDF with a chart of the month's daily completion and hazards",
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF, fonts embedded"),
-            **_dispatch_file_errors("401", "403", "404", "406"),
+            **json_error_responses("401", "403", "404", "406"),
         },
     )
     def get(self, request, pk):
@@ -333,16 +303,6 @@ class DispatchPdfApi(_DispatchFileApi):
 
 # ---------------------------------------------------------------------------------------------
 # Regulator statistics (issue 4, part 3)
-
-
-class StatsXlsxRenderer(BaseRenderer):
-    media_type = XLSX_MEDIA_TYPE
-    format = "xlsx"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data
 
 
 STATS_ERRORS = {
@@ -365,14 +325,9 @@ STATS_DESCRIPTION = (
 )
 
 
-class StatsApi(APIView):
-    renderer_classes = [JSONRenderer, StatsXlsxRenderer]
+class StatsApi(JsonErrorsMixin, APIView):
+    renderer_classes = [JSONRenderer, XlsxRenderer]
     xlsx_only = False
-
-    def handle_exception(self, exc):
-        # Errors keep the API's one JSON body, also when the workbook was asked for.
-        self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
-        return super().handle_exception(exc)
 
     @extend_schema(
         operation_id="v1_stats_retrieve",
@@ -398,7 +353,7 @@ class StatsApi(APIView):
 
 
 class StatsXlsxApi(StatsApi):
-    renderer_classes = [StatsXlsxRenderer]
+    renderer_classes = [XlsxRenderer]
     xlsx_only = True
 
     @extend_schema(

@@ -1,0 +1,47 @@
+"""Endpoints that answer with a file (PNG, SVG, xlsx, pdf) but keep the API's JSON error body."""
+
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+
+from core.schema import ERROR_DESCRIPTIONS
+from core.serializers import ErrorSerializer
+
+
+class BinaryRenderer(BaseRenderer):
+    """Passes bytes built by the view through; subclasses name the media type and the format."""
+
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class XlsxRenderer(BinaryRenderer):
+    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    format = "xlsx"
+
+
+class PdfRenderer(BinaryRenderer):
+    media_type = "application/pdf"
+    format = "pdf"
+
+
+class JsonErrorsMixin:
+    """For an APIView whose success is a file: errors keep the API's one JSON body, whatever file
+    type the client accepted."""
+
+    def answer_in_json(self):
+        self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
+
+    def handle_exception(self, exc):
+        self.answer_in_json()
+        return super().handle_exception(exc)
+
+
+def json_error_responses(*codes: str) -> dict:
+    """The documented error responses of a file endpoint: JSON, not the type its renderer announces."""
+    descriptions = {**ERROR_DESCRIPTIONS, "406": "The Accept header names no type this endpoint makes."}
+    return {
+        (code, "application/json"): OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes
+    }
