@@ -31,9 +31,10 @@ from checklists.models import (
     Photo,
 )
 from checklists.periods import period_kind_for, period_of
-from core.errors import ApplicationError, Conflict, Forbidden
+from checklists.tallies import tally_add
+from core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from orgs.models import SAFETY_MANAGER_ROLES, Person, Post, PostQrToken
-from orgs.selectors import person_holds_post, post_get_for, role_in, role_required
+from orgs.selectors import person_holds_post, post_get_for, role_required
 
 register_heif_opener()  # lets Pillow open HEIC/HEIF (iPhone photos); the stored copy is still a JPEG
 
@@ -289,9 +290,24 @@ def _outcome(item: ChecklistItem, value) -> str:
     return Outcome.OK
 
 
-def _build_results(*, by: Person, template: ChecklistTemplate, submitted: list[dict]) -> list[InspectionResult]:
-    """Validate every submitted result against the template; report all problems at once."""
-    items = {item.id: item for item in template.items.filter(active=True)}
+def _template_and_items(post: Post, template_id) -> tuple[ChecklistTemplate, list[ChecklistItem]]:
+    """The post's active template and its active items, in one query (two for a template without items)."""
+    items = list(
+        ChecklistItem.objects.filter(
+            template_id=template_id, template__active=True, template__posts=post, active=True
+        ).select_related("template")
+    )
+    if items:
+        return items[0].template, items
+    try:
+        return post.checklist_templates.get(pk=template_id, active=True), []
+    except ChecklistTemplate.DoesNotExist:
+        raise ApplicationError(_("该检查表不适用于此岗位。"), field="template") from None
+
+
+def _build_results(*, by: Person, items: list[ChecklistItem], submitted: list[dict]) -> list[InspectionResult]:
+    """Validate every submitted result against the template's items; report all problems at once."""
+    items = {item.id: item for item in items}
     photo_ids = {pid for r in submitted for pid in r.get("photos", [])}
     photos = {p.id: p for p in Photo.objects.filter(id__in=photo_ids, uploaded_by=by)} if photo_ids else {}
     errors: list[dict] = []
@@ -349,8 +365,9 @@ def _build_results(*, by: Person, template: ChecklistTemplate, submitted: list[d
 
 
 def _may_inspect(by: Person, post: Post) -> None:
-    """Holders of the post check it; safety managers may check any post of their enterprise."""
-    role = role_in(by, post.enterprise_id)
+    """Holders of the post check it; safety managers may check any post of their enterprise.
+    `post` comes from post_get_for(..., acting=True)."""
+    role = post.person_role
     if role in SAFETY_MANAGER_ROLES or by.is_superuser:
         return
     if role is None:
@@ -366,11 +383,11 @@ def _replay(existing: Inspection, *, by: Person, request_hash: str) -> Inspectio
 
 
 def _lock_archive_head(enterprise_id: int) -> ArchiveHead:
-    head = ArchiveHead.objects.select_for_update().filter(pk=enterprise_id).first()
-    if head is None:
+    try:
+        return ArchiveHead.objects.select_for_update().get(pk=enterprise_id)
+    except ArchiveHead.DoesNotExist:
         ArchiveHead.objects.get_or_create(pk=enterprise_id)  # first record of this enterprise
-        head = ArchiveHead.objects.select_for_update().get(pk=enterprise_id)
-    return head
+        return ArchiveHead.objects.select_for_update().get(pk=enterprise_id)
 
 
 def inspection_submit(*, by: Person, data: dict) -> tuple[Inspection, bool]:
@@ -381,22 +398,81 @@ def inspection_submit(*, by: Person, data: dict) -> tuple[Inspection, bool]:
     number of queries does not depend on the number of items.
     """
     request_hash = inspection_request_hash(by=by, data=data)
-    existing = Inspection.objects.filter(client_uuid=data["client_uuid"]).first()
-    if existing:
-        return _replay(existing, by=by, request_hash=request_hash), False
-
-    post = post_get_for(by, data["post"])
-    _may_inspect(by, post)
     try:
-        template = post.checklist_templates.get(pk=data["template"], active=True)
-    except ChecklistTemplate.DoesNotExist:
-        raise ApplicationError(_("该检查表不适用于此岗位。"), field="template") from None
+        inspection, results, period = _inspection_prepare(by=by, data=data, request_hash=request_hash)
+    except (ApplicationError, Forbidden, NotFound):
+        # A replay gets the stored record even when it no longer passes: the post's template or the
+        # person's post may have changed since (an offline queue can resend days later). A replay
+        # that passes is found by the re-check under the lock, so a new record costs no lookup here.
+        existing = Inspection.objects.filter(client_uuid=data["client_uuid"]).first()
+        if existing:
+            return _replay(existing, by=by, request_hash=request_hash), False
+        raise
+    try:
+        with transaction.atomic():
+            head = _lock_archive_head(inspection.enterprise_id)
+            # Under the lock, one query: is this request stored already (an earlier send, or a copy
+            # that committed while we waited), and has the slot (post, template, period) its first
+            # record (at most one, by constraint)? The new record is the slot's first when it has none.
+            # Race-free under the lock; the unique constraints back it up.
+            slot = Q(post=inspection.post_id, template=inspection.template_id, period=inspection.period)
+            seen = dict(  # {pk: client_uuid}: at most two rows
+                Inspection.objects.filter(
+                    Q(client_uuid=inspection.client_uuid) | slot & Q(first_of_slot=True)
+                ).values_list("pk", "client_uuid")
+            )
+            stored = next((pk for pk, client_uuid in seen.items() if client_uuid == inspection.client_uuid), None)
+            if stored:
+                return _replay(Inspection.objects.get(pk=stored), by=by, request_hash=request_hash), False
+            inspection.first_of_slot = not seen
+            # The server's clock is read again under the lock, so that within an enterprise (and so
+            # within a slot) records are stored in the order of their received_at: a slot's first record
+            # is then its earliest, late only when all its records are (the rule of checklists_due that
+            # the statistics count with first_of_slot).
+            inspection.received_at = max(inspection.received_at, timezone.now())
+            inspection.late = inspection.received_at >= period.end
+            inspection.sequence = head.last_sequence + 1
+            inspection.prev_hash = head.last_hash
+            photo_hashes = {id(r): [p.sha256 for p in r.photo_objects] for r in results}
+            inspection.hash = archive_hash(head.last_hash, inspection_record(inspection, results, photo_hashes))
+            inspection.save()
+            for result in results:
+                result.inspection = inspection
+            InspectionResult.objects.bulk_create(results)
+            links = [
+                InspectionResult.photos.through(inspectionresult_id=r.id, photo_id=p.id)
+                for r in results
+                for p in r.photo_objects
+            ]
+            if links:
+                InspectionResult.photos.through.objects.bulk_create(links)
+            for hook in _on_store_hooks:
+                hook(inspection, results)
+            head.last_sequence, head.last_hash = inspection.sequence, inspection.hash
+            if inspection.first_of_slot:  # a check done: counted for the statistics (checklists.tallies)
+                tally_add(head.slot_tallies, tier=inspection.tier, period=inspection.period, late=inspection.late)
+            head.save(update_fields=["last_sequence", "last_hash", "slot_tallies"])
+    except IntegrityError:
+        # The same client_uuid was stored concurrently under another enterprise's lock.
+        existing = Inspection.objects.filter(client_uuid=data["client_uuid"]).first()
+        if existing is None:
+            raise
+        return _replay(existing, by=by, request_hash=request_hash), False
+    return inspection, True
+
+
+def _inspection_prepare(*, by: Person, data: dict, request_hash: str):
+    """Everything about a new record that needs no lock: the checks of who may submit what, and the
+    record and its results built (unsaved). Returns (inspection, results, period)."""
+    post = post_get_for(by, data["post"], acting=True)
+    _may_inspect(by, post)
+    template, items = _template_and_items(post, data["template"])
     corrects = None
     if data.get("corrects") is not None:
         corrects = Inspection.objects.filter(post=post, pk=data["corrects"]).first()
         if corrects is None:
             raise ApplicationError(_("被更正的记录不存在或不属于此岗位。"), field="corrects")
-    results = _build_results(by=by, template=template, submitted=data["results"])
+    results = _build_results(by=by, items=items, submitted=data["results"])
 
     received_at = timezone.now()
     started_at = data["started_at"]
@@ -429,51 +505,4 @@ def inspection_submit(*, by: Person, data: dict) -> tuple[Inspection, bool]:
         corrects=corrects,
         request_hash=request_hash,
     )
-    try:
-        with transaction.atomic():
-            head = _lock_archive_head(enterprise.id)
-            # Re-check under the lock: an identical copy may have committed while we waited. The same
-            # query reads the slot's first record (at most one, by constraint): the new record is the
-            # first of its post, template and period when there is none. Race-free under the lock;
-            # the partial unique constraint backs it up.
-            seen = list(
-                Inspection.objects.filter(
-                    Q(client_uuid=data["client_uuid"])
-                    | Q(post=post, template=template, period=period.key, first_of_slot=True)
-                )
-            )
-            existing = next((r for r in seen if str(r.client_uuid) == str(data["client_uuid"])), None)
-            if existing:
-                return _replay(existing, by=by, request_hash=request_hash), False
-            inspection.first_of_slot = not seen
-            # The server's clock is read again under the lock, so that within an enterprise (and so
-            # within a slot) records are stored in the order of their received_at: a slot's first record
-            # is then its earliest, late only when all its records are (the rule of checklists_due that
-            # the statistics count with first_of_slot).
-            inspection.received_at = max(received_at, timezone.now())
-            inspection.late = inspection.received_at >= period.end
-            inspection.sequence = head.last_sequence + 1
-            inspection.prev_hash = head.last_hash
-            photo_hashes = {id(r): [p.sha256 for p in r.photo_objects] for r in results}
-            inspection.hash = archive_hash(head.last_hash, inspection_record(inspection, results, photo_hashes))
-            inspection.save()
-            for result in results:
-                result.inspection = inspection
-            InspectionResult.objects.bulk_create(results)
-            links = [
-                InspectionResult.photos.through(inspectionresult_id=r.id, photo_id=p.id)
-                for r in results
-                for p in r.photo_objects
-            ]
-            if links:
-                InspectionResult.photos.through.objects.bulk_create(links)
-            for hook in _on_store_hooks:
-                hook(inspection, results)
-            ArchiveHead.objects.filter(pk=head.pk).update(last_sequence=inspection.sequence, last_hash=inspection.hash)
-    except IntegrityError:
-        # The same client_uuid was stored concurrently under another enterprise's lock.
-        existing = Inspection.objects.filter(client_uuid=data["client_uuid"]).first()
-        if existing is None:
-            raise
-        return _replay(existing, by=by, request_hash=request_hash), False
-    return inspection, True
+    return inspection, results, period

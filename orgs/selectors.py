@@ -8,7 +8,8 @@ forbidden, so that ids of other tenants reveal nothing.
 from collections.abc import Iterable
 from datetime import date
 
-from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, CharField, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -100,11 +101,48 @@ def role_required(person: Person, enterprise_id: int, roles: Iterable[str]) -> s
     return role
 
 
-def post_get_for(person: Person, post_id) -> Post:
-    return get_visible(person, Post.objects.select_related("enterprise", "enterprise__industry"), post_id)
+def post_get_for(person: Person, post_id, *, acting: bool = False) -> Post:
+    """The post with its enterprise and industry, or NotFound (404) outside what the person may read.
+
+    With `acting` (the person is about to act on the post) the same query sets `post.person_role`
+    (the person's role in the post's enterprise, None when not a member) and `post.held_by_person`.
+    The regulator scopes are read only for a post of an enterprise the person is not a member of.
+    """
+    if not person or not person.is_authenticated:
+        raise NotFound(_("未找到。"))
+    queryset = Post.objects.select_related("enterprise", "enterprise__industry")
+    if acting:
+        # Written as SQL: the same subqueries built with Exists() and Subquery() took 0.6 ms more to
+        # compile than the query takes to run, on the path of every submission (bench/load.py).
+        posts, holders, members = Post._meta.db_table, Post.holders.through._meta.db_table, Membership._meta.db_table
+        queryset = queryset.annotate(
+            held_by_person=RawSQL(
+                f"EXISTS (SELECT 1 FROM {holders} h WHERE h.post_id = {posts}.id AND h.person_id = %s)",
+                [person.pk],
+                output_field=BooleanField(),
+            ),
+            person_role=RawSQL(
+                f"(SELECT m.role FROM {members} m WHERE m.enterprise_id = {posts}.enterprise_id "
+                "AND m.person_id = %s)",  # at most one membership per person and enterprise
+                [person.pk],
+                output_field=CharField(),
+            ),
+        )
+    try:
+        post = queryset.get(pk=post_id)
+    except (Post.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("未找到。")) from None
+    member = post.person_role is not None if acting else post.enterprise_id in roles_of(person)
+    if member or person.is_superuser:
+        return post
+    if visible_enterprises(person).filter(pk=post.enterprise_id).exists():  # a regulator in scope
+        return post
+    raise NotFound(_("未找到。"))
 
 
 def person_holds_post(person: Person, post: Post) -> bool:
+    if hasattr(post, "held_by_person"):  # read with post_get_for(..., acting=True)
+        return post.held_by_person
     return post.holders.filter(pk=person.pk).exists()
 
 
