@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from checklists.archive import archive_hash, inspection_record
 from checklists.models import ArchiveHead, ChecklistTemplate, Inspection, Photo
 from checklists.periods import Period, period_kind_for, period_of
+from checklists.tallies import tally_add
 from core.errors import NotFound
 from orgs.models import Person, Post
 from orgs.selectors import scope_to
@@ -89,7 +90,7 @@ class ArchiveBreak:
 
 def archive_first_break(*, enterprise_id: int, batch_size: int = 500) -> ArchiveBreak | None:
     """Recompute the enterprise's chain from the stored rows; None when every link holds."""
-    expected_sequence, prev_hash = 1, ""
+    expected_sequence, prev_hash, tallies = 1, "", {}
     records = (
         Inspection.objects.filter(enterprise_id=enterprise_id).order_by("sequence").prefetch_related("results__photos")
     )
@@ -104,9 +105,15 @@ def archive_first_break(*, enterprise_id: int, batch_size: int = 500) -> Archive
         if archive_hash(prev_hash, inspection_record(inspection, results, photo_hashes)) != inspection.hash:
             return ArchiveBreak(**where, reason="content does not match its hash (the record was altered)")
         expected_sequence, prev_hash = expected_sequence + 1, inspection.hash
+        if inspection.first_of_slot:
+            tally_add(tallies, tier=inspection.tier, period=inspection.period, late=inspection.late)
     head = ArchiveHead.objects.filter(pk=enterprise_id).first()
     if head and (head.last_sequence != expected_sequence - 1 or head.last_hash != prev_hash):
         return ArchiveBreak(
             enterprise_id, expected_sequence, None, "the chain ends before the last record it has seen (rows deleted)"
+        )
+    if (head.slot_tallies if head else {}) != tallies:
+        return ArchiveBreak(
+            enterprise_id, expected_sequence, None, "the checks counted for the statistics do not match the records"
         )
     return None

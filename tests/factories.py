@@ -8,8 +8,9 @@ import factory
 from django.utils import timezone
 
 from cards.models import Card, Drill, KnowledgeQuestion, QuestionKind, SpotCheck
-from checklists.models import ChecklistItem, ChecklistTemplate, Inspection, ItemKind, Tier
+from checklists.models import ArchiveHead, ChecklistItem, ChecklistTemplate, Inspection, ItemKind, Tier
 from checklists.periods import period_kind_for, period_of
+from checklists.tallies import tally_add
 from hazards.models import Hazard
 from orgs.models import (
     Certificate,
@@ -203,6 +204,16 @@ class InspectionFactory(factory.django.DjangoModelFactory):
     first_of_slot = factory.LazyAttribute(
         lambda o: not Inspection.objects.filter(post=o.post, template=o.template, period=o.period).exists()
     )
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # As inspection_submit does: a slot's first record is counted on the archive head.
+        inspection = super()._create(model_class, *args, **kwargs)
+        if inspection.first_of_slot:
+            head, _ = ArchiveHead.objects.get_or_create(enterprise_id=inspection.enterprise_id)
+            tally_add(head.slot_tallies, tier=inspection.tier, period=inspection.period, late=inspection.late)
+            head.save(update_fields=["slot_tallies"])
+        return inspection
 
 
 class HazardFactory(factory.django.DjangoModelFactory):

@@ -79,6 +79,9 @@ TAMPERING = {
         ),
         sql("DELETE FROM checklists_inspection WHERE id = %s", [ids[2]]),
     ),
+    "the checks counted for the statistics": lambda ids: sql(
+        "UPDATE checklists_archivehead SET slot_tallies = %s", ['{"2020-01": {"daily": [1, 0]}}']
+    ),
 }
 
 

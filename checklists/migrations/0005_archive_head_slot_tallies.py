@@ -1,0 +1,22 @@
+from django.db import migrations, models
+
+from checklists.tallies import rebuild_slot_tallies
+
+
+def count_existing_records(apps, schema_editor):
+    rebuild_slot_tallies(apps.get_model("checklists", "Inspection"), apps.get_model("checklists", "ArchiveHead"))
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("checklists", "0004_drop_indexes_covered_by_composite_ones"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="archivehead",
+            name="slot_tallies",
+            field=models.JSONField(blank=True, default=dict),
+        ),
+        migrations.RunPython(count_existing_records, migrations.RunPython.noop),
+    ]
