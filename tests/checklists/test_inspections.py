@@ -266,7 +266,9 @@ def test_an_inspection_of_50_items_is_stored_in_a_constant_number_of_queries(api
     assert counts == [20, 20]
 
 
-def test_an_all_ok_daily_check_is_stored_in_seven_queries(api, world, daily, django_assert_max_num_queries):
+def test_an_all_ok_daily_check_is_stored_in_seven_queries_and_a_transaction(
+    api, world, daily, django_assert_max_num_queries
+):
     """The morning peak's request (bench/load.py): the post with the caller's role and holding, the
     template's items, savepoint, head lock, re-check, insert, results, head update, release."""
     ArchiveHead.objects.create(enterprise=world.enterprise)
