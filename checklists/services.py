@@ -403,7 +403,7 @@ def inspection_submit(*, by: Person, data: dict) -> tuple[Inspection, bool]:
     except (ApplicationError, Forbidden, NotFound):
         # A replay gets the stored record even when it no longer passes: the post's template or the
         # person's post may have changed since (an offline queue can resend days later). A replay
-        # that passes is found by the re-check under the lock, so a new record costs no lookup here.
+        # that passes is found by the lookup under the lock, so a new record costs no lookup here.
         existing = Inspection.objects.filter(client_uuid=data["client_uuid"]).first()
         if existing:
             return _replay(existing, by=by, request_hash=request_hash), False
