@@ -8,12 +8,16 @@ A malformed value fails loudly at start-up rather than silently falling back.
 import hashlib
 import hmac
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+
+from core.schema_tags import OPENAPI_TAGS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("MINGBAI_VAR_DIR", BASE_DIR / "var"))
@@ -48,10 +52,36 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
-_DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", _DEV_SECRET_KEY)
-if not DEBUG and SECRET_KEY == _DEV_SECRET_KEY:
+_DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # the old published demo key
+
+
+def demo_secret_key(path: Path) -> str:
+    """The demo's own secret key: made at random on the first start and kept in VAR_DIR (mode 0600),
+    so that no two installations share one and none is published with the code. Written to a
+    temporary file and linked into place, so that processes starting together read one whole key."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        out.write(secrets.token_urlsafe(50) + "\n")
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        pass  # another process made it first: use theirs
+    finally:
+        temporary.unlink()
+    return path.read_text().strip()
+
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not DEBUG and SECRET_KEY in ("", _DEV_SECRET_KEY):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
+if not SECRET_KEY:
+    SECRET_KEY = demo_secret_key(VAR_DIR / "secret_key")
 
 # Signs exported archive bundles (manage.py export_archive); give the verifier the same key.
 # Default: derived from the secret key, so that it is never a constant known to everyone.
@@ -73,10 +103,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",  # refresh tokens used once, and revoked with a password
+    "axes",  # login lockouts (core.auth)
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "corsheaders",
     "core",
     "orgs",
     "cards",
@@ -91,12 +124,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware, so preflights get their headers
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout of the admin login into core.auth's answer
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -125,20 +160,70 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for the writer lock instead of failing at once when the worker writes too.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Phones submitting at the same moment: a deferred transaction that reads and then writes cannot
+    # wait for the writer lock (SQLite answers `database is locked` at once), so every transaction
+    # takes the lock at BEGIN (IMMEDIATE) and waits up to `timeout` seconds for it; WAL lets readers
+    # go on while one writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20,
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "orgs.Person"
 
 AUTH_PASSWORD_VALIDATORS = [
+    # Issue 11: a password like the login or the name, a common one, or digits only (a phone number)
+    # is refused by the members API, the onboarding import and the admin alike.
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "name", "phone", "email")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif not DEBUG:
+    # Failed logins are counted in the cache: a cache of each process would let a password guesser
+    # multiply the limit by the number of web processes.
+    raise ImproperlyConfigured(
+        "CACHE_URL must be set when DJANGO_DEBUG is off: login lockouts count in the cache, "
+        "which every web process must share (e.g. redis://127.0.0.1:6379/1)"
+    )
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SILENCED_SYSTEM_CHECKS = ["axes.W001"]  # the demo's single process: its local cache is enough
+
+# The client's address is the socket's (REMOTE_ADDR), unless this many proxies in front of the server
+# each append the address they saw to X-Forwarded-For (nginx: $proxy_add_x_forwarded_for): then it is
+# the entry the first of them wrote. Anything a client writes itself is never trusted.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must not be negative")
+
+# Login lockouts (django-axes, for the API token, /m/login/ and /admin/login/ alike): after
+# LOGIN_FAILURE_LIMIT failed logins from one address, or for one username from anywhere, that
+# address or username is refused for LOGIN_LOCKOUT_MINUTES after its last failure.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]  # each counted on its own
+AXES_CLIENT_IP_CALLABLE = "core.auth.client_address"
+AXES_USERNAME_CALLABLE = "core.auth.lockout_username"
+AXES_LOCKOUT_CALLABLE = "core.auth.lockout_response"
+AXES_RESET_ON_SUCCESS = False  # else a guesser's own account would wipe his address's count
+AXES_ENABLE_ADMIN = False  # the cache handler keeps no rows to show
+AXES_VERBOSE = False  # no start-up banner on every command
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME <= timedelta(0):
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_LOCKOUT_MINUTES must be positive")
 
 # Chinese by default; English when the client asks (Accept-Language: en).
 LANGUAGE_CODE = "zh-hans"
@@ -165,6 +250,14 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
     # Only behind a proxy that sets the header itself (nginx: proxy_set_header X-Forwarded-Proto $scheme).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# An H5 app or mini-program back end on another origin may call the API once its origin is listed
+# (CORS_ALLOWED_ORIGINS=https://h5.example.com,https://...). None by default. Bearer tokens only:
+# no cookies cross origins, so the phone pages' session and CSRF stay same-origin.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
+CORS_URLS_REGEX = r"^/api/v1/.*$"
+CORS_ALLOW_CREDENTIALS = False
+CORS_PREFLIGHT_MAX_AGE = 3600
+
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "media/"
@@ -179,23 +272,38 @@ PHOTO_MAX_SIDE = env_int("PHOTO_MAX_SIDE", 2560)  # stored copies are scaled dow
 CARDS_PDF_FONT = os.environ.get("CARDS_PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 CARDS_PDF_SYNC_MAX_POSTS = env_int("CARDS_PDF_SYNC_MAX_POSTS", 50)
 ONBOARDING_MAX_BYTES = env_int("ONBOARDING_MAX_BYTES", 5 * 1024 * 1024)  # an onboarding workbook (.xlsx)
+# Checked on the zip before parsing (core.exports_safety): the uncompressed size of the workbook's parts
+# (each and all together) and the compression ratio of each part over 1 MB. A 1 MB .xlsx can hold 1 GB.
+ONBOARDING_MAX_UNCOMPRESSED_BYTES = env_int("ONBOARDING_MAX_UNCOMPRESSED_BYTES", 50 * 1024 * 1024)
+ONBOARDING_MAX_COMPRESSION_RATIO = env_int("ONBOARDING_MAX_COMPRESSION_RATIO", 100)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 # The largest body of any request: one photo plus its form fields. Larger ones are a 413 at once.
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", PHOTO_MAX_BYTES + 256 * 1024)
+# Capture times of inspections (started_at, the phone's clock): a record may come late (补录, flagged
+# late) until its period closed this many days ago; one from an older period, or later than the
+# server's clock plus the skew, is refused (400 naming started_at).
+INSPECTION_MAX_BACKDATE_DAYS = env_int("INSPECTION_MAX_BACKDATE_DAYS", 31)
+INSPECTION_CLOCK_SKEW_SECONDS = env_int("INSPECTION_CLOCK_SKEW_SECONDS", 300)
+if INSPECTION_MAX_BACKDATE_DAYS < 0 or INSPECTION_CLOCK_SKEW_SECONDS < 0:
+    raise ImproperlyConfigured("INSPECTION_MAX_BACKDATE_DAYS and INSPECTION_CLOCK_SKEW_SECONDS must not be negative")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "core.auth.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # One request content type per operation, so that generated clients send what the server reads:
+    # JSON everywhere; the few file uploads declare multipart on their own view.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": os.environ.get("LOGIN_THROTTLE_RATE", "10/min")},
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # never None: DRF would then believe any X-Forwarded-For
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -203,6 +311,11 @@ SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 60)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 14)),
     "UPDATE_LAST_LOGIN": True,
+    # A refresh token is used once: its answer carries the next one, and the used one is blacklisted.
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    # Tokens carry a hash of the password they were issued under: a password change ends them all.
+    "CHECK_REVOKE_TOKEN": True,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -215,6 +328,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "TAGS": OPENAPI_TAGS,
+    # Summaries and descriptions are Chinese msgids; the hook adds their English as x-summary-en and
+    # x-description-en (the served text itself follows Accept-Language).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.english_texts"],
     "ENUM_NAME_OVERRIDES": {
         "RiskLevelEnum": "orgs.models.RiskLevel",
         "RoleEnum": "orgs.models.Role",
@@ -288,7 +405,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.prepare_monthly_dispatches",
         "schedule": crontab(minute=10, hour=8),
     },
+    # Refresh tokens past their expiry (each login and refresh adds one): nightly.
+    "flush-expired-tokens": {"task": "core.tasks.flush_expired_tokens", "schedule": crontab(minute=40, hour=3)},
 }
+# Group robots (hazards.webhooks) are called only at these origins (scheme://host[:port]), checked when a
+# robot is saved and before each delivery; redirects are never followed. https only, except a local
+# test robot on the loopback address.
+WEBHOOK_ALLOWED_ORIGINS = env_list(
+    "WEBHOOK_ALLOWED_ORIGINS", ["https://qyapi.weixin.qq.com", "https://oapi.dingtalk.com"]
+)
+for _origin in WEBHOOK_ALLOWED_ORIGINS:
+    _split = urlsplit(_origin)
+    if _split.scheme not in ("https", "http") or not _split.hostname or _split.path.strip("/") or _split.query:
+        raise ImproperlyConfigured(f"WEBHOOK_ALLOWED_ORIGINS: {_origin!r} is not an origin like https://host")
+    if _split.scheme == "http" and _split.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise ImproperlyConfigured(f"WEBHOOK_ALLOWED_ORIGINS: {_origin!r}: robots are called over https only")
 # Tests only: seconds webhook_deliver sleeps before it claims and posts, so a test can kill the
 # worker mid-task. Never set in production.
 WEBHOOK_TEST_DELAY = env_int("MINGBAI_WEBHOOK_TEST_DELAY", 0)

@@ -66,6 +66,9 @@ def server_env(args, var_dir: str) -> dict:
         "SECURE_HSTS_SECONDS": "0",
         "DATABASE_URL": args.database,
         "DATABASE_CONN_MAX_AGE": "60",
+        # Production refuses a per-process cache (login lockouts); the bench mints its tokens, so the
+        # cache is never reached unless someone logs in.
+        "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/15"),
         "MINGBAI_VAR_DIR": var_dir,
         "LOG_LEVEL": "WARNING",
     }

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from cards import services
 from cards.models import Card, CardAcknowledgement, CardVersion, Drill, KnowledgeQuestion, SpotCheck, SpotCheckAnswer
 from cards.serializers import CardContentSerializer
+from core.admin import ReadOnlyAdmin
 from core.errors import ApplicationError, flatten_errors
 
 LINE_FIELDS = ["duties", "controls", "required_certificates", "ppe", "operating_rules"]
@@ -116,19 +117,6 @@ class CardAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{card}: {error.message}", messages.WARNING)
             else:
                 self.message_user(request, f"{card}: v{version.version}", messages.SUCCESS)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Written only by the services: the admin may look, never touch."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CardVersion)

@@ -8,6 +8,7 @@ from django.db.models import (
     CharField,
     Count,
     DateField,
+    Exists,
     ExpressionWrapper,
     F,
     FloatField,
@@ -25,7 +26,7 @@ from django.db.models.functions import Cast, Coalesce
 
 from cards.models import Card, CardVersion, Drill, KnowledgeQuestion, SpotCheck, SpotCheckAnswer
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Person, Post
-from orgs.selectors import roles_of, scope_to, visible_enterprises
+from orgs.selectors import member_only_enterprises, roles_of, scope_to
 
 
 def card_current_version(post: Post) -> CardVersion | None:
@@ -48,10 +49,27 @@ def card_versions(card: Card) -> QuerySet[CardVersion]:
 # Knowledge spot-checks
 
 
+def answer_hidden_from(person: Person, question_ref: str = "pk") -> Exists:
+    """Whether the question (OuterRef(question_ref)) is in an open spot-check of `person`: nobody reads
+    the answer key of a test they are sitting (a safety manager on a post is checked too)."""
+    return Exists(
+        SpotCheckAnswer.objects.filter(
+            question=OuterRef(question_ref), spot_check__person=person, spot_check__finished_at__isnull=True
+        )
+    )
+
+
+def question_in_open_spot_check_of(person: Person, question: KnowledgeQuestion) -> bool:
+    return SpotCheckAnswer.objects.filter(
+        question=question, spot_check__person=person, spot_check__finished_at__isnull=True
+    ).exists()
+
+
 def questions_visible_to(person: Person) -> QuerySet[KnowledgeQuestion]:
     """Questions with their right answers: only for the safety managers of the enterprise (and
-    superusers). Workers meet questions only inside a spot-check, answers hidden until it is finished."""
-    queryset = KnowledgeQuestion.objects.select_related("card")
+    superusers). Workers meet questions only inside a spot-check, answers hidden until it is finished.
+    `answer_hidden` marks the questions of the person's own open spot-checks: their answer is not shown."""
+    queryset = KnowledgeQuestion.objects.select_related("card").annotate(answer_hidden=answer_hidden_from(person))
     if person.is_superuser:
         return queryset
     managed = [pk for pk, role in roles_of(person).items() if role in SAFETY_MANAGER_ROLES]
@@ -59,18 +77,27 @@ def questions_visible_to(person: Person) -> QuerySet[KnowledgeQuestion]:
 
 
 def spot_checks_visible_to(person: Person) -> QuerySet[SpotCheck]:
-    """Safety managers and regulators see the enterprise's spot-checks; anyone else only their own."""
+    """Safety managers and regulators see the enterprise's spot-checks; anyone else only their own (a
+    regulator who is also a worker of an enterprise in scope still sees all of its spot-checks)."""
     queryset = scope_to(person, SpotCheck.objects.select_related("person", "started_by"))
     if person.is_superuser:
         return queryset
-    managed = [pk for pk, role in roles_of(person).items() if role in SAFETY_MANAGER_ROLES]
-    regulated = visible_enterprises(person).exclude(pk__in=list(roles_of(person))).values("pk")
-    return queryset.filter(Q(person=person) | Q(enterprise__in=managed) | Q(enterprise__in=regulated))
+    return queryset.filter(Q(person=person) | ~Q(enterprise__in=member_only_enterprises(person, SAFETY_MANAGER_ROLES)))
 
 
-def spot_check_detail(spot_check: SpotCheck) -> SpotCheck:
+def spot_check_items(reader: Person | None) -> QuerySet[SpotCheckAnswer]:
+    """The items of spot-checks with their questions, for `reader`: `answer_hidden` marks those whose
+    question is in an open spot-check of the reader (a finished spot-check of a colleague would show
+    its right answers). In the same query."""
+    items = SpotCheckAnswer.objects.select_related("question").order_by("id")
+    if reader is None:
+        return items
+    return items.annotate(answer_hidden=answer_hidden_from(reader, "question_id"))
+
+
+def spot_check_detail(spot_check: SpotCheck, reader: Person | None = None) -> SpotCheck:
     """The spot-check with its answers and their questions (one more query)."""
-    answers = Prefetch("answers", queryset=SpotCheckAnswer.objects.select_related("question").order_by("id"))
+    answers = Prefetch("answers", queryset=spot_check_items(reader))
     return SpotCheck.objects.prefetch_related(answers).select_related("person", "started_by").get(pk=spot_check.pk)
 
 

@@ -149,13 +149,27 @@ class KnowledgeQuestionSerializer(serializers.ModelSerializer):
     answer = serializers.ListField(
         child=serializers.IntegerField(min_value=0),
         max_length=10,
-        help_text="Indexes (from 0) of the right options: one for single and true/false, one or more for multiple",
+        allow_null=True,  # in answers only: null is refused on input (validate_answer)
+        help_text="Indexes (from 0) of the right options: one for single and true/false, one or more for "
+        "multiple. Null when the question is in an open spot-check of the caller: nobody reads the key of a "
+        "test they are sitting",
     )
 
     class Meta:
         model = KnowledgeQuestion
         fields = ["id", "card", "post", "kind", "text", "options", "answer", "active", "created_at"]
         read_only_fields = ["created_at"]
+
+    def validate_answer(self, value):
+        if value is None:
+            self.fields["answer"].fail("null")
+        return value
+
+    def to_representation(self, question):
+        data = super().to_representation(question)
+        if getattr(question, "answer_hidden", False):
+            data["answer"] = None
+        return data
 
 
 class SpotCheckStartSerializer(serializers.Serializer):
@@ -176,11 +190,22 @@ class SpotCheckItemSerializer(serializers.Serializer):
     given = serializers.ListField(
         child=serializers.IntegerField(), source="answer", allow_null=True, help_text="The worker's answer or null"
     )
-    correct = serializers.BooleanField(allow_null=True, help_text="Null until the spot-check is finished")
-    right_answer = serializers.SerializerMethodField(help_text="Null until the spot-check is finished")
+    correct = serializers.BooleanField(
+        allow_null=True,
+        help_text="Null until the spot-check is finished, and when the question is in an open spot-check of the reader",
+    )
+    right_answer = serializers.SerializerMethodField(
+        help_text="Null until the spot-check is finished, and when the question is in an open spot-check of the reader"
+    )
 
     def get_right_answer(self, row) -> list[int] | None:
         return row.question.answer if row.spot_check.finished_at is not None else None
+
+    def to_representation(self, row):
+        data = super().to_representation(row)
+        if getattr(row, "answer_hidden", False):  # annotated by cards.selectors.spot_check_items
+            data["correct"] = data["right_answer"] = None
+        return data
 
 
 class SpotCheckSerializer(serializers.ModelSerializer):

@@ -25,6 +25,7 @@ from cards.models import (
     SpotCheck,
     SpotCheckAnswer,
 )
+from cards.selectors import question_in_open_spot_check_of
 from core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Membership, Person, Post
 from orgs.selectors import person_holds_post, role_in, role_required, roles_of, visible_enterprises
@@ -152,6 +153,9 @@ def question_save(*, by: Person, question: KnowledgeQuestion | None, data: dict)
     keeps its text and answer (the score stored then must stay explicable): deactivate it and add a new one."""
     card = data.get("card") or question.card
     role_required(by, card.enterprise_id, SAFETY_MANAGER_ROLES)
+    if question is not None and question_in_open_spot_check_of(by, question):
+        # Before any comparison: "200 when it is the stored answer, 409 otherwise" would tell the key.
+        raise Forbidden(_("您正在接受含此题的抽查,抽查结束前不能修改此题。"), code="own_spot_check")
     if question is not None and card.pk != question.card_id:
         raise ApplicationError(_("题目不能移到其他明白卡。"), field="card")
     merged = {
@@ -209,8 +213,11 @@ def spot_check_start(
     *, by: Person, person: Person, enterprise: Enterprise | None = None, count: int = 5, rng=None
 ) -> SpotCheck:
     """A safety manager starts a spot-check of a worker: `count` questions drawn at random from the
-    active questions on the cards of the posts the worker holds in the enterprise."""
+    active questions on the cards of the posts the worker holds in the enterprise. Nobody spot-checks
+    himself (a manager who holds a post is checked by another one)."""
     enterprise = _spot_check_enterprise(by=by, person=person, enterprise=enterprise)
+    if person.pk == by.pk:
+        raise ApplicationError(_("不能抽查自己,请由其他安全管理人员发起抽查。"), field="person", code="own_spot_check")
     pool = list(
         KnowledgeQuestion.objects.filter(
             active=True, card__enterprise=enterprise, card__post__holders=person

@@ -1,5 +1,6 @@
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -8,7 +9,7 @@ from rest_framework.views import APIView
 
 from cards import selectors, services
 from cards.filters import CardFilter, DrillFilter, KnowledgeQuestionFilter, SpotCheckFilter
-from cards.models import KnowledgeQuestion, SpotCheck, SpotCheckAnswer
+from cards.models import KnowledgeQuestion, SpotCheck
 from cards.serializers import (
     CardAcknowledgementSerializer,
     CardDraftSerializer,
@@ -61,11 +62,11 @@ VERSION_EXAMPLE = OpenApiExample(
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Cards (明白卡 drafts) of the enterprises the caller may read"),
-    retrieve=extend_schema(summary="One card's draft and the number of its latest published version"),
+    list=extend_schema(summary=gettext_lazy("调用者可查看企业的明白卡(草稿)")),
+    retrieve=extend_schema(summary=gettext_lazy("单张明白卡的草稿及其最新发布的版本号")),
     create=extend_schema(
-        summary="Create the card of a post (safety managers); left-out fields start from the defaults",
-        description="`emergency_steps` defaults to the five steps 关、避、喊、报、助 (seed item 49).",
+        summary=gettext_lazy("为岗位创建明白卡(安全管理人员);未填写的字段取默认值"),
+        description=gettext_lazy("`emergency_steps` 默认为关、避、喊、报、助五步(目标清单第 49 项)。"),
         responses={201: CardSerializer, 409: CARD_EXISTS},
         examples=[
             OpenApiExample("card", value={"post": 12, **CONTENT}, request_only=True),
@@ -75,7 +76,7 @@ VERSION_EXAMPLE = OpenApiExample(
         ],
     ),
     partial_update=extend_schema(
-        summary="Edit the draft (safety managers); each list given replaces the stored one",
+        summary=gettext_lazy("编辑草稿(安全管理人员);提交的每个列表整体替换原有列表"),
         request=CardDraftSerializer,
         responses={200: CardSerializer},
         examples=[
@@ -111,7 +112,7 @@ class CardViewSet(
         return Response(CardSerializer(card, context=self.get_serializer_context()).data)
 
     @extend_schema(
-        summary="Published versions of the card, newest first", responses={200: CardVersionSerializer(many=True)}
+        summary=gettext_lazy("明白卡的已发布版本,最新的在前"), responses={200: CardVersionSerializer(many=True)}
     )
     @action(detail=True, methods=["get"], pagination_class=None)
     def versions(self, request, pk=None):
@@ -119,9 +120,11 @@ class CardViewSet(
         return Response(CardVersionSerializer(versions, many=True).data)
 
     @extend_schema(
-        summary="Publish the draft as a new immutable version (safety managers)",
-        description="The draft needs at least one duty, one hazard, emergency steps and one emergency contact "
-        "with a phone; a 400 names the first missing field and `errors` lists them all.",
+        summary=gettext_lazy("将草稿发布为不可更改的新版本(安全管理人员)"),
+        description=gettext_lazy(
+            "草稿至少需要一项岗位职责、一项主要风险、应急处置步骤和一个有电话的应急联系人;400 指明第一个缺少的字段,"
+            "`errors` 列出全部缺项。"
+        ),
         request=None,
         responses={201: CardVersionSerializer, 409: NOTHING_NEW},
         examples=[
@@ -137,7 +140,7 @@ class CardViewSet(
         return Response(CardVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="The caller confirms having read the card's current version (again: the same confirmation)",
+        summary=gettext_lazy("调用者确认已阅读明白卡的当前版本(重复确认:返回同一确认)"),
         request=None,
         responses={200: CardAcknowledgementSerializer, 409: NOT_PUBLISHED},
         examples=[
@@ -156,7 +159,7 @@ class CardViewSet(
 
 class PostCardApi(APIView):
     @extend_schema(
-        summary="The post's current published card (明白卡)",
+        summary=gettext_lazy("岗位当前发布的明白卡"),
         responses={200: CardVersionSerializer},
         examples=[VERSION_EXAMPLE, error_example("not_found", "该岗位尚未发布明白卡。", status_codes=("404",))],
     )
@@ -186,20 +189,22 @@ QUESTION_EXAMPLE = OpenApiExample(
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Knowledge questions (应知应会) of the cards the caller manages, with answers"),
-    retrieve=extend_schema(summary="One knowledge question with its answer (safety managers)"),
+    list=extend_schema(summary=gettext_lazy("调用者所管理明白卡的应知应会题目(含答案)")),
+    retrieve=extend_schema(summary=gettext_lazy("单个应知应会题目及答案(安全管理人员)")),
     create=extend_schema(
-        summary="Add a question to a post's card (safety managers)",
-        description="Kinds: single, multiple, true_false (options default to [对, 错]). `answer` lists the "
-        "indexes (from 0) of the right options.",
+        summary=gettext_lazy("为岗位明白卡添加题目(安全管理人员)"),
+        description=gettext_lazy(
+            "题型:single(单选)、multiple(多选)、true_false(判断,选项默认为 [对, 错])。"
+            "`answer` 列出正确选项的序号(从 0 开始)。"
+        ),
         examples=[QUESTION_EXAMPLE, error_example("invalid", "单选题和判断题只有一个正确答案。", "answer")],
     ),
     partial_update=extend_schema(
-        summary="Change a question; one already asked can only be (de)activated",
+        summary=gettext_lazy("修改题目;已用于抽查的题目只能启用或停用"),
         responses={200: KnowledgeQuestionSerializer, 409: IN_USE},
         examples=[error_example("question_in_use", "题目已用于抽查,不能修改;请停用后新增题目。", "text", ("409",))],
     ),
-    destroy=extend_schema(summary="Delete a question never asked", responses={204: None, 409: IN_USE}),
+    destroy=extend_schema(summary=gettext_lazy("删除从未用于抽查的题目"), responses={204: None, 409: IN_USE}),
 )
 class KnowledgeQuestionViewSet(viewsets.ModelViewSet):
     queryset = KnowledgeQuestion.objects.none()  # for the schema; get_queryset scopes every request
@@ -216,9 +221,12 @@ class KnowledgeQuestionViewSet(viewsets.ModelViewSet):
         )
 
     def perform_update(self, serializer):
-        serializer.instance = services.question_save(
+        question = services.question_save(
             by=self.request.user, question=serializer.instance, data=dict(serializer.validated_data)
         )
+        # Read back as the caller reads it (answer_hidden); the service refuses edits of a question in
+        # the caller's own open spot-check, so this is for the record, not a second line of defence.
+        serializer.instance = self.get_queryset().get(pk=question.pk)
 
     def perform_destroy(self, instance):
         services.question_delete(by=self.request.user, question=instance)
@@ -258,11 +266,11 @@ FINISHED_EXAMPLE = error_example("finished", "抽查已结束,不能再修改。
 
 @extend_schema_view(
     list=extend_schema(
-        summary="Spot-checks: safety managers and regulators see the enterprise's, a worker their own",
+        summary=gettext_lazy("应知应会抽查:安全管理人员和监管人员看企业的,作业人员看自己的"),
         responses={200: SpotCheckListSerializer(many=True)},
     ),
     retrieve=extend_schema(
-        summary="One spot-check with its questions; right answers appear only once it is finished",
+        summary=gettext_lazy("单次抽查及其题目;抽查结束后才显示正确答案"),
         examples=[SPOT_CHECK_EXAMPLE],
     ),
 )
@@ -275,7 +283,7 @@ class SpotCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         queryset = selectors.spot_checks_visible_to(self.request.user)
         if self.action == "retrieve":
             return queryset.prefetch_related(
-                Prefetch("answers", queryset=SpotCheckAnswer.objects.select_related("question", "spot_check"))
+                Prefetch("answers", queryset=selectors.spot_check_items(self.request.user))
             )
         return queryset
 
@@ -283,10 +291,11 @@ class SpotCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return SpotCheckListSerializer if self.action == "list" else SpotCheckSerializer
 
     def _detail(self, spot_check, status_code=status.HTTP_200_OK):
-        return Response(SpotCheckSerializer(selectors.spot_check_detail(spot_check)).data, status=status_code)
+        detail = selectors.spot_check_detail(spot_check, reader=self.request.user)
+        return Response(SpotCheckSerializer(detail).data, status=status_code)
 
     @extend_schema(
-        summary="Start a spot-check of a worker (safety managers): random questions from the worker's posts",
+        summary=gettext_lazy("发起应知应会抽查(安全管理人员):从被抽查人员的岗位随机抽题"),
         request=SpotCheckStartSerializer,
         responses={201: SpotCheckSerializer},
         examples=[
@@ -305,9 +314,10 @@ class SpotCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return self._detail(spot_check, status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="The checked worker answers questions; the same answer again changes nothing",
-        description="Each entry replaces the worker's earlier answer to that question, until the spot-check "
-        "is finished (then 409). Nothing is stored when one entry is bad.",
+        summary=gettext_lazy("被抽查人员答题;重复提交相同答案不产生变化"),
+        description=gettext_lazy(
+            "每条答案替换该人员对该题的先前答案,直到抽查结束(之后返回 409)。任何一条有误时全部不保存。"
+        ),
         request=SpotCheckAnswersSerializer,
         responses={200: SpotCheckSerializer, 409: FINISHED},
         examples=[
@@ -326,7 +336,7 @@ class SpotCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return self._detail(spot_check)
 
     @extend_schema(
-        summary="Finish and score the spot-check (the worker or a safety manager); unanswered counts as wrong",
+        summary=gettext_lazy("结束抽查并评分(被抽查人员或安全管理人员);未答题目计为答错"),
         request=None,
         responses={200: SpotCheckSerializer, 409: FINISHED},
         examples=[FINISHED_EXAMPLE],
@@ -345,10 +355,10 @@ DRILL_DONE_EXAMPLE = error_example("drill_done", "演练已实施,记录不能�
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Emergency drills (应急演练), planned and done"),
-    retrieve=extend_schema(summary="One drill"),
+    list=extend_schema(summary=gettext_lazy("应急演练(已计划和已实施)")),
+    retrieve=extend_schema(summary=gettext_lazy("单次应急演练")),
     create=extend_schema(
-        summary="Plan a drill (safety managers); record it with done/ when it has taken place",
+        summary=gettext_lazy("计划应急演练(安全管理人员);实施后用 done/ 记录"),
         examples=[
             OpenApiExample(
                 "plan",
@@ -358,12 +368,14 @@ DRILL_DONE_EXAMPLE = error_example("drill_done", "演练已实施,记录不能�
         ],
     ),
     partial_update=extend_schema(
-        summary="Change a planned drill",
+        summary=gettext_lazy("修改已计划的应急演练"),
         responses={200: DrillSerializer, 409: DRILL_DONE},
         examples=[DRILL_DONE_EXAMPLE],
     ),
     destroy=extend_schema(
-        summary="Drop a planned drill", responses={204: None, 409: DRILL_DONE}, examples=[DRILL_DONE_EXAMPLE]
+        summary=gettext_lazy("取消已计划的应急演练"),
+        responses={204: None, 409: DRILL_DONE},
+        examples=[DRILL_DONE_EXAMPLE],
     ),
 )
 class DrillViewSet(viewsets.ModelViewSet):
@@ -386,7 +398,7 @@ class DrillViewSet(viewsets.ModelViewSet):
         services.drill_delete(by=self.request.user, drill=instance)
 
     @extend_schema(
-        summary="Record that the drill took place (safety managers)",
+        summary=gettext_lazy("记录应急演练已实施(安全管理人员)"),
         request=DrillRecordSerializer,
         responses={200: DrillSerializer, 409: DRILL_DONE},
         examples=[

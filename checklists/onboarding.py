@@ -11,7 +11,6 @@ It lives in checklists because it writes orgs, cards and checklist templates (th
 """
 
 import re
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -23,6 +22,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -34,6 +34,13 @@ from checklists.models import ChecklistItem, ChecklistTemplate, HazardGrade, Ite
 from checklists.serializers import ChecklistItemSerializer
 from checklists.services import template_save
 from core.errors import ApplicationError, flatten_errors
+from core.exports_safety import (
+    MAX_CELL_CHARS,
+    sheet_append,
+    sheet_text_read,
+    workbook_archive_check,
+    workbook_errors,
+)
 from orgs.models import (
     ORG_ADMIN_ROLES,
     CertificateKind,
@@ -45,7 +52,8 @@ from orgs.models import (
     RiskLevel,
     Role,
 )
-from orgs.selectors import role_required
+from orgs.selectors import role_required, with_belonging
+from orgs.validators import USERNAME_MAX_LENGTH, validate_username
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 5000  # per sheet: an enterprise's whole roster fits, a runaway sheet does not
@@ -116,7 +124,8 @@ NOTES = [
     "主要风险每行“名称|等级|描述”,等级为 红/橙/黄/蓝;应急处置每行“关|做法”(关、避、喊、报、助);"
     "应急电话每行“名称|电话”。",
     "检查表每行一个检查项;同一检查表的各行“检查表名称”相同,层级和适用岗位写在第一行即可。",
-    "人员已存在(按用户名)时不会修改其姓名、手机号和密码;新人员必须填写初始密码。",
+    "用户名只能包含英文字母、数字和 @/./+/-/_,不区分大小写。",
+    "人员已存在(按用户名)时不会修改其密码;新人员必须填写初始密码。已属于其他企业的人员、监管人员和平台管理员不能导入。",
     "再次导入同一工作簿会更新已有记录(按部门名称、部门内岗位名称、用户名、检查表名称),不会重复创建。",
 ]
 
@@ -234,13 +243,24 @@ def workbook_read(upload) -> dict[str, list[Row]]:
             code="too_large",
         )
     data = upload.read()
-    if not data.startswith(b"PK\x03\x04"):
-        raise ApplicationError(_("请上传 Excel 工作簿(.xlsx)。"), field="file", code="not_xlsx")
-    try:
-        book = load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
-        raise ApplicationError(_("文件不是有效的 Excel 工作簿(.xlsx)。"), field="file", code="not_xlsx") from None
+    # Bounded before any parser sees it: a 1 MB zip can inflate to a gigabyte; no DTD in any XML part.
+    workbook_archive_check(
+        data,
+        max_bytes=settings.ONBOARDING_MAX_UNCOMPRESSED_BYTES,
+        max_ratio=settings.ONBOARDING_MAX_COMPRESSION_RATIO,
+    )
     problems = Problems()
+    with workbook_errors():  # openpyxl reads the sheets lazily, in iter_rows: its failures are a 400 too
+        book = load_workbook(BytesIO(data), read_only=True, data_only=True)
+        try:
+            sheets = _sheets_read(book, problems)
+        finally:
+            book.close()
+    problems.raise_if_any()
+    return sheets
+
+
+def _sheets_read(book, problems: Problems) -> dict[str, list[Row]]:
     sheets: dict[str, list[Row]] = {}
     for sheet, columns in COLUMNS.items():
         if sheet not in book.sheetnames:
@@ -260,13 +280,18 @@ def workbook_read(upload) -> dict[str, list[Row]]:
                 problems.add(sheet, number, None, _("每个工作表最多 %(n)d 行。") % {"n": MAX_ROWS})
                 break
             cells = {c: (values[i] if i < len(values) else None) for c, i in positions.items()}
-            cells = {c: (v.strip() if isinstance(v, str) else v) for c, v in cells.items()}
+            too_long = [c for c, v in cells.items() if isinstance(v, str) and len(v) > MAX_CELL_CHARS]
+            for column in too_long:
+                message = _("单元格内容超过 %(n)d 个字符(Excel 单元格的上限)。") % {"n": MAX_CELL_CHARS}
+                problems.add(sheet, number, column, message)
+            if too_long:
+                continue
+            # sheet_text_read: the export quotes a text starting with = + - @ (core.exports_safety).
+            cells = {c: (sheet_text_read(v.strip()) if isinstance(v, str) else v) for c, v in cells.items()}
             if all(v in (None, "") for v in cells.values()):
                 continue
             found.append(Row(sheet, number, cells))
         sheets[sheet] = found
-    book.close()
-    problems.raise_if_any()
     return sheets
 
 
@@ -373,26 +398,42 @@ def _check_post_refs(row: Row, column: str, existing, problems: Problems) -> lis
     return [key for key in keys if key in existing["posts"]]
 
 
+def _username_problem(username: str) -> str | None:
+    """The one username rule (orgs.validators), as the members API and the admin apply it."""
+    if len(username) > USERNAME_MAX_LENGTH:
+        return _("不能超过 %(n)d 个字。") % {"n": USERNAME_MAX_LENGTH}
+    try:
+        validate_username(username)
+    except DjangoValidationError as exc:
+        return " ".join(exc.messages)
+    return None
+
+
 def _check_people(sheets, existing, enterprise: Enterprise, problems: Problems, plan: Plan) -> None:
-    known = {
-        p.username: p
-        for p in Person.objects.filter(
-            username__in=[r.get("用户名") for r in sheets.get(S_PEOPLE, [])]
-        ).prefetch_related("memberships")
-    }
+    """People are this enterprise's own (DESIGN.md, trust rules): a listed username is a new person, a
+    member, or someone who belongs nowhere (attached as they are). A person who belongs elsewhere
+    (another enterprise, a regulator scope, platform staff) is neither attached nor edited, and their
+    username is answered exactly as an unknown one (the new person's fields are asked for), or, when
+    those are given, as taken: nothing about them is revealed. Usernames compare ignoring case."""
+    listed = {r.get("用户名").lower() for r in sheets.get(S_PEOPLE, []) if not _username_problem(r.get("用户名"))}
+    lookup = Person.objects.alias(username_lower=Lower("username")).filter(username_lower__in=listed)
+    known = {p.username.lower(): p for p in with_belonging(lookup, enterprise.pk)}
     seen = {}
     for row in sheets.get(S_PEOPLE, []):
         username = _required(row, "用户名", problems)
-        if username and not re.fullmatch(r"[\w.@+-]{1,150}", username):
-            problems.add(row.sheet, row.number, "用户名", _("用户名只能包含字母、数字和 @/./+/-/_。"))
+        if username and (problem := _username_problem(username)):
+            problems.add(row.sheet, row.number, "用户名", problem)
             continue
-        if username in seen:
-            problems.add(row.sheet, row.number, "用户名", _("与第 %(row)d 行重复。") % {"row": seen[username]})
+        if username.lower() in seen:
+            problems.add(row.sheet, row.number, "用户名", _("与第 %(row)d 行重复。") % {"row": seen[username.lower()]})
             continue
         role = _choice(row, "角色", ROLE_INPUT, problems, default=Role.WORKER.value)
         posts = _check_post_refs(row, "岗位", existing, problems)
         name, phone, password = row.get("姓名"), row.get("手机号"), row.get("初始密码")
-        person = known.get(username)
+        person = known.get(username.lower())
+        taken = person is not None and person.belongs_elsewhere and not person.member_here
+        if taken:
+            person = None  # as good as unknown to this enterprise
         if person is None:
             if not name:
                 problems.add(row.sheet, row.number, "姓名", _("新建人员需要填写姓名。"))
@@ -400,18 +441,28 @@ def _check_people(sheets, existing, enterprise: Enterprise, problems: Problems, 
                 problems.add(row.sheet, row.number, "初始密码", _("新建人员需要设置密码。"))
             else:
                 try:
-                    validate_password(password, user=Person(username=username, name=name))
+                    validate_password(password, user=Person(username=username, name=name, phone=phone))
                 except DjangoValidationError as exc:
                     problems.add(row.sheet, row.number, "初始密码", " ".join(exc.messages))
-        elif any(m.enterprise_id != enterprise.pk for m in person.memberships.all()) or person.is_superuser:
-            # Someone also in another enterprise (or a platform admin): this one may not change them.
+                else:
+                    if taken and name:
+                        problems.add(row.sheet, row.number, "用户名", _("用户名已存在。"))
+        elif person.belongs_elsewhere:
+            # A member here who also belongs elsewhere (another enterprise, a regulator, platform staff):
+            # kept as a member, never edited from here.
             if (name and name != person.name) or (phone and phone != person.phone):
                 problems.add(row.sheet, row.number, "姓名", _("该用户名已属于其他企业的人员,不能修改其姓名或手机号。"))
         if len(name) > 50 or len(phone) > 20:
             problems.add(row.sheet, row.number, "姓名" if len(name) > 50 else "手机号", _("内容过长。"))
         if username:
-            seen[username] = row.number
-            plan.people[username] = {"name": name, "phone": phone, "role": role, "posts": posts, "password": password}
+            seen[username.lower()] = row.number
+            plan.people[person.username if person else username] = {
+                "name": name,
+                "phone": phone,
+                "role": role,
+                "posts": posts,
+                "password": password,
+            }
 
 
 def _card_lists(row: Row, problems: Problems) -> dict:
@@ -673,7 +724,10 @@ def _template_changed(template, data, items, posts, by_order) -> bool:
 
 
 def _write_people(*, enterprise: Enterprise, plan: Plan, posts: dict, report: Report) -> None:
-    known = {p.username: p for p in Person.objects.filter(username__in=list(plan.people))}
+    # Asked again here, not taken from the check: whoever belongs elsewhere by now is never edited.
+    known = {
+        p.username: p for p in with_belonging(Person.objects.filter(username__in=list(plan.people)), enterprise.pk)
+    }
     memberships = {m.person_id: m for m in Membership.objects.filter(enterprise=enterprise)}
     listed_people = set()
     # A hash costs about a second (PBKDF2 at Django's default work factor): a roster sharing one initial
@@ -696,9 +750,11 @@ def _write_people(*, enterprise: Enterprise, plan: Plan, posts: dict, report: Re
                 person.password = hashed(data["password"])
             person.save()
             report.created["people"] += 1
+        elif person.belongs_elsewhere and not person.member_here:  # attached elsewhere since the check
+            raise ApplicationError(_("用户名已存在。"), field=f"{S_PEOPLE}", code="invalid_workbook")
         elif (
-            set(memberships) >= {person.pk}
-            and not person.is_superuser
+            person.member_here
+            and not person.belongs_elsewhere
             and ((data["name"] and data["name"] != person.name) or (data["phone"] and data["phone"] != person.phone))
         ):
             person.name, person.phone = data["name"] or person.name, data["phone"] or person.phone
@@ -763,12 +819,12 @@ def _book(rows_by_sheet: dict[str, list[list]], *, notes: bool) -> bytes:
     header_font, header_fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     for sheet, columns in COLUMNS.items():
         ws = book.create_sheet(sheet)
-        ws.append(columns)
+        sheet_append(ws, columns)
         for cell in ws[1]:
             cell.font, cell.fill = header_font, header_fill
         widths = [_width(c) for c in columns]
         for values in rows_by_sheet.get(sheet, []):
-            ws.append(values)
+            sheet_append(ws, values)
             for index, value in enumerate(values):
                 if value is not None:
                     widths[index] = max(widths[index], _width(value))
@@ -780,16 +836,16 @@ def _book(rows_by_sheet: dict[str, list[list]], *, notes: bool) -> bytes:
         ws.freeze_panes = "A2"
     if notes:
         ws = book.create_sheet("说明")
-        ws.append(["填写说明"])
+        sheet_append(ws, ["填写说明"])
         ws["A1"].font = header_font
         for line in NOTES:
-            ws.append([line])
-        ws.append([])
-        ws.append(["风险等级:" + "、".join(RISK_LABELS.values())])
-        ws.append(["角色:" + "、".join(str(r.label) for r in Role)])
-        ws.append(["层级:" + "、".join(str(t.label) for t in Tier)])
-        ws.append(["检查项类型:" + "、".join(KIND_LABELS.values())])
-        ws.append(["证书类型:" + "、".join(CertificateKind.objects.values_list("name", flat=True))])
+            sheet_append(ws, [line])
+        sheet_append(ws, [])
+        sheet_append(ws, ["风险等级:" + "、".join(RISK_LABELS.values())])
+        sheet_append(ws, ["角色:" + "、".join(str(r.label) for r in Role)])
+        sheet_append(ws, ["层级:" + "、".join(str(t.label) for t in Tier)])
+        sheet_append(ws, ["检查项类型:" + "、".join(KIND_LABELS.values())])
+        sheet_append(ws, ["证书类型:" + "、".join(CertificateKind.objects.values_list("name", flat=True))])
         ws.column_dimensions["A"].width = 120
     out = BytesIO()
     book.save(out)

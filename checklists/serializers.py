@@ -123,6 +123,17 @@ class InspectionResultInputSerializer(serializers.Serializer):
         return value
 
 
+class CaptureTimeField(serializers.DateTimeField):
+    """An instant of the phone's clock. A date without a zone is read in the server's zone, where year 1
+    begins before UTC's year 1: DRF's check of that instant overflowed (a 500); it is a 400 too."""
+
+    def enforce_timezone(self, value):
+        try:
+            return super().enforce_timezone(value)
+        except OverflowError:
+            self.fail("overflow")
+
+
 class InspectionSubmitSerializer(serializers.Serializer):
     client_uuid = serializers.UUIDField(help_text="Made by the phone once per inspection; a retry sends it again.")
     template = serializers.IntegerField()
@@ -130,7 +141,10 @@ class InspectionSubmitSerializer(serializers.Serializer):
     scan_token = serializers.CharField(
         required=False, allow_blank=True, allow_null=True, max_length=32, help_text="From the QR code scanned"
     )
-    started_at = serializers.DateTimeField()
+    started_at = CaptureTimeField(
+        help_text="When the check began, by the phone's clock: at most INSPECTION_CLOCK_SKEW_SECONDS ahead of the "
+        "server, and in a period that closed at most INSPECTION_MAX_BACKDATE_DAYS ago (a late record, flagged late)"
+    )
     corrects = serializers.IntegerField(
         required=False, allow_null=True, help_text="Id of the earlier record of the same post this one corrects"
     )

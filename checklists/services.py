@@ -5,7 +5,7 @@ import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from io import BytesIO
 
@@ -112,8 +112,10 @@ def _photo_taken_at(exif) -> datetime | None:
     try:
         # EXIF has no time zone: read it as the server's local time (Asia/Shanghai by default).
         naive = datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
-        return timezone.make_aware(naive)
-    except (TypeError, ValueError):
+        taken_at = timezone.make_aware(naive)
+        taken_at.astimezone(UTC)  # year 1 in Beijing is before UTC's year 1: no instant (it was a 500)
+        return taken_at
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
@@ -214,7 +216,9 @@ def inspection_on_store(hook: InspectionHook) -> InspectionHook:
     return hook
 
 
-CLOCK_SKEW = timedelta(minutes=5)  # a phone clock this far ahead of ours is still believed
+# The longest period of the calendar (a quarter): a capture time further back than the late limit plus
+# this is refused before its period is computed (year 1 is not even a period in a zone west of UTC).
+LONGEST_PERIOD = timedelta(days=92)
 CHECK_OUTCOMES = {CheckValue.OK: Outcome.OK, CheckValue.NOT_OK: Outcome.FAILED, CheckValue.NA: Outcome.NA}
 
 
@@ -461,6 +465,29 @@ def inspection_submit(*, by: Person, data: dict) -> tuple[Inspection, bool]:
     return inspection, True
 
 
+def _capture_period(started_at: datetime, received_at: datetime, *, template: ChecklistTemplate, enterprise):
+    """The period a record is for, derived from its capture time (the phone's claim), or a 400 naming
+    started_at: later than the server's clock plus INSPECTION_CLOCK_SKEW_SECONDS, or in a period that
+    closed more than INSPECTION_MAX_BACKDATE_DAYS before receipt (a late record, 补录, of a recently
+    closed period is accepted and flagged late). No query: the enterprise is loaded with the post."""
+    if started_at > received_at + timedelta(seconds=settings.INSPECTION_CLOCK_SKEW_SECONDS):
+        raise ApplicationError(_("开始时间不能晚于当前时间。"), field="started_at", code="started_at_in_future")
+    max_days = settings.INSPECTION_MAX_BACKDATE_DAYS
+    too_old = ApplicationError(
+        _("开始时间过早:该记录所属周期已结束超过 %(days)s 天,不能补录。") % {"days": max_days},
+        field="started_at",
+        code="started_at_too_old",
+    )
+    oldest_end = received_at - timedelta(days=max_days)  # the earliest end of a period still open to late records
+    if started_at < oldest_end - LONGEST_PERIOD:
+        raise too_old
+    period_kind = period_kind_for(template.tier, high_risk=enterprise.is_high_risk)
+    period = period_of(period_kind, started_at, enterprise.timezone)
+    if period.end < oldest_end:
+        raise too_old
+    return period
+
+
 def _inspection_prepare(*, by: Person, data: dict, request_hash: str):
     """Everything about a new record that needs no lock: the checks of who may submit what, and the
     record and its results built (unsaved). Returns (inspection, results, period)."""
@@ -476,11 +503,8 @@ def _inspection_prepare(*, by: Person, data: dict, request_hash: str):
 
     received_at = timezone.now()
     started_at = data["started_at"]
-    if started_at > received_at + CLOCK_SKEW:
-        raise ApplicationError(_("开始时间不能晚于当前时间。"), field="started_at")
     enterprise = post.enterprise
-    period_kind = period_kind_for(template.tier, high_risk=enterprise.is_high_risk)
-    period = period_of(period_kind, started_at, enterprise.timezone)
+    period = _capture_period(started_at, received_at, template=template, enterprise=enterprise)
     scan_token = None
     if data.get("scan_token"):
         # A revoked or foreign token is not an error: the record is kept and flagged off-site.

@@ -2,11 +2,12 @@ from urllib.parse import quote
 
 from django.db.models import Prefetch
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -36,11 +37,11 @@ CONFLICT = OpenApiResponse(ErrorSerializer, description="client_uuid already use
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List checklist templates"),
-    retrieve=extend_schema(summary="One checklist template with its items"),
-    create=extend_schema(summary="Create a template with its items (safety managers)"),
-    update=extend_schema(summary="Replace a template; items left out are deactivated"),
-    partial_update=extend_schema(summary="Change a template"),
+    list=extend_schema(summary=_("检查表列表")),
+    retrieve=extend_schema(summary=_("单个检查表及其检查项")),
+    create=extend_schema(summary=_("创建检查表及其检查项(安全管理人员)")),
+    update=extend_schema(summary=_("替换检查表;未列出的检查项被停用")),
+    partial_update=extend_schema(summary=_("修改检查表")),
 )
 class TemplateViewSet(
     mixins.ListModelMixin,
@@ -71,7 +72,7 @@ class TemplateViewSet(
 
 class PostDueApi(APIView):
     @extend_schema(
-        summary="Checklists of a post and their status in the period containing `at`",
+        summary=_("岗位的检查表及其在 `at` 所在周期内的完成状态"),
         parameters=[DueQuerySerializer],
         responses={200: DueChecklistSerializer(many=True)},
     )
@@ -84,10 +85,10 @@ class PostDueApi(APIView):
 
 
 class PhotoUploadApi(APIView):
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
 
     @extend_schema(
-        summary="Upload a photo (idempotent on client_uuid)",
+        summary=_("上传照片(按 client_uuid 幂等)"),
         request={"multipart/form-data": PhotoUploadSerializer},
         responses={201: PhotoSerializer, 200: PhotoSerializer, 409: CONFLICT},
     )
@@ -104,7 +105,7 @@ class PhotoUploadApi(APIView):
 
 
 class PhotoDetailApi(APIView):
-    @extend_schema(summary="A photo's metadata and links", responses={200: PhotoSerializer})
+    @extend_schema(summary=_("照片的元数据和链接"), responses={200: PhotoSerializer})
     def get(self, request, pk):
         photo = selectors.photo_get_for(request.user, pk)
         return Response(PhotoSerializer(photo, context={"request": request}).data)
@@ -129,8 +130,8 @@ SUBMIT_EXAMPLE = OpenApiExample(
 
 
 @extend_schema_view(
-    list=extend_schema(summary="The archive: inspections the caller may read"),
-    retrieve=extend_schema(summary="One archive record with its results"),
+    list=extend_schema(summary=_("档案:调用者可查看的检查记录")),
+    retrieve=extend_schema(summary=_("单条档案记录及其检查结果")),
 )
 class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     filterset_class = InspectionFilter
@@ -146,7 +147,7 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return InspectionDetailSerializer if self.action == "retrieve" else InspectionSerializer
 
     @extend_schema(
-        summary="Submit an inspection to the archive",
+        summary=_("提交检查记录存档"),
         request=InspectionSubmitSerializer,
         responses={
             201: InspectionSerializer,
@@ -193,7 +194,7 @@ class OnboardingTemplateApi(APIView):
 
     @extend_schema(
         operation_id="v1_onboarding_template_xlsx",
-        summary="The blank onboarding workbook: Chinese headers, an example row per sheet, notes",
+        summary=_("空白导入模板:中文表头、每个工作表一行示例和填写说明"),
         responses={**XLSX_OK, (401, "application/json"): ErrorSerializer},
     )
     def get(self, request):
@@ -206,8 +207,8 @@ class EnterpriseOnboardingExportApi(APIView):
 
     @extend_schema(
         operation_id="v1_enterprises_onboarding_xlsx",
-        summary="The enterprise's departments, posts, people, cards and templates in the import format",
-        description="Importing this workbook again changes nothing (passwords are never exported).",
+        summary=_("按导入格式导出企业的部门、岗位、人员、明白卡和检查表"),
+        description=_("再次导入该工作簿不会改变任何数据(密码从不导出)。"),
         responses={
             **XLSX_OK,
             **{(code, "application/json"): ErrorSerializer for code in (401, 403, 404)},
@@ -220,14 +221,15 @@ class EnterpriseOnboardingExportApi(APIView):
 
 
 class EnterpriseOnboardingImportApi(APIView):
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
 
     @extend_schema(
-        summary="Import departments, posts, people, cards and checklist templates from a workbook (admin, principal)",
-        description="All or nothing, keyed on department name, post name within its department, username and "
-        "template name: importing again updates. `dry_run=true` checks and reports without writing. A bad "
-        "workbook is a 400 whose `errors` list every problem with its sheet, row and column; a file that is not "
-        "an .xlsx workbook or is larger than ONBOARDING_MAX_BYTES is a 400 naming `file`.",
+        summary=_("从工作簿导入部门、岗位、人员、明白卡和检查表(管理员、主要负责人)"),
+        description=_(
+            "要么全部导入,要么都不导入;按部门名称、部门内的岗位名称、用户名和检查表名称匹配:再次导入即更新。"
+            "`dry_run=true` 只检查并报告,不写入。工作簿有误时返回 400,`errors` 列出每个问题及其工作表、行和列;"
+            "文件不是 .xlsx 工作簿或大于 ONBOARDING_MAX_BYTES 时返回 400,指明 `file`。"
+        ),
         request={"multipart/form-data": OnboardingUploadSerializer},
         responses={200: OnboardingReportSerializer, 400: OnboardingErrorSerializer},
         examples=[

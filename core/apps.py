@@ -6,4 +6,7 @@ class CoreConfig(AppConfig):
     verbose_name = "core"
 
     def ready(self):
-        from core import checks  # noqa: F401  (registers the deploy checks)
+        from core import (
+            auth,  # noqa: F401  (ends a person's tokens when the password changes)
+            checks,  # noqa: F401  (registers the deploy checks)
+        )

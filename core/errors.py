@@ -113,6 +113,13 @@ def exception_handler(exc, context):
         first = errors[0] if errors else {"field": None, "code": "invalid", "message": _("输入有误。")}
         message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
         body = error_body("invalid", message, first["field"], errors)
+    elif isinstance(exc.detail, dict):
+        # simplejwt's errors: {"detail": ..., "code": ..., "messages": [...]}; the body has plain strings.
+        code = str(exc.detail.get("code") or exc.default_code)
+        body = error_body(code, str(exc.detail.get("detail") or exc.default_detail))
+    elif isinstance(exc.detail, list):
+        first = exc.detail[0] if exc.detail else exc.default_detail
+        body = error_body(str(getattr(first, "code", exc.default_code)), str(first))
     else:
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
         body = error_body(code, str(exc.detail))

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from checklists.models import HazardGrade, Inspection, InspectionResult, Photo
+from hazards.validators import validate_robot_url
 from orgs.models import Enterprise, Person, Post
 
 
@@ -135,7 +136,8 @@ class WebhookEndpoint(models.Model):
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="webhooks")
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=10, choices=WebhookKind.choices)
-    url = models.URLField(_("地址"), max_length=500)
+    # Only the official robot hosts (WEBHOOK_ALLOWED_ORIGINS); checked again before each delivery.
+    url = models.URLField(_("地址"), max_length=500, validators=[validate_robot_url])
     secret = models.CharField(_("加签密钥"), max_length=200, blank=True)  # 钉钉 "加签"
     active = models.BooleanField(_("启用"), default=True)
 

@@ -220,9 +220,13 @@ def hazard_submit(*, hazard: Hazard, by: Person, note: str, photos: list[int]) -
 
 
 def _require_acceptor(hazard: Hazard, by: Person) -> None:
+    """Four eyes (DESIGN, trust rules): whoever rectified a hazard never accepts or rejects it, for every
+    grade and for superusers too. The rectifier is whoever submitted a rectification of it (the
+    responsible person at the time; earlier rounds count, their work is part of what is accepted)."""
     _require_role(by, hazard, ACCEPTING_ROLES, _("只有安全员、安全总监或主要负责人可以验收。"))
-    if hazard.grade == HazardGrade.MAJOR and hazard.responsible_id == by.id:
-        raise Forbidden(_("重大隐患的整改人不能验收自己的整改。"))
+    rectified = HazardEvent.objects.filter(hazard=hazard, action=HazardAction.SUBMIT, actor=by).exists()
+    if rectified or hazard.responsible_id == by.id:
+        raise Forbidden(_("整改人不能验收自己整改的隐患,请由其他安全管理人员验收。"), code="four_eyes")
 
 
 @transaction.atomic

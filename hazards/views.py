@@ -3,6 +3,7 @@
 Hazards have no PUT, PATCH or DELETE (405): every change is a move of the workflow, recorded as an event.
 """
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -36,11 +37,10 @@ READ_ONLY = error_example("permission_denied", "监管人员只能查看,不能�
 
 @extend_schema_view(
     list=extend_schema(
-        summary="The hazard register (隐患清单) the caller may read",
-        description="Most urgent first: overdue, then major before general, then the nearest deadline, then "
-        "the newest.",
+        summary=_("调用者可查看的隐患清单"),
+        description=_("最紧急的在前:先逾期的,再重大隐患先于一般隐患,再整改期限最近的,最后最新的。"),
     ),
-    retrieve=extend_schema(summary="One hazard with its rectification plan, photos and every move it made"),
+    retrieve=extend_schema(summary=_("单个隐患及其整改方案、照片和全部流转记录")),
 )
 class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     filterset_class = HazardFilter
@@ -64,11 +64,12 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(HazardDetailSerializer(hazard, context=self.get_serializer_context()).data, status=code)
 
     @extend_schema(
-        summary="Report a hazard (随手拍 by a member; a finding of a regulator in scope)",
-        description="Members of the enterprise report with source `ad_hoc`, regulators in scope with source "
-        "`regulator`. A major hazard needs its `basis` (判定依据) and notifies the principal and the actual "
-        "controller at once (seed item 34). An enterprise the caller cannot see is answered like one that "
-        "does not exist.",
+        summary=_("上报隐患(企业人员随手拍;监管人员在监管范围内的检查发现)"),
+        description=_(
+            "企业人员上报的来源为 `ad_hoc`,监管范围内的监管人员上报的来源为 `regulator`。"
+            "重大隐患须填写 `basis`(判定依据),并立即通知主要负责人和实际控制人(目标清单第 34 项)。"
+            "调用者看不到的企业与不存在的企业答复相同。"
+        ),
         request=HazardReportSerializer,
         responses={201: HazardDetailSerializer},
         examples=[
@@ -92,8 +93,8 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._render(hazard, status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Assign the rectification: who, by when, how (safety managers)",
-        description="open -> rectifying; again while rectifying re-assigns and restarts the escalation ladder.",
+        summary=_("指派整改:责任人、期限和措施(安全管理人员)"),
+        description=_("open -> rectifying;整改中再次指派即重新指派,并重新开始逐级提醒。"),
         request=HazardAssignSerializer,
         responses={200: HazardDetailSerializer, 409: ILLEGAL},
         examples=[
@@ -119,9 +120,10 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._render(services.hazard_assign(hazard=hazard, by=request.user, **data))
 
     @extend_schema(
-        summary="Submit the rectification with photos of the result (the responsible person)",
-        description="rectifying -> pending_acceptance. A photo whose bytes equal a photo taken when the hazard "
-        "was found is refused (code photo_reused).",
+        summary=_("提交整改结果及照片(整改责任人)"),
+        description=_(
+            "rectifying -> pending_acceptance。与发现隐患时所拍照片内容完全相同的照片会被拒绝(code photo_reused)。"
+        ),
         request=HazardSubmitSerializer,
         responses={200: HazardDetailSerializer, 409: ILLEGAL},
         examples=[
@@ -138,12 +140,16 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._render(services.hazard_submit(hazard=hazard, by=request.user, **data))
 
     @extend_schema(
-        summary="Accept the rectification and close the hazard (销号; safety officer or above)",
-        description="pending_acceptance -> closed. Whoever rectified a major hazard may not accept it.",
+        summary=_("验收整改并销号(安全员及以上)"),
+        description=_(
+            "pending_acceptance -> closed。四眼原则:提交过该隐患整改的人(无论隐患等级)不得验收(403,code four_eyes)。"
+        ),
         request=HazardAcceptSerializer,
         responses={200: HazardDetailSerializer, 409: ILLEGAL},
         examples=[
-            error_example("permission_denied", "重大隐患的整改人不能验收自己的整改。", status_codes=("403",)),
+            error_example(
+                "four_eyes", "整改人不能验收自己整改的隐患,请由其他安全管理人员验收。", status_codes=("403",)
+            ),
             ILLEGAL_EXAMPLE,
         ],
     )
@@ -154,8 +160,8 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._render(services.hazard_accept(hazard=hazard, by=request.user, **data))
 
     @extend_schema(
-        summary="Send the rectification back with the reason (safety officer or above)",
-        description="pending_acceptance -> rectifying.",
+        summary=_("退回整改并说明理由(安全员及以上)"),
+        description=_("pending_acceptance -> rectifying。提交过该隐患整改的人同样不得评判(403,code four_eyes)。"),
         request=HazardRejectSerializer,
         responses={200: HazardDetailSerializer, 409: ILLEGAL},
         examples=[
@@ -171,7 +177,7 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._render(services.hazard_reject(hazard=hazard, by=request.user, **data))
 
 
-@extend_schema_view(list=extend_schema(summary="The caller's inbox, newest first"))
+@extend_schema_view(list=extend_schema(summary=_("调用者的通知,最新的在前")))
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = NotificationSerializer
     filterset_class = NotificationFilter
@@ -182,7 +188,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return selectors.notifications_of(self.request.user)
 
     @extend_schema(
-        summary="Mark one notification read (again: unchanged)", request=None, responses={200: NotificationSerializer}
+        summary=_("将一条通知标为已读(重复操作:不变)"), request=None, responses={200: NotificationSerializer}
     )
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
@@ -191,7 +197,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(NotificationSerializer(notification).data)
 
     @extend_schema(
-        summary="Mark every notification of the caller read",
+        summary=_("将调用者的全部通知标为已读"),
         request=None,
         responses={200: NotificationReadAllSerializer},
         examples=[OpenApiExample("marked", value={"count": 3}, response_only=True)],

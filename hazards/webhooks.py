@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from hazards.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookKind
+from hazards.validators import robot_url_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -139,14 +140,25 @@ def _enqueue(ids: list[int]) -> None:
             logger.exception("could not enqueue webhook delivery %s", delivery_id)
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer, not a way elsewhere: the 3xx comes back as an HTTPError (a failed try)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
 def _post(url: str, payload: dict) -> tuple[int | None, str, str]:
-    """POST the JSON payload; returns (HTTP status or None, response body, error)."""
+    """POST the JSON payload; returns (HTTP status or None, response body, error). Redirects are not
+    followed. The body is only read to judge the answer: it is never stored (see _judge)."""
     body = json.dumps(payload, ensure_ascii=False).encode()
     request = urllib.request.Request(
         url, data=body, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
     )
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 (admin-set URL)
+        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:  # checked: robot_url_allowed
             return response.status, response.read(65536).decode("utf-8", "replace"), ""
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read(65536).decode("utf-8", "replace"), f"HTTP {exc.code}"
@@ -154,20 +166,34 @@ def _post(url: str, payload: dict) -> tuple[int | None, str, str]:
         return None, "", f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
 
 
-def _judge(status: int | None, body: str, error: str) -> str:
-    """ "" when the robot took the message: a 2xx whose JSON says errcode 0, as both robots answer."""
-    if error:
-        return error
-    if not 200 <= (status or 0) < 300:
-        return f"HTTP {status}"
+ERRMSG_LIMIT = 100
+
+
+def _platform_code(body: str) -> tuple[int | None, str]:
+    """(errcode, "errcode N: errmsg") from the JSON both robots answer with, or (None, "") for anything
+    else. Nothing else of an answer is kept: what a server says beyond its error code is never stored."""
     try:
         answer = json.loads(body)
     except ValueError:
-        return "response is not JSON"
-    if not isinstance(answer, dict) or answer.get("errcode") != 0:
-        code, message = (answer.get("errcode"), answer.get("errmsg")) if isinstance(answer, dict) else (None, None)
-        return f"errcode {code}: {message}"
-    return ""
+        return None, ""
+    if not isinstance(answer, dict) or type(answer.get("errcode")) is not int:
+        return None, ""
+    code, message = answer["errcode"], answer.get("errmsg")
+    if isinstance(message, str) and message.strip():
+        return code, f"errcode {code}: {message.strip()[:ERRMSG_LIMIT]}"
+    return code, f"errcode {code}"
+
+
+def _judge(status: int | None, body: str, error: str) -> str:
+    """ "" when the robot took the message: a 2xx whose JSON says errcode 0, as both robots answer.
+    Otherwise what went wrong: the HTTP status (or the connection error) and the platform's errcode."""
+    code, text = _platform_code(body)
+    if error or not 200 <= (status or 0) < 300:
+        failure = error or f"HTTP {status}"
+        return f"{failure}, {text}" if text else failure
+    if code is None:
+        return "answer is not the robots' JSON"
+    return "" if code == 0 else text
 
 
 def webhook_deliver(*, delivery_id: int) -> str:
@@ -192,13 +218,28 @@ def webhook_deliver(*, delivery_id: int) -> str:
     if not endpoint.active:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED)
         return "failed"
+    if not robot_url_allowed(endpoint.url):
+        # A row from before the rule, or written around the validation: refused without a request.
+        return _refuse(delivery, endpoint)
     started = time.monotonic()
     status, body, error = _post(signed_url(endpoint), delivery.payload)
     duration_ms = int((time.monotonic() - started) * 1000)
-    error = _judge(status, body, error)
-    if error and body:
-        error = f"{error} ({body[:500]})"
-    return _record(delivery, status=status, error=error, duration_ms=duration_ms)
+    return _record(delivery, status=status, error=_judge(status, body, error), duration_ms=duration_ms)
+
+
+@transaction.atomic
+def _refuse(delivery: WebhookDelivery, endpoint: WebhookEndpoint) -> str:
+    WebhookAttempt.objects.create(
+        delivery=delivery,
+        at=timezone.now(),
+        ok=False,
+        status_code=None,
+        error="not sent: the robot URL is not allowed (WEBHOOK_ALLOWED_ORIGINS)",
+        duration_ms=0,
+    )
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED, attempts=delivery.attempts + 1)
+    logger.warning("webhook delivery %s refused: robot %s has a URL off the allow-list", delivery.pk, endpoint.pk)
+    return "refused"
 
 
 @transaction.atomic

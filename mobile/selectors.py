@@ -14,7 +14,14 @@ from core.errors import Forbidden
 from hazards.filters import HazardFilter
 from hazards.selectors import hazards_visible_to
 from orgs.models import Enterprise, Person
-from orgs.selectors import regulated_enterprises, role_in, roles_of, scope_to, visible_enterprises
+from orgs.selectors import (
+    member_only_enterprises,
+    regulated_enterprises,
+    role_in,
+    roles_of,
+    scope_to,
+    visible_enterprises,
+)
 from reports import selectors as report_selectors
 from reports.filters import MonthlyDispatchFilter
 from reports.models import MonthlyDispatch
@@ -77,8 +84,8 @@ def nav_for(person: Person) -> Nav:
 
 def report_enterprises(person: Person) -> QuerySet[Enterprise]:
     """The enterprises whose day logs and dispatches the person reads (reports_readable on Enterprise)."""
-    not_readers = [pk for pk, role in roles_of(person).items() if role not in REPORT_READER_ROLES]
-    return scope_to(person, Enterprise.objects.all(), via="").exclude(pk__in=not_readers).order_by("name")
+    readable = scope_to(person, Enterprise.objects.all(), via="")
+    return readable.exclude(pk__in=member_only_enterprises(person, REPORT_READER_ROLES)).order_by("name")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 JSON API (its script calls /api/v1/...), so the pages add no second path into the services."""
 
 import functools
+import math
 from urllib.parse import urlencode
 
 from django.contrib.auth import views as auth_views
@@ -13,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 from rest_framework.exceptions import ValidationError
-from rest_framework.throttling import SimpleRateThrottle
 
 from checklists.models import HazardGrade
+from core.auth import lockout_seconds
 from core.errors import ApplicationError, Gone, NotFound
 from hazards.models import HazardSource, HazardStatus
 from mobile import charts, selectors
@@ -85,28 +86,21 @@ def hazard_board(request):
     return _supervisor_page(request, "mobile/hazard_board.html", context)
 
 
-class PageLoginThrottle(SimpleRateThrottle):
-    """The API's login rate (LOGIN_THROTTLE_RATE) for the page login too, so it is no way around it."""
-
-    scope = "login"
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": "page-login", "ident": self.get_ident(request)}
-
-
 class LoginView(auth_views.LoginView):
-    """Session login of the supervisor pages (the phone page logs in through the API for a JWT)."""
+    """Session login of the supervisor pages (the phone page logs in through the API for a JWT).
+    Failed logins count with the API's and the admin's (django-axes, core.auth): a locked-out login
+    is told so here, with 429 and Retry-After."""
 
     template_name = "mobile/login.html"
     redirect_authenticated_user = True
+    next_page = reverse_lazy("mobile-hazard-board")  # without ?next=: the first page of the supervisor nav
 
-    def post(self, request, *args, **kwargs):
-        throttle = PageLoginThrottle()
-        if not throttle.allow_request(request, self):
-            wait = int(throttle.wait() or 60)
-            context = self.get_context_data(form=self.get_form(), throttled=wait)
+    def form_invalid(self, form):
+        if getattr(self.request, "axes_locked_out", False):
+            wait = lockout_seconds()
+            context = self.get_context_data(form=form, throttled=math.ceil(wait / 60))
             return self.render_to_response(context, status=429, headers={"Retry-After": str(wait)})
-        return super().post(request, *args, **kwargs)
+        return super().form_invalid(form)
 
 
 # ---------------------------------------------------------------------------------------------

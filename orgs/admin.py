@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdmin
+from orgs import services
 from orgs.models import (
     Certificate,
     CertificateKind,
     Department,
     Enterprise,
+    EnterpriseTimezoneChange,
     Industry,
     Membership,
     Person,
@@ -82,6 +85,22 @@ class EnterpriseAdmin(admin.ModelAdmin):
     raw_id_fields = ("region", "industry")
     inlines = [DepartmentInline, PostInline, MembershipInline]
 
+    def save_model(self, request, obj, form, change):
+        # The time zone decides every period: a change here is recorded as one through the API is.
+        if change and "timezone" in form.changed_data:
+            services.enterprise_timezone_record(enterprise=obj, new=obj.timezone, by=request.user)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(EnterpriseTimezoneChange)
+class EnterpriseTimezoneChangeAdmin(ReadOnlyAdmin):
+    """Read-only: written by orgs.services.enterprise_update (platform staff only)."""
+
+    list_display = ("enterprise", "old", "new", "changed_by", "changed_at")
+    list_select_related = ("enterprise", "changed_by")
+    search_fields = ("enterprise__name",)
+    readonly_fields = ("enterprise", "old", "new", "changed_by", "changed_at")
+
 
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
@@ -101,22 +120,13 @@ class RegulatorScopeAdmin(admin.ModelAdmin):
 
 
 @admin.register(PostQrToken)
-class PostQrTokenAdmin(admin.ModelAdmin):
+class PostQrTokenAdmin(ReadOnlyAdmin):
     """Read-only: tokens are issued and revoked by the QR service (a revoked token answers 410)."""
 
     list_display = ("token", "post", "created_at", "revoked_at")
     list_select_related = ("post",)
     search_fields = ("token", "post__name")
     readonly_fields = ("post", "token", "created_at", "revoked_at")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CertificateKind)

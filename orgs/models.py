@@ -1,9 +1,10 @@
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from orgs.validators import validate_credit_code, validate_timezone
+from orgs.validators import USERNAME_MAX_LENGTH, validate_credit_code, validate_timezone, validate_username
 
 
 class RiskLevel(models.TextChoices):
@@ -28,13 +29,43 @@ ORG_ADMIN_ROLES = frozenset({Role.ADMIN, Role.PRINCIPAL})
 SAFETY_MANAGER_ROLES = frozenset({Role.SAFETY_OFFICER, Role.SAFETY_DIRECTOR, Role.PRINCIPAL, Role.ADMIN})
 
 
+class PersonManager(UserManager):
+    def with_username(self, username: str):
+        """The person whose username is `username` ignoring case (at most one: see the constraint).
+        Compared as LOWER() on both sides, so PostgreSQL answers from the unique index."""
+        return self.alias(username_lower=Lower("username")).filter(username_lower=Lower(Value(username)))
+
+    def get_by_natural_key(self, username):
+        # Login (ModelBackend, the admin, the API token) ignores case: "Worker" logs in as "worker".
+        return self.with_username(username).get()
+
+
 class Person(AbstractUser):
     """Everyone who logs in: workers, managers, regulators."""
 
+    username_validator = validate_username
+    username = models.CharField(
+        _("用户名"),
+        max_length=USERNAME_MAX_LENGTH,
+        unique=True,
+        help_text=_("英文字母、数字和 @/./+/-/_,不区分大小写。"),
+        validators=[validate_username],
+        error_messages={"unique": _("用户名已存在。")},
+    )
     name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
 
+    objects = PersonManager()
+
     class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                Lower("username"),
+                name="person_username_unique_ci",
+                violation_error_code="unique",
+                violation_error_message=_("用户名已存在。"),
+            )
+        ]
         verbose_name = _("人员")
         verbose_name_plural = _("人员")
 
@@ -101,6 +132,27 @@ class Enterprise(models.Model):
     @property
     def is_high_risk(self) -> bool:
         return self.industry.high_risk
+
+
+class EnterpriseTimezoneChange(models.Model):
+    """A change of an enterprise's time zone, which decides every period (day, week, month) of its
+    figures: made by platform staff only (orgs.services.enterprise_update), and kept for good."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="timezone_changes")
+    old = models.CharField(_("原时区"), max_length=64)
+    new = models.CharField(_("新时区"), max_length=64)
+    changed_by = models.ForeignKey(
+        "Person", null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("修改人")
+    )
+    changed_at = models.DateTimeField(_("修改时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["enterprise", "changed_at", "id"]
+        verbose_name = _("时区变更")
+        verbose_name_plural = _("时区变更")
+
+    def __str__(self):
+        return f"{self.enterprise}: {self.old} -> {self.new}"
 
 
 class Department(models.Model):

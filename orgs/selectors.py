@@ -8,14 +8,37 @@ forbidden, so that ids of other tenants reveal nothing.
 from collections.abc import Iterable
 from datetime import date
 
-from django.db.models import BooleanField, CharField, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Forbidden, NotFound
-from orgs.models import SAFETY_MANAGER_ROLES, Certificate, Enterprise, Industry, Membership, Person, Post, Region, Role
+from orgs.models import (
+    SAFETY_MANAGER_ROLES,
+    Certificate,
+    Enterprise,
+    Industry,
+    Membership,
+    Person,
+    Post,
+    Region,
+    RegulatorScope,
+    Role,
+)
 
 
 def _with_descendants(model, root_ids: Iterable[int]) -> set[int]:
@@ -165,21 +188,53 @@ def regulated_enterprises(person: Person) -> QuerySet[Enterprise] | None:
     return Enterprise.objects.filter(person._mingbai_regulated)
 
 
+def member_only_enterprises(person: Person, reader_roles: Iterable[str]) -> list[int]:
+    """Enterprises where the person reads as a plain member: their role there is not one of
+    `reader_roles`, and no regulator scope of theirs covers the enterprise. A membership never lowers
+    what a regulator reads (DESIGN.md, trust rules): a regulator who is also a worker of an enterprise
+    in scope still reads it as its regulator. One more query only for a regulator with such a role."""
+    if not person or not person.is_authenticated or person.is_superuser:
+        return []
+    below = [pk for pk, role in roles_of(person).items() if role not in reader_roles]
+    regulated = regulated_enterprises(person) if below else None
+    if regulated is not None:
+        covered = set(regulated.filter(pk__in=below).values_list("pk", flat=True))
+        below = [pk for pk in below if pk not in covered]
+    return below
+
+
+def with_belonging(queryset: QuerySet[Person], enterprise_id: int) -> QuerySet[Person]:
+    """Annotate `member_here` (a member of the enterprise) and `belongs_elsewhere` (a member of another
+    enterprise, a regulator, or platform staff). An enterprise attaches only people who belong nowhere
+    else, and edits only its own people (DESIGN.md: people belong to their enterprise)."""
+    memberships = Membership.objects.filter(person=OuterRef("pk"))
+    elsewhere = (
+        Exists(memberships.exclude(enterprise_id=enterprise_id))
+        | Exists(RegulatorScope.objects.filter(person=OuterRef("pk")))
+        | Q(is_staff=True)
+        | Q(is_superuser=True)
+    )
+    return queryset.annotate(
+        member_here=Exists(memberships.filter(enterprise_id=enterprise_id)),
+        belongs_elsewhere=ExpressionWrapper(elsewhere, output_field=BooleanField()),
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Certificates (持证上岗, seed item 16: 100% of special-operation workers certified)
 
 
 def certificates_visible_to(person: Person) -> QuerySet[Certificate]:
     """Safety managers and regulators see the enterprise's certificates; a worker only their own (the
-    numbers are often derived from the national ID number)."""
+    numbers are often derived from the national ID number). A regulator who is also a worker of an
+    enterprise in scope still sees all of its certificates."""
     queryset = scope_to(person, Certificate.objects.select_related("person", "kind"))
     if not person.is_authenticated:  # the schema generator asks as AnonymousUser
         return queryset.none()
     if person.is_superuser:
         return queryset
-    managed = [pk for pk, role in roles_of(person).items() if role in SAFETY_MANAGER_ROLES]
-    regulated = visible_enterprises(person).exclude(pk__in=list(roles_of(person))).values("pk")
-    return queryset.filter(Q(person=person) | Q(enterprise__in=managed) | Q(enterprise__in=regulated))
+    readers = Q(person=person) | ~Q(enterprise__in=member_only_enterprises(person, SAFETY_MANAGER_ROLES))
+    return queryset.filter(readers)
 
 
 def _valid_certificates(on: date) -> QuerySet[Certificate]:
@@ -188,18 +243,29 @@ def _valid_certificates(on: date) -> QuerySet[Certificate]:
 
 def certificates_missing(*, person: Person, post: Post, on: date | None = None) -> list[str]:
     """Names of the kinds the post requires for which the person holds no valid certificate on `on`
-    (default: today). One query."""
+    (default: today) recorded by the post's enterprise. One query.
+
+    Only the post's enterprise answers for its roster: a certificate another tenant wrote for the same
+    person (which this enterprise cannot even see) never closes its gap. No one else can record a
+    certificate today (a regulator reads only), so "its own" is the whole rule."""
     on = on or timezone.localdate()
-    valid = _valid_certificates(on).filter(person=person, kind=OuterRef("pk"))
+    valid = _valid_certificates(on).filter(person=person, kind=OuterRef("pk"), enterprise_id=post.enterprise_id)
     return list(post.required_certificate_kinds.filter(~Exists(valid)).order_by("code").values_list("name", flat=True))
 
 
 def _requirement_pairs(on: date) -> QuerySet:
-    """One row per (post holder, kind the post requires), with `holder` and `kind` annotated."""
+    """One row per (post holder, kind the post requires), with `holder` and `kind` annotated, and
+    `valid`: the holder has a valid certificate of the kind recorded by the post's enterprise."""
     return (
         Post.required_certificate_kinds.through.objects.annotate(holder=F("post__holders"), kind=F("certificatekind"))
         .filter(holder__isnull=False)
-        .annotate(valid=Exists(_valid_certificates(on).filter(person=OuterRef("holder"), kind=OuterRef("kind"))))
+        .annotate(
+            valid=Exists(
+                _valid_certificates(on).filter(
+                    person=OuterRef("holder"), kind=OuterRef("kind"), enterprise=OuterRef("post__enterprise")
+                )
+            )
+        )
     )
 
 

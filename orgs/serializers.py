@@ -19,7 +19,7 @@ from orgs.models import (
     Role,
 )
 from orgs.selectors import scope_to
-from orgs.validators import validate_credit_code
+from orgs.validators import USERNAME_MAX_LENGTH, validate_credit_code, validate_username
 
 
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -116,6 +116,12 @@ class EnterpriseSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["created_at"]
+        extra_kwargs = {
+            "timezone": {
+                "help_text": "IANA time zone; it decides every period (day, week, month) of the figures. Changed "
+                "by system administrators only (403 naming `timezone` otherwise); each change is recorded."
+            }
+        }
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -184,8 +190,12 @@ class MemberCreateSerializer(serializers.Serializer):
     enterprise = EnterpriseRefField()
     role = serializers.ChoiceField(choices=Role.choices)
     username = serializers.CharField(
-        max_length=150,
-        help_text="An existing login to add, or the login of a new person created with the fields below.",
+        max_length=USERNAME_MAX_LENGTH,
+        validators=[validate_username],
+        help_text="The login of a new person created with the fields below (ASCII letters, digits and @.+-_; "
+        "unique ignoring case), or alone: an existing login of someone who belongs to no other enterprise, "
+        "holds no regulator scope and is not platform staff. Any other existing login is answered like an "
+        "unknown one.",
     )
     name = serializers.CharField(max_length=50, required=False, allow_blank=True, help_text="New person only.")
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True, help_text="New person only.")

@@ -19,11 +19,12 @@ from orgs.models import (
     Certificate,
     Department,
     Enterprise,
+    EnterpriseTimezoneChange,
     Membership,
     Person,
     Post,
 )
-from orgs.selectors import role_required
+from orgs.selectors import role_required, with_belonging
 
 ENTERPRISE_FIELDS = (
     "name",
@@ -36,8 +37,9 @@ ENTERPRISE_FIELDS = (
     "actual_controller_phone",
 )
 # Region and industry decide which regulators see the enterprise, and the credit code is its legal
-# identity: an enterprise must not move itself out of its regulator's sight.
-ENTERPRISE_SUPERUSER_FIELDS = ("credit_code", "region", "industry")
+# identity: an enterprise must not move itself out of its regulator's sight. The time zone decides every
+# period (day, week, month) of its figures: changed by platform staff only, and each change recorded.
+ENTERPRISE_SUPERUSER_FIELDS = ("credit_code", "region", "industry", "timezone")
 DEPARTMENT_FIELDS = ("name",)
 POST_FIELDS = ("name", "department", "risk_level", "location")
 
@@ -77,9 +79,11 @@ def enterprise_update(*, enterprise: Enterprise, by: Person, data: dict) -> Ente
     _require_org_admin(by, enterprise.pk)
     for field in ENTERPRISE_SUPERUSER_FIELDS:
         if field in data and data[field] != getattr(enterprise, field) and not by.is_superuser:
-            raise Forbidden(_("只有系统管理员可以修改统一社会信用代码、行政区划和行业。"), field=field)
+            raise Forbidden(_("只有系统管理员可以修改统一社会信用代码、行政区划、行业和时区。"), field=field)
     if "credit_code" in data:
         _check_credit_code_free(data["credit_code"], exclude_pk=enterprise.pk)
+    if "timezone" in data and data["timezone"] != enterprise.timezone:
+        enterprise_timezone_record(enterprise=enterprise, new=data["timezone"], by=by)
     for field in ENTERPRISE_FIELDS:
         if field in data:
             setattr(enterprise, field, data[field])
@@ -89,6 +93,13 @@ def enterprise_update(*, enterprise: Enterprise, by: Person, data: dict) -> Ente
     except IntegrityError:
         raise ApplicationError(_("该统一社会信用代码已登记。"), field="credit_code", code="unique")
     return enterprise
+
+
+def enterprise_timezone_record(*, enterprise: Enterprise, new: str, by: Person | None) -> EnterpriseTimezoneChange:
+    """Record a change of the time zone (from the stored value to `new`); the caller saves the
+    enterprise. Called by enterprise_update and by the admin's change form."""
+    old = Enterprise.objects.filter(pk=enterprise.pk).values_list("timezone", flat=True).first() or ""
+    return EnterpriseTimezoneChange.objects.create(enterprise=enterprise, old=old, new=new, changed_by=by)
 
 
 def _check_department_name_free(enterprise_id: int, name: str, *, exclude_pk: int | None = None) -> None:
@@ -222,22 +233,44 @@ def _keep_one_org_admin(membership: Membership, *, new_role: str | None) -> None
         raise Conflict(_("企业至少需要一名管理员或主要负责人。"), field="role")
 
 
+NEW_PERSON_FIELDS = ("name", "phone", "password")
+
+
+def _attachable_person(username: str, enterprise: Enterprise) -> Person | None:
+    """The existing person with that login (ignoring case) whom the enterprise may attach: a member
+    already (then membership_create says so), or someone who belongs nowhere (no membership, no
+    regulator scope, not platform staff). Anyone else is as good as unknown. The row is locked, so that
+    two enterprises attaching the same free person at once cannot both succeed."""
+    found = Person.objects.with_username(username).values_list("pk", flat=True).first()
+    if found is None:
+        return None
+    Person.objects.select_for_update().filter(pk=found).first()
+    person = with_belonging(Person.objects.filter(pk=found), enterprise.pk).first()
+    if person is None or (person.belongs_elsewhere and not person.member_here):
+        return None
+    return person
+
+
 def _person_for_membership(data: dict) -> Person:
-    """The existing person with that login, or a new one. Adding an existing person must not change
-    their name, phone or password: they may belong to other enterprises."""
-    person = Person.objects.filter(username=data["username"]).first()
-    if person is not None:
-        for field in ("name", "phone", "password"):
-            if data.get(field):
-                raise ApplicationError(
-                    _("用户名已存在:添加已有人员时只填写用户名,不能修改其姓名、手机号或密码。"), field=field
-                )
-        return person
+    """The person to add: with the username alone an existing person who belongs nowhere else (or
+    already here), otherwise a new person made from name, phone and password.
+
+    An enterprise never attaches, reads or edits a person who belongs elsewhere (DESIGN.md, trust
+    rules). Such a username is answered exactly like an unknown one: with the username alone both ask
+    for the new person's fields (the same bytes), and a new person under a login already taken (by
+    anyone) is "username taken", which reveals no more than any sign-up form."""
+    enterprise, username = data["enterprise"], data["username"]
+    if not any(data.get(field) for field in NEW_PERSON_FIELDS):
+        person = _attachable_person(username, enterprise)
+        if person is not None:
+            return person
     if not data.get("password"):
         raise ApplicationError(_("新建人员需要设置密码。"), field="password", code="required")
     if not data.get("name"):
         raise ApplicationError(_("新建人员需要填写姓名。"), field="name", code="required")
-    person = Person(username=data["username"], name=data["name"], phone=data.get("phone", ""))
+    if Person.objects.with_username(username).exists():
+        raise ApplicationError(_("用户名已存在。"), field="username", code="username_taken")
+    person = Person(username=username, name=data["name"], phone=data.get("phone", ""))
     try:
         validate_password(data["password"], user=person)
     except DjangoValidationError as exc:
@@ -246,14 +279,15 @@ def _person_for_membership(data: dict) -> Person:
     try:
         with transaction.atomic():
             person.save()
-    except IntegrityError:  # the same username created concurrently
-        raise ApplicationError(_("用户名已存在。"), field="username", code="unique")
+    except IntegrityError:  # the same username (in any case) created concurrently
+        raise ApplicationError(_("用户名已存在。"), field="username", code="username_taken")
     return person
 
 
 @transaction.atomic
 def membership_create(*, by: Person, data: dict) -> Membership:
-    """Add a person to an enterprise with a role, creating the person when the username is new.
+    """Add a person to an enterprise with a role: a new person, or an existing one who belongs nowhere
+    else (see _person_for_membership).
 
     data: enterprise, role, username and, for a new person, name, password and optionally phone.
     """

@@ -1,8 +1,14 @@
-"""统一社会信用代码 (GB 32100-2015): 18 characters, the last one a check character."""
+"""Validators of the organisation: the credit code, the time zone, the username.
 
+统一社会信用代码 (GB 32100-2015): 18 characters, the last one a check character.
+"""
+
+import re
 from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 # The 31 characters of GB 32100 (no I, O, S, V, Z), each standing for its index.
@@ -27,3 +33,21 @@ def validate_credit_code(value: str) -> None:
 def validate_timezone(value: str) -> None:
     if value not in available_timezones():
         raise ValidationError(_("未知的时区:%(value)s"), params={"value": value}, code="timezone")
+
+
+USERNAME_MAX_LENGTH = 150
+
+
+@deconstructible
+class UsernameValidator(RegexValidator):
+    """The one username rule (members API, onboarding workbook, the Person model and its admin): ASCII
+    letters, digits and @ . + - _ only. No spaces or markup, and no look-alikes: a Cyrillic "о" or a
+    full-width "ｗ" would make a second "worker" that reads the same on a printed roster."""
+
+    regex = r"\A[A-Za-z0-9@.+_-]+\Z"
+    flags = re.ASCII
+    message = _("用户名只能包含英文字母、数字和 @/./+/-/_。")
+    code = "username_format"
+
+
+validate_username = UsernameValidator()

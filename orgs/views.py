@@ -1,4 +1,5 @@
 from django.db.models import Prefetch, prefetch_related_objects
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
@@ -7,6 +8,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from core.auth import LoginSerializer, RefreshSerializer
 from core.schema import error_example
 from core.serializers import ErrorSerializer
 from orgs import filters, services
@@ -36,15 +38,21 @@ READ_ONLY = error_example("permission_denied", "监管人员只能查看,不能�
 
 
 class LoginApi(TokenObtainPairView):
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
+    # Failed logins are counted per address and per username by django-axes (core.auth), not here.
+    serializer_class = LoginSerializer
 
     @extend_schema(
-        summary="Log in: a username and password for an access and a refresh token",
+        summary=_("登录:用用户名和密码换取访问令牌和刷新令牌"),
+        request=TokenObtainPairSerializer,
+        description=_(
+            "同一地址登录失败 `LOGIN_FAILURE_LIMIT` 次后,或同一用户名在任何地方登录失败这么多次后,"
+            "该地址或用户名在 `LOGIN_LOCKOUT_MINUTES` 内被拒绝,返回 429。"
+        ),
         responses={200: TokenObtainPairSerializer, 401: BAD_LOGIN, 429: THROTTLED},
         examples=[
             OpenApiExample("login", value={"username": "worker", "password": "mingbai-demo"}, request_only=True),
             error_example("no_active_account", "找不到指定凭据对应的有效用户", status_codes=("401",)),
+            error_example("throttled", "登录尝试过于频繁,请 15 分钟后再试。", status_codes=("429",)),
         ],
     )
     def post(self, request, *args, **kwargs):
@@ -52,22 +60,23 @@ class LoginApi(TokenObtainPairView):
 
 
 class RefreshApi(TokenRefreshView):
+    serializer_class = RefreshSerializer
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
     @extend_schema(
-        summary="A new access token for a refresh token",
+        summary=_("用刷新令牌换取新的访问令牌和下一个刷新令牌,原刷新令牌随即作废"),
+        request=TokenRefreshSerializer,
+        description=_("刷新令牌只能使用一次;其人员修改密码或被停用后,刷新令牌也会被拒绝(401)。"),
         responses={200: TokenRefreshSerializer, 401: BAD_LOGIN, 429: THROTTLED},
-        examples=[error_example("token_not_valid", "令牌无效或已过期", status_codes=("401",))],
+        examples=[error_example("token_not_valid", "令牌无效或已过期。", status_codes=("401",))],
     )
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
 
 
 class MeApi(APIView):
-    @extend_schema(
-        summary="The logged-in person, their memberships, regulator scopes and posts", responses=MeSerializer
-    )
+    @extend_schema(summary=_("当前登录人员及其所属企业、监管范围和岗位"), responses=MeSerializer)
     def get(self, request):
         # Three queries whatever the number of memberships, scopes and posts (the person is loaded).
         person = request.user
@@ -81,8 +90,8 @@ class MeApi(APIView):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Regions (GB/T 2260)"),
-    retrieve=extend_schema(summary="One region"),
+    list=extend_schema(summary=_("行政区划(GB/T 2260)")),
+    retrieve=extend_schema(summary=_("单个行政区划")),
 )
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Region.objects.all()
@@ -91,8 +100,8 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Industries (GB/T 4754) with their high-risk flag"),
-    retrieve=extend_schema(summary="One industry"),
+    list=extend_schema(summary=_("行业(GB/T 4754)及其高危行业标记")),
+    retrieve=extend_schema(summary=_("单个行业")),
 )
 class IndustryViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Industry.objects.all()
@@ -101,14 +110,14 @@ class IndustryViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Enterprises the caller may see (members: their own; regulators: their scope)"),
-    retrieve=extend_schema(summary="One enterprise"),
+    list=extend_schema(summary=_("调用者可见的企业(企业人员:本企业;监管人员:监管范围内的企业)")),
+    retrieve=extend_schema(summary=_("单个企业")),
     create=extend_schema(
-        summary="Register an enterprise (system administrators only)",
+        summary=_("登记企业(仅限系统管理员)"),
         examples=[error_example("invalid", "credit_code: 统一社会信用代码校验位错误。", "credit_code")],
     ),
-    update=extend_schema(summary="Replace an enterprise's details (its admin or principal)", examples=[READ_ONLY]),
-    partial_update=extend_schema(summary="Change an enterprise's details (its admin or principal)"),
+    update=extend_schema(summary=_("替换企业信息(本企业管理员或主要负责人)"), examples=[READ_ONLY]),
+    partial_update=extend_schema(summary=_("修改企业信息(本企业管理员或主要负责人)")),
 )
 class EnterpriseViewSet(
     mixins.ListModelMixin,
@@ -133,12 +142,12 @@ class EnterpriseViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Departments of the enterprises the caller may see"),
-    retrieve=extend_schema(summary="One department"),
-    create=extend_schema(summary="Add a department (admin or principal)", examples=[ENTERPRISE_UNKNOWN, READ_ONLY]),
-    update=extend_schema(summary="Rename a department"),
-    partial_update=extend_schema(summary="Rename a department"),
-    destroy=extend_schema(summary="Delete a department; its posts stay, without a department"),
+    list=extend_schema(summary=_("调用者可见企业的部门")),
+    retrieve=extend_schema(summary=_("单个部门")),
+    create=extend_schema(summary=_("新增部门(管理员或主要负责人)"), examples=[ENTERPRISE_UNKNOWN, READ_ONLY]),
+    update=extend_schema(summary=_("重命名部门")),
+    partial_update=extend_schema(summary=_("重命名部门")),
+    destroy=extend_schema(summary=_("删除部门;其岗位保留,不再属于任何部门")),
 )
 class DepartmentViewSet(viewsets.ModelViewSet):
     serializer_class = DepartmentSerializer
@@ -160,10 +169,10 @@ class DepartmentViewSet(viewsets.ModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Posts (岗位) of the enterprises the caller may see"),
-    retrieve=extend_schema(summary="One post"),
+    list=extend_schema(summary=_("调用者可见企业的岗位")),
+    retrieve=extend_schema(summary=_("单个岗位")),
     create=extend_schema(
-        summary="Add a post (admin or principal)",
+        summary=_("新增岗位(管理员或主要负责人)"),
         examples=[
             OpenApiExample(
                 "post",
@@ -180,10 +189,10 @@ class DepartmentViewSet(viewsets.ModelViewSet):
             ENTERPRISE_UNKNOWN,
         ],
     ),
-    update=extend_schema(summary="Replace a post, its department and holders"),
-    partial_update=extend_schema(summary="Change a post, e.g. its holders or risk level"),
+    update=extend_schema(summary=_("替换岗位及其所属部门和在岗人员")),
+    partial_update=extend_schema(summary=_("修改岗位,如在岗人员或风险等级")),
     destroy=extend_schema(
-        summary="Delete a post that has no archive records",
+        summary=_("删除没有档案记录的岗位"),
         responses={204: None, 409: POST_IN_USE},
         examples=[error_example("conflict", "该岗位已有检查记录或已发布的明白卡,不能删除。", status_codes=("409",))],
     ),
@@ -210,10 +219,16 @@ class PostViewSet(viewsets.ModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Members (people and roles) of the enterprises the caller may see"),
-    retrieve=extend_schema(summary="One membership"),
+    list=extend_schema(summary=_("调用者可见企业的成员(人员及角色)")),
+    retrieve=extend_schema(summary=_("单个成员")),
     create=extend_schema(
-        summary="Add a member: an existing username, or a new person with name, phone and password",
+        summary=_(
+            "添加成员:新人员填写姓名、手机号和密码;已有人员只填用户名,须不属于其他企业、没有监管范围且不是平台工作人员"
+        ),
+        description=_(
+            "其他已存在的用户名与不存在的用户名答复完全相同(要求填写新人员的信息);新人员的用户名已被占用(不区分大小写)"
+            "时返回 400 `username_taken`。"
+        ),
         request=MemberCreateSerializer,
         responses={201: MemberSerializer},
         examples=[
@@ -235,18 +250,16 @@ class PostViewSet(viewsets.ModelViewSet):
         ],
     ),
     update=extend_schema(
-        summary="Change a member's role",
+        summary=_("修改成员角色"),
         request=MemberUpdateSerializer,
         responses={200: MemberSerializer, 409: LAST_ADMIN},
     ),
     partial_update=extend_schema(
-        summary="Change a member's role",
+        summary=_("修改成员角色"),
         request=MemberUpdateSerializer,
         responses={200: MemberSerializer, 409: LAST_ADMIN},
     ),
-    destroy=extend_schema(
-        summary="Remove a member from the enterprise (and from its posts)", responses={204: None, 409: LAST_ADMIN}
-    ),
+    destroy=extend_schema(summary=_("将成员移出企业(并移出其岗位)"), responses={204: None, 409: LAST_ADMIN}),
 )
 class MemberViewSet(viewsets.ModelViewSet):
     filterset_class = filters.MemberFilter
@@ -278,8 +291,8 @@ class MemberViewSet(viewsets.ModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Certificate kinds (特种作业 and 特种设备 categories) a post can require"),
-    retrieve=extend_schema(summary="One certificate kind"),
+    list=extend_schema(summary=_("岗位可要求的证书类型(特种作业和特种设备类别)")),
+    retrieve=extend_schema(summary=_("单个证书类型")),
 )
 class CertificateKindViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = CertificateKind.objects.all()
@@ -302,14 +315,14 @@ CERTIFICATE_EXAMPLE = OpenApiExample(
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Workers' certificates (持证上岗) of the enterprises the caller may see"),
-    retrieve=extend_schema(summary="One certificate"),
+    list=extend_schema(summary=_("调用者可见企业的人员证书(持证上岗)")),
+    retrieve=extend_schema(summary=_("单个证书")),
     create=extend_schema(
-        summary="Record a worker's certificate (safety managers)",
+        summary=_("登记人员证书(安全管理人员)"),
         examples=[CERTIFICATE_EXAMPLE, error_example("unique", "该证书编号已登记。", "number"), READ_ONLY],
     ),
-    partial_update=extend_schema(summary="Correct a certificate or record its renewal (new expires_on)"),
-    destroy=extend_schema(summary="Delete a certificate recorded by mistake"),
+    partial_update=extend_schema(summary=_("更正证书或登记换证(新的 expires_on)")),
+    destroy=extend_schema(summary=_("删除误登记的证书")),
 )
 class CertificateViewSet(viewsets.ModelViewSet):
     serializer_class = CertificateSerializer

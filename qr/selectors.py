@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from cards.models import CardAcknowledgement, CardVersion
 from cards.selectors import card_current_version
 from checklists.selectors import DueChecklist, checklists_due
-from core.errors import Gone, NotFound
+from core.errors import Conflict, Forbidden, Gone, NotFound
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Person, Post, PostQrToken
-from orgs.selectors import certificates_missing, get_visible, person_holds_post, role_in
+from orgs.selectors import certificates_missing, get_visible, member_only_enterprises, person_holds_post, role_in
 from qr.models import CardSheet
 
 
@@ -68,6 +68,39 @@ def qr_scan_resolve(*, token: str, person: Person | None) -> QrScan:
     return QrScan(found, post, post.enterprise, card, checklists, acknowledged, missing)
 
 
+def qr_print_check(person: Person, enterprise_id: int) -> None:
+    """QR images and card sheets carry the tokens that prove a person stood at a post, so only the
+    enterprise's safety managers and admins, and regulators in scope (read-only), get them; a worker
+    gets 403. Call it on an enterprise the person can read (others have had their 404 already)."""
+    # A member below the manager roles reads as a worker, unless a regulator scope of theirs covers
+    # the enterprise (a membership never lowers what a regulator reads).
+    if enterprise_id not in member_only_enterprises(person, SAFETY_MANAGER_ROLES):
+        return
+    raise Forbidden(_("只有企业的安全管理人员可以获取岗位二维码和明白卡打印文件。"))
+
+
+def qr_not_issued(count: int = 1) -> Conflict:
+    return Conflict(
+        _("有 %(count)d 个岗位还没有二维码,请安全管理人员先生成。") % {"count": count}
+        if count > 1
+        else _("该岗位还没有二维码,请安全管理人员先生成。"),
+        code="qr_not_issued",
+    )
+
+
+def qr_token_for_print(person: Person, post: Post) -> PostQrToken:
+    """The post's active token for its printed code; 409 when it has none yet (a GET never writes:
+    a safety manager makes it with POST rotate-qr, or POST cards.pdf for every post at once)."""
+    qr_print_check(person, post.enterprise_id)
+    token = PostQrToken.objects.filter(post=post, revoked_at__isnull=True).first()
+    if token is None:
+        raise qr_not_issued()
+    return token
+
+
 def card_sheet_get_for(person: Person, sheet_id) -> CardSheet:
-    """A rendered (or rendering) card sheet of an enterprise the person may read, else 404."""
-    return get_visible(person, CardSheet.objects.select_related("enterprise"), sheet_id)
+    """A rendered (or rendering) card sheet of an enterprise the person may read, else 404; a worker
+    of the enterprise gets 403 (the sheet carries every post's QR token)."""
+    sheet = get_visible(person, CardSheet.objects.select_related("enterprise"), sheet_id)
+    qr_print_check(person, sheet.enterprise_id)
+    return sheet

@@ -24,11 +24,12 @@ from PIL import Image
 from qrcode.constants import ERROR_CORRECT_Q
 
 from cards.models import CardVersion
-from core.errors import ApplicationError
+from core.errors import ApplicationError, Conflict
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Person, Post, PostQrToken
 from orgs.selectors import role_required
 from qr.cards_pdf import CardPage, cards_pdf
 from qr.models import CardSheet, CardSheetStatus
+from qr.selectors import qr_not_issued, qr_print_check
 
 TOKEN_ALPHABET = string.ascii_letters + string.digits
 TOKEN_LENGTH = 12  # 62**12 ~ 2**71: not guessable, and the URL still fits version 4-Q
@@ -62,7 +63,8 @@ def _create_token(post: Post) -> PostQrToken:
 
 @transaction.atomic
 def qr_token_issue(*, post: Post) -> PostQrToken:
-    """The post's active token, created on first use (no role check: printing needs read access only)."""
+    """The post's active token, created if it has none (no role check: callers are `seed_demo`,
+    `demo_banner` and the services below, which check). Never called on a GET."""
     active = _active_token(post)
     if active is not None:
         return active
@@ -148,13 +150,18 @@ class _SheetEntry:
     published_at: datetime | None
 
 
+def qr_tokens_active(*, enterprise: Enterprise) -> dict[int, str]:
+    """{post id: active token} of the enterprise's posts that have one (reads only)."""
+    rows = PostQrToken.objects.filter(post__enterprise=enterprise, revoked_at__isnull=True)
+    return dict(rows.values_list("post_id", "token"))
+
+
 def qr_tokens_issue_all(*, enterprise: Enterprise) -> dict[int, str]:
     """{post id: active token} for every post of the enterprise, the missing ones issued in bulk: a
     constant number of queries, where qr_token_issue would take a few per post."""
 
     def active() -> dict[int, str]:
-        rows = PostQrToken.objects.filter(post__enterprise=enterprise, revoked_at__isnull=True)
-        return dict(rows.values_list("post_id", "token"))
+        return qr_tokens_active(enterprise=enterprise)
 
     post_ids = list(Post.objects.filter(enterprise=enterprise).values_list("id", flat=True))
     tokens = active()
@@ -172,9 +179,10 @@ def qr_tokens_issue_all(*, enterprise: Enterprise) -> dict[int, str]:
     return tokens
 
 
-def _sheet_entries(enterprise: Enterprise) -> list[_SheetEntry]:
-    """Each post with its token and current published card: four queries whatever the number of posts."""
-    tokens = qr_tokens_issue_all(enterprise=enterprise)
+def _sheet_entries(enterprise: Enterprise, *, issue: bool = False) -> list[_SheetEntry]:
+    """Each post with its token and current published card: four queries whatever the number of posts.
+    With `issue` the posts without a token get one; without, they are a 409 (qr_not_issued)."""
+    tokens = qr_tokens_issue_all(enterprise=enterprise) if issue else qr_tokens_active(enterprise=enterprise)
     latest = CardVersion.objects.filter(card=OuterRef("card")).order_by("-version").values("version")[:1]
     versions = {
         row["card__post_id"]: row
@@ -183,6 +191,10 @@ def _sheet_entries(enterprise: Enterprise) -> list[_SheetEntry]:
         )
     }
     posts = Post.objects.filter(enterprise=enterprise).select_related("department").order_by("department_id", "id")
+    posts = list(posts)
+    missing = [post for post in posts if post.id not in tokens]
+    if missing:
+        raise qr_not_issued(len(missing))
     entries = []
     for post in posts:
         card = versions.get(post.id, {})
@@ -234,8 +246,28 @@ class CardsPdf:
 
 
 def cards_pdf_for(*, enterprise: Enterprise, by: Person) -> CardsPdf:
-    """Render in the request up to CARDS_PDF_SYNC_MAX_POSTS posts; above, find or start the Celery job."""
+    """The printable cards for a GET, which never writes: rendered in the request up to
+    CARDS_PDF_SYNC_MAX_POSTS posts; above, the sheet a POST asked for (cards_pdf_request), done or
+    still rendering. A post without a code is a 409 (qr_not_issued), a sheet never asked for a 409
+    (cards_not_rendered): both are made by a POST."""
+    qr_print_check(by, enterprise.pk)
     entries = _sheet_entries(enterprise)
+    if len(entries) <= settings.CARDS_PDF_SYNC_MAX_POSTS:
+        return CardsPdf(pdf=cards_pdf_build(enterprise=enterprise, entries=entries))
+    sheet = CardSheet.objects.filter(enterprise=enterprise, digest=_sheet_digest(enterprise, entries)).first()
+    if sheet is None:
+        raise Conflict(
+            _("明白卡打印文件尚未生成,请用 POST 请求同一地址生成。"), field="enterprise", code="cards_not_rendered"
+        )
+    return CardsPdf(sheet=sheet)
+
+
+def cards_pdf_request(*, enterprise: Enterprise, by: Person) -> CardsPdf:
+    """The printable cards for a safety manager's POST: the posts' missing codes are issued first; then
+    the PDF at once up to CARDS_PDF_SYNC_MAX_POSTS posts, or above, the sheet found or started on a
+    Celery worker. A regulator reads only (GET): rendering records a sheet, so it is the enterprise's act."""
+    role_required(by, enterprise.pk, SAFETY_MANAGER_ROLES)
+    entries = _sheet_entries(enterprise, issue=True)
     if len(entries) <= settings.CARDS_PDF_SYNC_MAX_POSTS:
         return CardsPdf(pdf=cards_pdf_build(enterprise=enterprise, entries=entries))
     digest = _sheet_digest(enterprise, entries)

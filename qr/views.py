@@ -1,4 +1,5 @@
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -45,25 +46,46 @@ class _QrImageApi(JsonErrorsMixin, APIView):
         return response
 
 
+NO_CODE_YET = {
+    ("409", "application/json"): OpenApiResponse(
+        ErrorSerializer, description="The post has no QR code yet (`qr_not_issued`): a safety manager makes it."
+    )
+}
+NOT_YET = OpenApiResponse(
+    ErrorSerializer,
+    description="A post has no QR code yet (`qr_not_issued`), or the large sheet was never asked for with a POST "
+    "(`cards_not_rendered`).",
+)
+NOT_ISSUED = error_example("qr_not_issued", "该岗位还没有二维码,请安全管理人员先生成。", status_codes=("409",))
+
+
 class PostQrPngApi(_QrImageApi):
     renderer_classes = [QrPngRenderer]
 
     @extend_schema(
         operation_id="v1_posts_qr_png_retrieve",
-        summary="The post's QR code as PNG (issues its token on first use)",
-        description="The code encodes `{PUBLIC_BASE_URL}/s/{token}` at error-correction level Q.",
+        summary=_("岗位二维码 PNG(安全管理人员及监管范围内的监管人员)"),
+        description=_(
+            "二维码内容为 `{PUBLIC_BASE_URL}/s/{token}`,纠错等级 Q。作业人员返回 403:二维码用于证明人在岗位现场。"
+            "岗位尚无二维码时返回 409 `qr_not_issued`:由安全管理人员用 `POST rotate-qr/` 生成(或用 `POST cards.pdf` "
+            "为全部岗位生成)。"
+        ),
         parameters=[QrPngQuerySerializer],
         responses={
             (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description="PNG, `size` pixels square"),
             **json_error_responses("400", "401", "403", "404", "406"),
+            **NO_CODE_YET,
         },
-        examples=[error_example("invalid", "size: 请确保该值小于或者等于 2048。", "size")],
+        examples=[
+            error_example("invalid", "size: 请确保该值小于或者等于 2048。", "size"),
+            NOT_ISSUED,
+        ],
     )
     def get(self, request, pk):
         query = QrPngQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         post = post_get_for(request.user, pk)
-        token = services.qr_token_issue(post=post)
+        token = selectors.qr_token_for_print(request.user, post)
         return self._image(
             services.qr_png(services.qr_url(token.token), size=query.validated_data["size"]), pk=pk, extension="png"
         )
@@ -74,22 +96,27 @@ class PostQrSvgApi(_QrImageApi):
 
     @extend_schema(
         operation_id="v1_posts_qr_svg_retrieve",
-        summary="The post's QR code as SVG, for print (issues its token on first use)",
-        description="Scalable; 1 mm per module at its natural size. Encodes `{PUBLIC_BASE_URL}/s/{token}`.",
+        summary=_("岗位二维码 SVG,供印刷(安全管理人员及监管范围内的监管人员)"),
+        description=_(
+            "矢量图,原始尺寸下每个模块 1 毫米。内容为 `{PUBLIC_BASE_URL}/s/{token}`。作业人员返回 403;"
+            "岗位尚无二维码时返回 409 `qr_not_issued`(见 qr.png)。"
+        ),
         responses={
             (200, "image/svg+xml"): OpenApiResponse(OpenApiTypes.BINARY, description="SVG document"),
             **json_error_responses("401", "403", "404", "406"),
+            **NO_CODE_YET,
         },
+        examples=[NOT_ISSUED],
     )
     def get(self, request, pk):
         post = post_get_for(request.user, pk)
-        token = services.qr_token_issue(post=post)
+        token = selectors.qr_token_for_print(request.user, post)
         return self._image(services.qr_svg(services.qr_url(token.token)), pk=pk, extension="svg")
 
 
 class PostQrRotateApi(APIView):
     @extend_schema(
-        summary="Replace the post's QR token (safety managers); codes already printed then answer 410",
+        summary=_("生成或更换岗位二维码(安全管理人员);更换后已打印的旧码返回 410"),
         request=None,
         responses={201: QrTokenSerializer},
         examples=[
@@ -119,9 +146,10 @@ class QrScanApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        summary="Resolve a scanned QR token: the post, its card and, for its people, the checklists due now",
-        description="Open to anyone with the code (the card hangs on the post). Checklists are shown to "
-        "holders of the post and to the enterprise's safety managers.",
+        summary=_("解析扫描的二维码:岗位、明白卡,并向本岗位人员列出当前应检的检查表"),
+        description=_(
+            "持有二维码的任何人都可访问(明白卡就挂在岗位上)。检查表只向本岗位在岗人员和企业安全管理人员显示。"
+        ),
         responses={200: QrScanSerializer, 410: GONE},
         examples=[
             error_example("gone", "此二维码已失效,请扫描岗位上的新二维码。", "token", status_codes=("410",)),
@@ -162,17 +190,53 @@ class EnterpriseCardsPdfApi(APIView):
 
     @extend_schema(
         operation_id="v1_enterprises_cards_pdf_retrieve",
-        summary="Printable responsibility cards of the enterprise, one A5 page per post with its QR code",
-        description="Each card has the post's risk colour band (red/orange/yellow/blue), the card's content with "
-        "the emergency five steps 关避喊报助 and phone numbers, and the post's QR code (tokens are issued on "
-        "first use). Up to `CARDS_PDF_SYNC_MAX_POSTS` posts the PDF comes at once; above, a worker renders it "
-        "and the answer is 202 with a status URL (the PDF at once if the same cards were rendered already).",
-        responses={(200, PDF_TYPE): PDF_OK, (202, "application/json"): SHEET_PENDING},
-        examples=[error_example("no_posts", "该企业还没有岗位,没有可打印的明白卡。", "enterprise")],
+        summary=_("企业明白卡打印版:每个岗位一页 A5,附岗位二维码"),
+        description=_(
+            "限企业安全管理人员和监管范围内的监管人员(作业人员返回 403:二维码用于证明人在岗位现场)。"
+            "每张卡有岗位风险颜色条(红/橙/黄/蓝)、明白卡内容(含应急处置关避喊报助五步和联系电话)以及岗位二维码。"
+            "GET 只读:有岗位尚无二维码时返回 409 `qr_not_issued`(由安全管理人员 POST 生成)。"
+            "岗位不超过 `CARDS_PDF_SYNC_MAX_POSTS` 个时直接返回 PDF;超过时返回此前 POST 生成的文件:已生成则为 PDF,"
+            "后台生成中返回 202,从未 POST 过返回 409 `cards_not_rendered`。"
+        ),
+        responses={
+            (200, PDF_TYPE): PDF_OK,
+            (202, "application/json"): SHEET_PENDING,
+            ("409", "application/json"): NOT_YET,
+        },
+        examples=[
+            error_example("no_posts", "该企业还没有岗位,没有可打印的明白卡。", "enterprise"),
+            NOT_ISSUED,
+            error_example(
+                "cards_not_rendered",
+                "明白卡打印文件尚未生成,请用 POST 请求同一地址生成。",
+                "enterprise",
+                status_codes=("409",),
+            ),
+        ],
     )
     def get(self, request, pk):
         enterprise = get_visible(request.user, Enterprise.objects.all(), pk, via="")
-        result = services.cards_pdf_for(enterprise=enterprise, by=request.user)
+        return self._answer(services.cards_pdf_for(enterprise=enterprise, by=request.user), enterprise)
+
+    @extend_schema(
+        operation_id="v1_enterprises_cards_pdf_create",
+        summary=_("生成明白卡打印版:安全管理人员的 POST 先补发缺少的二维码"),
+        description=_(
+            "答复同 GET;岗位超过 `CARDS_PDF_SYNC_MAX_POSTS` 个时开始后台生成(返回 202 和状态地址,也在 Location 中),"
+            "或返回已生成的文件。限企业安全管理人员:监管人员只读(GET),不能生成(403)。"
+        ),
+        request=None,
+        responses={
+            (200, PDF_TYPE): PDF_OK,
+            (202, "application/json"): SHEET_PENDING,
+            ("409", "application/json"): NOT_YET,
+        },
+    )
+    def post(self, request, pk):
+        enterprise = get_visible(request.user, Enterprise.objects.all(), pk, via="")
+        return self._answer(services.cards_pdf_request(enterprise=enterprise, by=request.user), enterprise)
+
+    def _answer(self, result, enterprise):
         if result.pdf is not None:
             return _pdf_response(result.pdf, filename=f"cards-{enterprise.pk}.pdf")
         if result.sheet.status == CardSheetStatus.DONE:
@@ -185,7 +249,7 @@ class CardSheetApi(APIView):
     renderer_classes = [JSONRenderer]
 
     @extend_schema(
-        summary="Status of a card sheet being rendered; the PDF itself once it is ready",
+        summary=_("明白卡打印文件的生成状态;生成完成后直接返回 PDF"),
         responses={(200, PDF_TYPE): PDF_OK, (202, "application/json"): SHEET_PENDING},
     )
     def get(self, request, pk):

@@ -4,6 +4,10 @@ Both read only the stored snapshot (figures, summary, decisions, signature), so 
 renders the same forever. Chinese needs care in both: xlsxwriter's autofit under-sizes CJK columns
 (each East-Asian wide character is counted as two here), and reportlab needs a TrueType CJK font it
 can embed (WenQuanYi Micro Hei; the built-in STSong-Light is not embedded, Noto CJK's CFF outlines fail).
+
+Exports are inert (core.exports_safety): every text is a string cell, quoted when it starts like a
+formula, and every text a user typed (enterprise, signer, summary, decisions, owners) is escaped in the
+PDF's paragraphs. The table cells given as plain strings are drawn as text, not parsed as markup.
 """
 
 import unicodedata
@@ -22,6 +26,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from core.exports_safety import XLSXWRITER_OPTIONS, pdf_text, sheet_text
 from reports.models import MonthlyDispatch
 
 PDF_FONT = "WenQuanYiMicroHei"
@@ -131,10 +136,19 @@ class _DispatchSheet:
 
     def write_row(self, values, fmt=None, *, measure=True) -> None:
         for col, value in enumerate(values):
-            self.sheet.write(self.row, col, value, fmt)
+            self.write_cell(col, value, fmt)
             if measure:
                 self.widths[col] = max(self.widths.get(col, 0), display_width(value))
         self.row += 1
+
+    def write_cell(self, col: int, value, fmt=None) -> None:
+        """Numbers as numbers; everything else a string cell, never a formula (write() would guess)."""
+        if value is None:
+            self.sheet.write_blank(self.row, col, None, fmt)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            self.sheet.write_number(self.row, col, value, fmt)
+        else:
+            self.sheet.write_string(self.row, col, sheet_text(str(value)), fmt)
 
     def skip(self) -> None:
         self.row += 1
@@ -146,7 +160,7 @@ class _DispatchSheet:
 
 def dispatch_xlsx(dispatch: MonthlyDispatch) -> bytes:
     out = BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    book = xlsxwriter.Workbook(out, {"in_memory": True, **XLSXWRITER_OPTIONS})
     bold = book.add_format({"bold": True})
     title = book.add_format({"bold": True, "font_size": 14})
     header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
@@ -168,7 +182,8 @@ def dispatch_xlsx(dispatch: MonthlyDispatch) -> bytes:
         overview.write_row(row)
     overview.skip()
     overview.write_row([_("本月工作总结")], bold)
-    overview.sheet.merge_range(overview.row, 0, overview.row, 7, dispatch.summary, wrap)
+    overview.sheet.merge_range(overview.row, 0, overview.row, 7, "", wrap)
+    overview.write_cell(0, dispatch.summary, wrap)
     # Roughly one line per 100 narrow characters across the merged columns.
     overview.sheet.set_row(overview.row, 15 * max(1, display_width(dispatch.summary) // 100 + 1))
     overview.row += 1
@@ -255,10 +270,10 @@ def dispatch_pdf(dispatch: MonthlyDispatch) -> bytes:
         author=dispatch.enterprise.name,
     )
     story = [
-        Paragraph(_dispatch_title(dispatch), title_style),
+        Paragraph(pdf_text(_dispatch_title(dispatch)), title_style),
         Spacer(1, 4 * mm),
-        Paragraph(_("统计期:%(start)s 至 %(end)s") % f["period"], body),
-        Paragraph(_("主要负责人签字:%(who)s") % {"who": _dispatch_signature(dispatch)}, body),
+        Paragraph(pdf_text(_("统计期:%(start)s 至 %(end)s") % f["period"]), body),
+        Paragraph(pdf_text(_("主要负责人签字:%(who)s") % {"who": _dispatch_signature(dispatch)}), body),
         Paragraph(_("一、主要指标"), heading),
         _dispatch_table(
             [[_("指标"), _("数值")], *[[label, str(value)] for label, value in dispatch_figure_rows(dispatch)]],
@@ -276,17 +291,13 @@ def dispatch_pdf(dispatch: MonthlyDispatch) -> bytes:
     story.append(_dispatch_bar_chart(_("每日发现隐患(项)"), labels, hazards, value_max=None, color=red))
     story.append(Paragraph(_("四、本月工作总结"), heading))
     for line in (dispatch.summary or _("(未填写)")).splitlines() or [""]:
-        story.append(Paragraph(_dispatch_escape(line), body))
+        story.append(Paragraph(pdf_text(line), body))
     story.append(Paragraph(_("五、下月重点工作"), heading))
     decisions = _dispatch_decision_rows(dispatch)
     if decisions:
-        rows = [[str(n), Paragraph(_dispatch_escape(task), body), owner, due] for n, task, owner, due in decisions]
+        rows = [[str(n), Paragraph(pdf_text(task), body), owner, due] for n, task, owner, due in decisions]
         story.append(_dispatch_table([_dispatch_decision_header(), *rows], widths=[12 * mm, 95 * mm, 30 * mm, 30 * mm]))
     else:
         story.append(Paragraph(_("(无)"), body))
     doc.build(story)
     return out.getvalue()
-
-
-def _dispatch_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -28,8 +28,8 @@ from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Industry, Person, Post
 from orgs.selectors import (
     certificate_gaps_by_enterprise,
     get_visible,
+    member_only_enterprises,
     regulated_enterprises,
-    role_in,
     role_required,
     roles_of,
     scope_to,
@@ -52,16 +52,16 @@ def report_enterprise_get_for(person: Person, enterprise_id) -> Enterprise:
 
 
 def report_reader_required(person: Person, enterprise_id: int) -> None:
-    """Managers of the enterprise and regulators in scope read; a worker of the enterprise may not."""
-    role = role_in(person, enterprise_id)
-    if role is not None and role not in REPORT_READER_ROLES and not person.is_superuser:
+    """Managers of the enterprise and regulators in scope read; a worker of the enterprise may not
+    (unless a regulator in scope too: a membership never lowers a regulator's reach)."""
+    if enterprise_id in member_only_enterprises(person, REPORT_READER_ROLES):
         raise Forbidden(_("您的角色无权查看检查台账。"))
 
 
 def reports_readable(person: Person, queryset: QuerySet) -> QuerySet:
     """`scope_to`, minus the enterprises where the person is only a worker."""
-    not_readers = [pk for pk, role in roles_of(person).items() if role not in REPORT_READER_ROLES]
-    return scope_to(person, queryset).exclude(enterprise_id__in=not_readers)
+    readable = scope_to(person, queryset)
+    return readable.exclude(enterprise_id__in=member_only_enterprises(person, REPORT_READER_ROLES))
 
 
 def report_get_for(person: Person, queryset: QuerySet, pk):

@@ -1,6 +1,7 @@
 """The regulator statistics as an Excel workbook (xlsxwriter), one row per line of the statistics and
 the total last. Column widths count East-Asian wide characters as two: xlsxwriter's autofit
-under-sizes Chinese columns (STACK-NOTES)."""
+under-sizes Chinese columns (STACK-NOTES). Names are string cells, quoted when they start like a formula
+(core.exports_safety: exports are inert)."""
 
 import io
 import unicodedata
@@ -8,6 +9,7 @@ import unicodedata
 import xlsxwriter
 from django.utils.translation import gettext as _
 
+from core.exports_safety import XLSXWRITER_OPTIONS, sheet_text
 from reports.selectors import TIERS, GroupBy, Stats, StatsFigures
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -57,7 +59,7 @@ def _columns(group_by: str) -> list[tuple[str, str, object]]:
 
 def stats_xlsx(stats: Stats) -> bytes:
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    book = xlsxwriter.Workbook(out, {"in_memory": True, **XLSXWRITER_OPTIONS})
     sheet = book.add_worksheet(_("统计") + " " + stats.month)
     bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "border": 1})
     formats = {"int": book.add_format({"num_format": "0"}), "pct": book.add_format({"num_format": "0.0%"})}
@@ -68,12 +70,12 @@ def stats_xlsx(stats: Stats) -> bytes:
     if stats.group_by == GroupBy.ENTERPRISE:
         leading += [_("行政区划代码"), _("行业代码")]
     columns = _columns(stats.group_by)
-    sheet.write(0, 0, _("安全生产治本攻坚三年行动 统计 %(month)s") % {"month": stats.month}, text_bold)
+    sheet.write_string(0, 0, _("安全生产治本攻坚三年行动 统计 %(month)s") % {"month": stats.month}, text_bold)
     headers = leading + [header for header, _fmt, _value in columns]
     widths = [display_width(h) for h in headers]
     header_row = 2
     for col, header in enumerate(headers):
-        sheet.write(header_row, col, header, bold)
+        sheet.write_string(header_row, col, header, bold)
 
     def write_figures(row: int, figures: StatsFigures, formats) -> None:
         for offset, (_header, fmt, value) in enumerate(columns):
@@ -92,7 +94,7 @@ def stats_xlsx(stats: Stats) -> bytes:
         if stats.group_by == GroupBy.ENTERPRISE:
             texts += [line.region, line.industry]
         for col, text in enumerate(texts):
-            sheet.write_string(row, col, text)
+            sheet.write_string(row, col, sheet_text(text))
             widths[col] = max(widths[col], display_width(text))
         write_figures(row, line.figures, formats)
         row += 1

@@ -1,6 +1,7 @@
 """Daily review, weekly report and monthly dispatch endpoints. Thin: parse, one service or selector call,
 render. Snapshots have no PUT or DELETE: minutes are PATCHed while unsigned, signatures are moves."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -75,9 +76,10 @@ class _SnapshotViewSet(viewsets.GenericViewSet):
 
 class DayLogApi(APIView):
     @extend_schema(
-        summary="A day's log of the enterprise: every check due, records, failed items, hazards opened",
-        description="Live while the day is unsigned; once a safety officer has signed it, the frozen log with "
-        "its `review`. Safety managers of the enterprise and regulators in scope.",
+        summary=_("企业日管控台账:当日全部应检项、检查记录、不合格项和新增隐患"),
+        description=_(
+            "当日未签字时为实时数据;安全员签字后为冻结的台账及其 `review`。限本企业安全管理人员和监管范围内的监管人员。"
+        ),
         parameters=[DayLogQuerySerializer],
         responses={
             200: DayLogAnswerSerializer,
@@ -94,8 +96,8 @@ class DayLogApi(APIView):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Signed daily reviews the caller may read, newest day first"),
-    retrieve=extend_schema(summary="One signed daily review with its frozen log"),
+    list=extend_schema(summary=_("调用者可查看的已签字日管控审核,最新的日期在前")),
+    retrieve=extend_schema(summary=_("单个已签字日管控审核及其冻结的台账")),
 )
 class DailyReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _SnapshotViewSet):
     filterset_class = DailyReviewFilter
@@ -107,7 +109,7 @@ class DailyReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Snap
         return DailyReviewSerializer if self.action == "list" else DailyReviewDetailSerializer
 
     @extend_schema(
-        summary="Sign an ended day's log with a note (safety officer, director or principal); it is then frozen",
+        summary=_("对已结束当日的日管控台账签字并填写意见(安全员、安全总监或主要负责人);签字后冻结"),
         request=DailyReviewSignSerializer,
         responses={201: DailyReviewDetailSerializer, 409: FROZEN},
         examples=[
@@ -133,8 +135,8 @@ def _without(data: dict, *names) -> dict:
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Weekly reports (周排查治理报告) the caller may read, newest week first"),
-    retrieve=extend_schema(summary="One weekly report with its frozen figures"),
+    list=extend_schema(summary=_("调用者可查看的周排查治理报告,最新的周在前")),
+    retrieve=extend_schema(summary=_("单份周排查报告及其冻结数据")),
 )
 class WeeklyReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _SnapshotViewSet):
     serializer_class = WeeklyReportSerializer
@@ -144,9 +146,11 @@ class WeeklyReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Sna
         return selectors.weekly_reports_queryset()
 
     @extend_schema(
-        summary="Generate the report of an ended ISO week (safety officer or director); idempotent",
-        description="201 with the new snapshot; 200 with the stored one when the week's report exists (also one "
-        "the beat task prepared). The figures are computed once, from the archive as at the end of the week.",
+        summary=_("生成已结束 ISO 周的周排查报告(安全员或安全总监);幂等"),
+        description=_(
+            "新生成时返回 201 和新快照;该周报告已存在(包括定时任务预先生成的)时返回 200 和已存的报告。数据只计算一次,"
+            "取自该周结束时的档案。"
+        ),
         request=WeeklyReportGenerateSerializer,
         responses={201: WeeklyReportSerializer, 200: WeeklyReportSerializer},
         examples=[
@@ -160,7 +164,7 @@ class WeeklyReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Sna
         return self._render(report, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(
-        summary="Write the minutes: summary, risk analysis, next week's plan (until the director signs)",
+        summary=_("填写纪要:本周总结、风险研判、下周计划(安全总监签字前)"),
         request=WeeklyReportUpdateSerializer,
         responses={200: WeeklyReportSerializer, 409: FROZEN},
         examples=[FROZEN_EXAMPLE],
@@ -171,7 +175,7 @@ class WeeklyReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Sna
         return self._render(services.weekly_report_update(by=request.user, report=report, data=data))
 
     @extend_schema(
-        summary="Sign: the safety director first, then the principal (which freezes the report)",
+        summary=_("签字:先安全总监,后主要负责人(主要负责人签字后报告冻结)"),
         request=ReportSignSerializer,
         responses={200: WeeklyReportSerializer, 409: FROZEN},
         examples=[
@@ -192,8 +196,8 @@ class WeeklyReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Sna
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Monthly dispatches (月调度) the caller may read, newest month first"),
-    retrieve=extend_schema(summary="One monthly dispatch with its frozen figures and decisions"),
+    list=extend_schema(summary=_("调用者可查看的月调度,最新的月份在前")),
+    retrieve=extend_schema(summary=_("单份月调度及其冻结数据和决定事项")),
 )
 class MonthlyDispatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _SnapshotViewSet):
     serializer_class = MonthlyDispatchSerializer
@@ -203,8 +207,8 @@ class MonthlyDispatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _
         return selectors.dispatches_queryset()
 
     @extend_schema(
-        summary="Generate the dispatch of an ended month (principal or admin); idempotent",
-        description="201 with the new snapshot; 200 with the stored one when the month's dispatch exists.",
+        summary=_("生成已结束月份的月调度(主要负责人或管理员);幂等"),
+        description=_("新生成时返回 201 和新快照;该月调度已存在时返回 200 和已存的调度。"),
         request=DispatchGenerateSerializer,
         responses={201: MonthlyDispatchSerializer, 200: MonthlyDispatchSerializer},
         examples=[
@@ -218,8 +222,8 @@ class MonthlyDispatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _
         return self._render(dispatch, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(
-        summary="Write the month's summary and next month's key work (principal or admin, while unsigned)",
-        description="`decisions` replaces every decision; each owner must be a person of the enterprise.",
+        summary=_("填写本月工作总结和下月重点工作(主要负责人或管理员,签字前)"),
+        description=_("`decisions` 整体替换全部决定事项;每项的责任人须为本企业人员。"),
         request=DispatchUpdateSerializer,
         responses={200: MonthlyDispatchSerializer, 409: FROZEN},
         examples=[
@@ -241,7 +245,7 @@ class MonthlyDispatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _
         return self._render(services.dispatch_update(by=request.user, dispatch=dispatch, data=data))
 
     @extend_schema(
-        summary="Sign the minutes (principal); the dispatch is frozen from then on",
+        summary=_("调度纪要签字(主要负责人);此后月调度冻结"),
         request=ReportSignSerializer,
         responses={200: MonthlyDispatchSerializer, 409: FROZEN},
         examples=[
@@ -275,7 +279,8 @@ class DispatchXlsxApi(_DispatchFileApi):
 
     @extend_schema(
         operation_id="v1_dispatches_xlsx_retrieve",
-        summary="The dispatch as an Excel workbook (figures, daily breakdown, decisions)",
+        summary=_("月调度 Excel 工作簿(数据、逐日明细、决定事项)"),
+        description=_("月调度的导出文件;出错时仍返回 API 的 JSON 错误体(与二维码图片相同)。"),
         responses={
             (200, XlsxRenderer.media_type): OpenApiResponse(OpenApiTypes.BINARY, description="XLSX workbook"),
             **json_error_responses("401", "403", "404", "406"),
@@ -291,7 +296,8 @@ class DispatchPdfApi(_DispatchFileApi):
 
     @extend_schema(
         operation_id="v1_dispatches_pdf_retrieve",
-        summary="The dispatch as a printable PDF with a chart of the month's daily completion and hazards",
+        summary=_("月调度可打印 PDF,附当月每日完成情况和隐患图表"),
+        description=_("月调度的导出文件;出错时仍返回 API 的 JSON 错误体(与二维码图片相同)。"),
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF, fonts embedded"),
             **json_error_responses("401", "403", "404", "406"),
@@ -314,14 +320,12 @@ STATS_EXAMPLES = [
     error_example("permission_denied", "您的角色无权执行此操作。", status_codes=("403",)),
     error_example("not_found", "未找到。", "enterprise", status_codes=("404",)),
 ]
-STATS_DESCRIPTION = (
-    "The 2024 campaign's quantified targets the archive can prove, for the month (in each enterprise's "
-    "local time): card coverage of posts, check completion per tier, hazards found / closed / overdue, "
-    "rectification rate, major hazards open, knowledge awareness rate, drills. Regulators read their "
-    "scope, safety officers and above their own enterprises; workers are refused (403). An `enterprise` "
-    "outside what the caller reads is a 404; a `region` or `industry` outside it gives empty figures. "
-    "`total` sums every enterprise selected, `rows` has one line per enterprise or per group "
-    "(`group_by`). A constant number of queries whatever the number of enterprises."
+STATS_DESCRIPTION = _(
+    "2024 年专项行动中档案可以证明的量化指标,按月统计(按各企业当地时间):岗位明白卡覆盖率、各层级检查完成率、"
+    "隐患发现数/销号数/逾期数、整改率、未销号重大隐患、应知应会知晓率、应急演练。监管人员查看其监管范围,"
+    "安全员及以上查看本企业;作业人员被拒绝(403)。`enterprise` 超出调用者可查看范围时返回 404;"
+    "`region` 或 `industry` 超出范围时数据为空。`total` 汇总所选全部企业,`rows` 每个企业或每个分组(`group_by`)一行。"
+    "无论企业多少,查询次数不变。"
 )
 
 
@@ -331,7 +335,7 @@ class StatsApi(JsonErrorsMixin, APIView):
 
     @extend_schema(
         operation_id="v1_stats_retrieve",
-        summary="Regulator statistics of a month (JSON, or a workbook with ?format=xlsx)",
+        summary=_("监管统计(按月;JSON,或 ?format=xlsx 时为工作簿)"),
         description=STATS_DESCRIPTION,
         parameters=[StatsQuerySerializer],
         responses={
@@ -358,8 +362,8 @@ class StatsXlsxApi(StatsApi):
 
     @extend_schema(
         operation_id="v1_stats_xlsx_retrieve",
-        summary="Regulator statistics of a month as an Excel workbook",
-        description="The same figures and parameters as `/api/v1/stats/`, one sheet, the total last.",
+        summary=_("监管统计(按月)Excel 工作簿"),
+        description=_("数据和参数与 `/api/v1/stats/` 相同,单个工作表,合计在最后。"),
         parameters=[StatsQuerySerializer],
         responses={
             (200, XLSX_MEDIA_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="xlsx workbook"),

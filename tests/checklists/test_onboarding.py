@@ -225,12 +225,23 @@ def test_only_org_admins_import_and_other_tenants_get_404(api, world, admin):
     assert api.as_(world.officer).get(export_url(world.enterprise)).status_code == 200
 
 
-def test_an_existing_person_of_another_enterprise_is_added_but_not_changed(api, world, admin):
+def test_an_existing_person_who_belongs_nowhere_is_added_but_not_changed(api, world, admin):
+    # A person of another enterprise (a regulator, staff) is refused: tests/security/test_accounts.py.
+    free = factories.PersonFactory()
     book = template_book(api, admin)
-    book["人员"].append([world.outsider.username, None, None, "作业人员", None, None])
+    book["人员"].append([free.username.upper(), "改名", None, "作业人员", None, None])
     response = upload(api, admin, world.enterprise, to_bytes(book))
     assert response.status_code == 200, response.content
-    assert Membership.objects.filter(person=world.outsider, enterprise=world.enterprise).exists()
+    assert Membership.objects.filter(person=free, enterprise=world.enterprise).exists()
+    free.refresh_from_db()
+    assert free.name != "改名"
+
+
+def test_a_member_who_also_belongs_to_another_enterprise_is_not_changed(api, world, admin):
+    factories.MembershipFactory(person=world.outsider, enterprise=world.enterprise)  # a shared person, from before
+    book = template_book(api, admin)
+    book["人员"].append([world.outsider.username, None, None, "作业人员", None, None])
+    assert upload(api, admin, world.enterprise, to_bytes(book)).status_code == 200
     book["人员"]["B3"] = "改名"
     response = upload(api, admin, world.enterprise, to_bytes(book))
     assert response.status_code == 400 and response.json()["errors"][0]["column"] == "姓名"

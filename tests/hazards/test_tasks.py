@@ -151,11 +151,12 @@ def test_a_new_deadline_starts_a_new_ladder(world, staff, late):
 
 
 def test_an_escalation_reaches_the_robot_and_mentions_whom_it_escalates_to(
-    world, staff, late, django_capture_on_commit_callbacks
+    world, staff, late, django_capture_on_commit_callbacks, settings
 ):
     staff.director.phone = "13700000003"
     staff.director.save(update_fields=["phone"])
     with WebhookReceiver() as robot:
+        robot.allow(settings)
         WebhookEndpoint.objects.create(enterprise=world.enterprise, name="钉钉群", kind="dingtalk", url=robot.url)
         with django_capture_on_commit_callbacks(execute=True):
             run(tasks.escalate_overdue_hazards, DEADLINE + timedelta(days=1, hours=1))

@@ -30,9 +30,9 @@ def phones(world, staff):
 
 
 @pytest.fixture
-def robot():
+def robot(settings):
     with WebhookReceiver() as receiver:
-        yield receiver
+        yield receiver.allow(settings)
 
 
 def endpoint(enterprise, receiver, kind="wecom", secret="", **fields) -> WebhookEndpoint:
@@ -121,8 +121,9 @@ def test_only_the_active_robots_of_the_hazards_own_enterprise_are_called(
     assert robot.posts == [] and not WebhookDelivery.objects.exists()
 
 
-def test_a_500_then_a_200_makes_two_attempts_and_delivers(world, phones, django_capture_on_commit_callbacks):
+def test_a_500_then_a_200_makes_two_attempts_and_delivers(world, phones, django_capture_on_commit_callbacks, settings):
     with WebhookReceiver([(500, "oops"), (200, ROBOT_OK)]) as robot:
+        robot.allow(settings)
         endpoint(world.enterprise, robot)
         with time_machine.travel(datetime(2024, 7, 3, 1, 0, tzinfo=UTC)) as clock:
             reported(world, django_capture_on_commit_callbacks)
@@ -139,9 +140,10 @@ def test_a_500_then_a_200_makes_two_attempts_and_delivers(world, phones, django_
     assert "HTTP 500" in WebhookAttempt.objects.first().error and robot.count() == 2
 
 
-def test_an_answer_with_a_nonzero_errcode_is_retried(world, phones, django_capture_on_commit_callbacks):
+def test_an_answer_with_a_nonzero_errcode_is_retried(world, phones, django_capture_on_commit_callbacks, settings):
     refused = {"errcode": 310000, "errmsg": "sign not match"}
     with WebhookReceiver([(200, refused), (200, ROBOT_OK)]) as robot:
+        robot.allow(settings)
         endpoint(world.enterprise, robot, kind="dingtalk", secret="wrong")
         with time_machine.travel(datetime(2024, 7, 3, 1, 0, tzinfo=UTC)) as clock:
             reported(world, django_capture_on_commit_callbacks)
@@ -152,8 +154,9 @@ def test_an_answer_with_a_nonzero_errcode_is_retried(world, phones, django_captu
     assert "errcode 310000: sign not match" in WebhookAttempt.objects.first().error
 
 
-def test_it_gives_up_after_the_last_attempt(world, phones, django_capture_on_commit_callbacks):
+def test_it_gives_up_after_the_last_attempt(world, phones, django_capture_on_commit_callbacks, settings):
     with WebhookReceiver([(502, {"errcode": -1})]) as robot:
+        robot.allow(settings)
         endpoint(world.enterprise, robot)
         with time_machine.travel(datetime(2024, 7, 3, 1, 0, tzinfo=UTC)) as clock:
             reported(world, django_capture_on_commit_callbacks)
@@ -165,9 +168,11 @@ def test_it_gives_up_after_the_last_attempt(world, phones, django_capture_on_com
     assert robot.count() == webhooks.MAX_ATTEMPTS == len(attempts(delivery))
 
 
-def test_an_unreachable_robot_is_an_attempt_without_a_status(world, phones, django_capture_on_commit_callbacks):
+def test_an_unreachable_robot_is_an_attempt_without_a_status(
+    world, phones, django_capture_on_commit_callbacks, settings
+):
     with WebhookReceiver() as robot:
-        url = robot.url
+        url = robot.allow(settings).url
     WebhookEndpoint.objects.create(enterprise=world.enterprise, name="gone", kind="wecom", url=url)
     reported(world, django_capture_on_commit_callbacks)
     delivery = WebhookDelivery.objects.get()

@@ -236,17 +236,18 @@ def test_the_responsible_person_of_a_major_hazard_cannot_accept_it(api, world, s
     hazard = assign(report(world, grade="major"), by=world.officer, responsible=world.officer)
     submit(api, hazard, by=world.officer)
     before = snapshot(hazard)
-    body = assert_error(api.as_(world.officer).post(hazard_url(hazard, "accept"), {}), 403)
-    assert "重大隐患" in body["message"]
+    assert_error(api.as_(world.officer).post(hazard_url(hazard, "accept"), {}), 403, code="four_eyes")
     assert snapshot(hazard) == before
     response = api.as_(staff.principal).post(hazard_url(hazard, "accept"), {})
     assert response.status_code == 200 and response.data["status"] == "closed"
 
 
-def test_the_responsible_person_of_a_general_hazard_may_accept_it(api, world, staff):
+def test_the_responsible_person_of_a_general_hazard_cannot_accept_it_either(api, world, staff):
+    """Four eyes for every grade (issue 11; this test said the opposite before)."""
     hazard = assign(report(world), by=world.officer, responsible=world.officer)
     submit(api, hazard, by=world.officer)
-    response = api.as_(world.officer).post(hazard_url(hazard, "accept"), {})
+    assert_error(api.as_(world.officer).post(hazard_url(hazard, "accept"), {}), 403, code="four_eyes")
+    response = api.as_(staff.director).post(hazard_url(hazard, "accept"), {})
     assert response.status_code == 200 and response.data["status"] == "closed"
 
 

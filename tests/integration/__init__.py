@@ -49,8 +49,18 @@ class WebhookReceiver:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
+    def origin(self) -> str:
+        """Its origin: robots are called only at WEBHOOK_ALLOWED_ORIGINS, so a test puts it there."""
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/robot/send?access_token=test"
+        return f"{self.origin}/robot/send?access_token=test"
+
+    def allow(self, settings) -> "WebhookReceiver":
+        """Add this robot's origin to the allow-list (pytest-django's `settings` fixture)."""
+        settings.WEBHOOK_ALLOWED_ORIGINS = [*settings.WEBHOOK_ALLOWED_ORIGINS, self.origin]
+        return self
 
     def count(self) -> int:
         with self._lock:

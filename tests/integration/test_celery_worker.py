@@ -71,6 +71,8 @@ class Processes:
             "CELERY_BROKER_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
             "CELERY_TASK_ALWAYS_EAGER": "0",
             "DJANGO_SETTINGS_MODULE": "backend.settings",
+            # The local robot's origin, put on the allow-list by the `robot` fixture, for the workers too.
+            "WEBHOOK_ALLOWED_ORIGINS": ",".join(settings.WEBHOOK_ALLOWED_ORIGINS),
             **extra,
         }
 
@@ -147,9 +149,9 @@ def processes(transactional_db, broker, tmp_path):
 
 
 @pytest.fixture
-def robot():
+def robot(settings):
     with WebhookReceiver() as receiver:
-        yield receiver
+        yield receiver.allow(settings)
 
 
 @pytest.fixture

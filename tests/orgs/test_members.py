@@ -30,27 +30,28 @@ def test_an_admin_adds_a_new_person_who_can_then_log_in(api, world, org_admin):
     assert login.status_code == 200
 
 
-def test_an_admin_adds_an_existing_person_by_username(api, world, org_admin):
-    body = {"enterprise": world.enterprise.id, "role": "worker", "username": world.outsider.username}
+def test_an_admin_adds_an_existing_person_who_belongs_nowhere_by_username(api, world, org_admin):
+    # Someone of another enterprise, a regulator or staff cannot be attached: tests/security/test_accounts.py.
+    free = factories.PersonFactory()
+    body = {"enterprise": world.enterprise.id, "role": "worker", "username": free.username}
     response = api.as_(org_admin).post("/api/v1/members/", body)
     assert response.status_code == 201, response.content
-    assert response.data["person"]["id"] == world.outsider.id
-    assert set(world.outsider.memberships.values_list("enterprise", flat=True)) == {
-        world.enterprise.id,
-        world.other_enterprise.id,
-    }
+    assert response.data["person"]["id"] == free.id
+    assert list(free.memberships.values_list("enterprise", flat=True)) == [world.enterprise.id]
 
 
 def test_adding_an_existing_person_cannot_change_their_password(api, world, org_admin):
+    free = factories.PersonFactory()
     body = {
         "enterprise": world.enterprise.id,
         "role": "worker",
-        "username": world.outsider.username,
+        "username": free.username,
+        "name": "改名",
         "password": "x" * 12,
     }
-    assert_error(api.as_(org_admin).post("/api/v1/members/", body), 400, "password")
-    assert world.outsider.check_password(factories.PASSWORD)
-    assert not Membership.objects.filter(person=world.outsider, enterprise=world.enterprise).exists()
+    assert assert_error(api.as_(org_admin).post("/api/v1/members/", body), 400, "username")["code"] == "username_taken"
+    assert free.check_password(factories.PASSWORD)
+    assert not Membership.objects.filter(person=free).exists()
 
 
 def test_a_new_person_needs_a_password(api, world, org_admin):

@@ -51,7 +51,8 @@ def page_qr(page) -> str:
 
 
 def test_every_post_gets_one_a5_card_with_its_band_steps_contacts_and_qr(api, world, posts):
-    response = api.as_(world.officer).get(cards_url(world.enterprise))
+    # A safety manager's POST issues the posts' missing codes, then answers like the GET (issue 11).
+    response = api.as_(world.officer).post(cards_url(world.enterprise))
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == "application/pdf"
     assert response["Cache-Control"] == "private, no-cache"
@@ -74,7 +75,7 @@ def test_every_post_gets_one_a5_card_with_its_band_steps_contacts_and_qr(api, wo
 
 
 def test_the_chinese_font_is_embedded(api, world, posts):
-    pdf = read(api.as_(world.officer).get(cards_url(world.enterprise)).content)
+    pdf = read(api.as_(world.officer).post(cards_url(world.enterprise)).content)
     fonts = pdf.pages[0]["/Resources"]["/Font"]
     embedded = []
     for ref in fonts.values():
@@ -85,9 +86,11 @@ def test_the_chinese_font_is_embedded(api, world, posts):
     assert any("WenQuanYiMicroHei" in name for _has, name in embedded)
 
 
-def test_each_reader_may_print_and_other_tenants_hear_it_does_not_exist(api, world, posts):
+def test_managers_and_regulators_may_print_and_other_tenants_hear_it_does_not_exist(api, world, posts):
+    services.qr_tokens_issue_all(enterprise=world.enterprise)
     assert api.as_(world.regulator).get(cards_url(world.enterprise)).status_code == 200
-    assert api.as_(world.worker).get(cards_url(world.enterprise)).status_code == 200
+    assert api.as_(world.officer).get(cards_url(world.enterprise)).status_code == 200
+    assert api.as_(world.worker).get(cards_url(world.enterprise)).status_code == 403  # issue 11
     assert api.as_(world.outsider).get(cards_url(world.enterprise)).status_code == 404
     assert api.as_(world.far_regulator).get(cards_url(world.enterprise)).status_code == 404
     assert api.as_(None).get(cards_url(world.enterprise)).status_code == 401
@@ -96,8 +99,9 @@ def test_each_reader_may_print_and_other_tenants_hear_it_does_not_exist(api, wor
 def test_an_enterprise_without_posts_has_nothing_to_print(api, world):
     empty = factories.EnterpriseFactory(region=world.enterprise.region)
     factories.MembershipFactory(person=world.officer, enterprise=empty, role=Role.SAFETY_OFFICER)
-    response = api.as_(world.officer).get(cards_url(empty))
-    assert response.status_code == 400 and response.json()["field"] == "enterprise"
+    for method in ("get", "post"):
+        response = getattr(api.as_(world.officer), method)(cards_url(empty))
+        assert response.status_code == 400 and response.json()["field"] == "enterprise"
 
 
 def test_printing_issues_the_missing_tokens_in_a_constant_number_of_queries(
@@ -117,7 +121,7 @@ def test_a_large_enterprise_is_rendered_by_a_worker_behind_a_status_url(
     settings.CARDS_PDF_SYNC_MAX_POSTS = 2
     client = api.as_(world.officer)
     with django_capture_on_commit_callbacks(execute=False) as queued:
-        response = client.get(cards_url(world.enterprise))
+        response = client.post(cards_url(world.enterprise))  # a GET only reads (issue 11)
     assert response.status_code == 202, response.content
     body = response.json()
     assert body["status"] == "pending" and body["post_count"] == 3
@@ -138,6 +142,7 @@ def test_a_large_enterprise_is_rendered_by_a_worker_behind_a_status_url(
     assert services.card_sheet_render(sheet_id=sheet.pk) == "done already"
     again = client.get(cards_url(world.enterprise))
     assert again.status_code == 200 and again.content == ready.content
+    assert client.post(cards_url(world.enterprise)).content == ready.content
     assert CardSheet.objects.count() == 1
 
     # Another tenant cannot read the sheet.
@@ -150,18 +155,20 @@ def test_a_changed_card_makes_a_new_sheet_and_a_failed_one_is_queued_again(
     settings.CARDS_PDF_SYNC_MAX_POSTS = 2
     client = api.as_(world.officer)
     with django_capture_on_commit_callbacks(execute=True):
-        first = client.get(cards_url(world.enterprise)).json()
+        first = client.post(cards_url(world.enterprise)).json()
     publish(posts[2])  # the blue post gets its first card
     monkeypatch.setattr(services, "cards_pdf", lambda pages, title: 1 / 0)
+    assert client.get(cards_url(world.enterprise)).json()["code"] == "cards_not_rendered"  # a GET starts nothing
     with django_capture_on_commit_callbacks(execute=True):
-        assert client.get(cards_url(world.enterprise)).status_code == 202
+        assert client.post(cards_url(world.enterprise)).status_code == 202
     failed = CardSheet.objects.exclude(pk=first["id"]).get()
     assert failed.status == CardSheetStatus.FAILED and "ZeroDivisionError" in failed.error
     assert client.get(f"/api/v1/card-sheets/{failed.pk}/").json()["status"] == "failed"
 
+    assert client.get(cards_url(world.enterprise)).json()["status"] == "failed"
     monkeypatch.undo()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(cards_url(world.enterprise))
+        response = client.post(cards_url(world.enterprise))
     assert response.status_code == 202 and response.json()["id"] == failed.pk
     failed.refresh_from_db()
     assert failed.status == CardSheetStatus.DONE

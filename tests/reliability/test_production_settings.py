@@ -1,5 +1,5 @@
 """Production settings: `check --deploy` is clean, a default secret key is refused, security headers
-are sent, and login throttling counts in Redis (shared by every web process)."""
+are sent, and login lockouts count in Redis (shared by every web process)."""
 
 import os
 import secrets
@@ -37,11 +37,12 @@ def test_check_deploy_is_clean_with_production_variables():
     assert "no issues" in result.stdout
 
 
-def test_check_deploy_warns_when_login_throttling_is_per_process():
+def test_production_refuses_to_start_when_login_lockouts_would_count_per_process():
+    # Issue 11: a refusal at start-up (gunicorn runs no system checks), no longer a deploy warning.
     env = {k: v for k, v in PRODUCTION.items() if k != "CACHE_URL"}
-    result = manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    result = manage("check", **env)
     assert result.returncode != 0
-    assert "mingbai.W001" in result.stderr
+    assert "CACHE_URL must be set when DJANGO_DEBUG is off" in result.stderr
 
 
 @pytest.mark.parametrize("key", [None, "dev-only-insecure-key-do-not-use-in-production"])
@@ -90,19 +91,19 @@ def redis_cache(settings):
 
 
 @pytest.mark.redis
-def test_login_throttle_counts_in_redis(api, world, redis_cache, settings):
-    from rest_framework.throttling import SimpleRateThrottle
+def test_login_lockouts_count_in_redis(api, world, redis_cache):
+    from axes.handlers.proxy import AxesProxyHandler
 
-    # DRF binds the cache at import; point the throttle at the Redis cache as a fresh process would.
-    original = SimpleRateThrottle.cache
-    SimpleRateThrottle.cache = redis_cache
+    # The lockout handler binds the cache when it starts; point it at Redis as a fresh process would.
+    AxesProxyHandler.get_implementation(force=True)
     try:
         statuses = [
             api.post("/api/v1/auth/token/", {"username": world.worker.username, "password": "wrong"}).status_code
             for _ in range(11)
         ]
+        client = redis.Redis.from_url("redis://127.0.0.1:6379/13")
+        counted = list(client.scan_iter(match=f"*{redis_cache.key_prefix}*axes-*"))
     finally:
-        SimpleRateThrottle.cache = original
-    assert statuses == [401] * 10 + [429]
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/13")
-    assert any(client.scan_iter(match=f"*{redis_cache.key_prefix}*throttle_login*"))
+        AxesProxyHandler.implementation = None  # the next test binds its own cache again
+    assert statuses == [401] * 9 + [429] * 2
+    assert len(counted) == 2  # one count for the address, one for the username

@@ -34,7 +34,7 @@ from hazards import services as hazard_services
 from hazards.models import Notification
 from orgs.models import Membership, Person, Role
 from qr.models import CardSheet
-from qr.services import qr_token_issue
+from qr.services import qr_token_issue, qr_tokens_issue_all
 from reports import services as report_services
 from reports.models import MonthlyDispatch, WeeklyReport
 from tests import factories
@@ -50,6 +50,7 @@ ACCEPTORS = ("officer", "director", "principal")  # hazards.services.ACCEPTING_R
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TENANT_APPS = ("orgs", "cards", "checklists", "hazards", "qr", "reports")
 REPORT_READERS = (*MANAGERS, "regulator")  # reports.selectors.REPORT_READER_ROLES and regulators in scope
+QR_READERS = (*MANAGERS, "regulator")  # qr.selectors.qr_print_check
 
 
 @dataclass(frozen=True)
@@ -291,14 +292,21 @@ ROWS: dict[str, Row] = {
     ),
     "POST /api/v1/notifications/read-all/": write(lambda o: "/api/v1/notifications/read-all/", None, ROLES[:-1]),
     # --- QR
-    "GET /api/v1/posts/{pk}/qr.png": read(lambda o: f"/api/v1/posts/{o.post.id}/qr.png"),
-    "GET /api/v1/posts/{pk}/qr.svg": read(lambda o: f"/api/v1/posts/{o.post.id}/qr.svg"),
+    # The codes prove presence at a post: safety managers and regulators only (issue 11).
+    "GET /api/v1/posts/{pk}/qr.png": read(lambda o: f"/api/v1/posts/{o.post.id}/qr.png", ok=QR_READERS),
+    "GET /api/v1/posts/{pk}/qr.svg": read(lambda o: f"/api/v1/posts/{o.post.id}/qr.svg", ok=QR_READERS),
     "POST /api/v1/posts/{pk}/rotate-qr/": write(lambda o: f"/api/v1/posts/{o.post.id}/rotate-qr/", None, MANAGERS, 201),
     # A printed code is public: anyone (also anonymous) resolves it to the post and its card.
     "GET /api/v1/scan/{token}/": read(lambda o: f"/api/v1/scan/{o.token.token}/", ok=ROLES, anonymous=200),
-    # Printing the enterprise's cards: whoever reads the enterprise (few posts: the PDF comes at once).
-    "GET /api/v1/enterprises/{pk}/cards.pdf": read(lambda o: f"/api/v1/enterprises/{o.enterprise.id}/cards.pdf"),
-    "GET /api/v1/card-sheets/{pk}/": read(lambda o: f"/api/v1/card-sheets/{o.sheet.id}/", status=202),
+    # Printing the enterprise's cards: safety managers and regulators read (few posts: the PDF comes at
+    # once); only a manager's POST renders a sheet and makes missing codes (a regulator never writes).
+    "GET /api/v1/enterprises/{pk}/cards.pdf": read(
+        lambda o: f"/api/v1/enterprises/{o.enterprise.id}/cards.pdf", ok=QR_READERS
+    ),
+    "POST /api/v1/enterprises/{pk}/cards.pdf": write(
+        lambda o: f"/api/v1/enterprises/{o.enterprise.id}/cards.pdf", None, MANAGERS
+    ),
+    "GET /api/v1/card-sheets/{pk}/": read(lambda o: f"/api/v1/card-sheets/{o.sheet.id}/", ok=QR_READERS, status=202),
     # --- certificates (持证上岗): a national catalogue of kinds; a worker reads only their own certificate
     "GET /api/v1/certificate-kinds/": listing(lambda o: "/api/v1/certificate-kinds/", None),
     "GET /api/v1/certificate-kinds/{pk}/": read(
@@ -500,6 +508,7 @@ def objects(world, daily):
     card_publish(card=o.card, by=None)
     Card.objects.filter(pk=o.card.pk).update(ppe=["安全帽", "防毒面具"])  # a draft to publish
     o.token = qr_token_issue(post=world.post)
+    qr_tokens_issue_all(enterprise=e)  # every post has its code: a GET of cards.pdf issues none
     worker = Person.objects.get(pk=world.worker.pk)
     o.photo, _ = checklist_services.photo_upload(by=worker, client_uuid=uuid.uuid4(), upload=image(o))
     body = submission(daily, world.post)

@@ -84,11 +84,22 @@
     return { status: res.status, data: data };
   }
 
-  async function refresh(current) {
-    var res = await api("auth/refresh/", { method: "POST", json: { refresh: current.refresh }, anonymous: true });
-    if (res.status !== 200) return false;
-    setAuth(Object.assign({}, current, { access: res.data.access, refresh: res.data.refresh || current.refresh }));
-    return true;
+  // A refresh token works once (the answer carries the next one): requests that find the access token
+  // expired together share one refresh, and a refresh lost to another tab uses the token it stored.
+  var refreshing = null;
+  function refresh(current) {
+    if (!refreshing) {
+      refreshing = (async function () {
+        var res = await api("auth/refresh/", { method: "POST", json: { refresh: current.refresh }, anonymous: true });
+        if (res.status === 200) {
+          setAuth(Object.assign({}, current, { access: res.data.access, refresh: res.data.refresh || current.refresh }));
+          return true;
+        }
+        var now = auth();
+        return !!(now && now.refresh !== current.refresh);
+      })().finally(function () { refreshing = null; });
+    }
+    return refreshing;
   }
 
   function showLogin() {
