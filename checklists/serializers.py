@@ -229,9 +229,16 @@ class OnboardingReportSerializer(serializers.Serializer):
 
 
 class OnboardingErrorItemSerializer(ErrorItemSerializer):
-    sheet = serializers.CharField(help_text="Worksheet name, e.g. 人员")
-    row = serializers.IntegerField(allow_null=True, help_text="Row number as Excel shows it (1 is the header)")
-    column = serializers.CharField(allow_null=True, help_text="Column header, e.g. 岗位")
+    # A problem of a cell has sheet, row and column; a problem of the file itself (not a zip, a bomb, a
+    # DTD) names the zip member instead.
+    sheet = serializers.CharField(required=False, help_text="Worksheet name, e.g. 人员")
+    row = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Row number as Excel shows it (1 is the header)"
+    )
+    column = serializers.CharField(required=False, allow_null=True, help_text="Column header, e.g. 岗位")
+    member = serializers.CharField(
+        required=False, help_text="The part of the .xlsx file (a zip member) a file-level problem is in"
+    )
 
 
 class OnboardingErrorSerializer(ErrorSerializer):

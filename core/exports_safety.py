@@ -28,6 +28,7 @@ from xml.sax.saxutils import escape
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 from django.utils.translation import gettext as _
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from core.errors import ApplicationError
 
@@ -56,7 +57,8 @@ def sheet_text_read(text: str) -> str:
 def sheet_append(ws, values) -> None:
     """openpyxl's ws.append, with every text neutralised and typed a string (append types a text
     starting with "=" a formula)."""
-    ws.append([sheet_text(v) if isinstance(v, str) else v for v in values])
+    # Control characters cannot be stored in an .xlsx (openpyxl raises): they are dropped, not a 500.
+    ws.append([ILLEGAL_CHARACTERS_RE.sub("", sheet_text(v)) if isinstance(v, str) else v for v in values])
     if values:
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str):

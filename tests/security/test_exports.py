@@ -552,3 +552,14 @@ def test_openpyxl_parses_with_defusedxml():
 def test_a_legitimate_workbook_still_imports(api, world, admin, template):
     response = upload(api, admin, world.enterprise, template, dry_run=True)
     assert response.status_code == 200, response.content
+
+
+def test_a_control_character_in_a_card_text_does_not_break_the_onboarding_export(api, world):
+    # openpyxl refuses control characters in a cell; the export drops them instead of answering 500.
+    world.post.name = "反应釜\x07操作岗"
+    world.post.save()
+    response = api.as_(world.officer).get(f"/api/v1/enterprises/{world.enterprise.id}/onboarding.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(BytesIO(response.content))
+    names = [row[1] for row in book["岗位"].iter_rows(min_row=2, values_only=True)]
+    assert "反应釜操作岗" in names
