@@ -267,6 +267,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 15 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000)
 PHOTO_MAX_SIDE = env_int("PHOTO_MAX_SIDE", 2560)  # stored copies are scaled down to this
+# A photo used by a record of the same enterprise within this many days before (or after) a new record
+# on another day or at another post flags the new record photo_reused (checklists.photo_reuse).
+PHOTO_REUSE_LOOKBACK_DAYS = env_int("PHOTO_REUSE_LOOKBACK_DAYS", 90)
 # Printable cards (qr.cards_pdf): the embedded CJK font, and above how many posts the sheet is
 # rendered by Celery (the request answers 202 with a status URL) instead of in the request.
 CARDS_PDF_FONT = os.environ.get("CARDS_PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
@@ -288,6 +291,13 @@ INSPECTION_MAX_BACKDATE_DAYS = env_int("INSPECTION_MAX_BACKDATE_DAYS", 31)
 INSPECTION_CLOCK_SKEW_SECONDS = env_int("INSPECTION_CLOCK_SKEW_SECONDS", 300)
 if INSPECTION_MAX_BACKDATE_DAYS < 0 or INSPECTION_CLOCK_SKEW_SECONDS < 0:
     raise ImproperlyConfigured("INSPECTION_MAX_BACKDATE_DAYS and INSPECTION_CLOCK_SKEW_SECONDS must not be negative")
+# On site means scanned (checklists.flags): a record is on site when it cites a scan of the same person
+# at the post at most this long before its started_at (a check queued offline keeps its scan). A photo
+# whose EXIF time is further than PHOTO_TIME_SKEW_MINUTES from started_at flags the record.
+SCAN_EVENT_WINDOW_MINUTES = env_int("SCAN_EVENT_WINDOW_MINUTES", 30)
+PHOTO_TIME_SKEW_MINUTES = env_int("PHOTO_TIME_SKEW_MINUTES", 60)
+if SCAN_EVENT_WINDOW_MINUTES < 0 or PHOTO_TIME_SKEW_MINUTES < 0:
+    raise ImproperlyConfigured("SCAN_EVENT_WINDOW_MINUTES and PHOTO_TIME_SKEW_MINUTES must not be negative")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

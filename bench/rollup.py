@@ -11,8 +11,9 @@ For each size it builds (once; --reuse keeps what an earlier run built) a region
 10 posts each (90% with a published card), a daily checklist of 10 items on every post, a weekly one on
 one post, and July 2024 of daily checks (N x 10 x 31 records, ten results each), hazards from 1% of
 them, spot-checks and drills, and beside the district (in a region of its own) one large enterprise of
-100 posts built the same way. Checks done are counted on the archive heads as inspection_submit does
-(checklists.tallies). Then it times, best and median of several runs after a warm-up:
+100 posts built the same way; one record in twenty is off site and flagged. Checks done and records are
+counted on the archive heads as inspection_submit does (checklists.tallies). Then it times, best and
+median of several runs after a warm-up:
 
 - the stats endpoint for a regulator of the region (GET /api/v1/stats/ through the real view),
 - the month's figures of one enterprise (stats selector with `enterprise`), and
@@ -24,6 +25,7 @@ ratio. Goal: below 2, and a cost that grows no faster than the number of records
 """
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -146,6 +148,7 @@ def _populate(region, n: int, posts_per_enterprise: int, rng: random.Random) -> 
     """N enterprises in the region with their posts, cards, templates, a month of checks, hazards,
     spot-checks and drills. Returns the numbers of inspections, results and hazards."""
     from cards.models import Card, CardVersion, Drill, SpotCheck
+    from checklists.flags import NO_SCAN_EVENT, flag
     from checklists.models import ArchiveHead, ChecklistItem, ChecklistTemplate, Tier
     from checklists.periods import period_of
     from hazards.models import Hazard
@@ -200,7 +203,9 @@ def _populate(region, n: int, posts_per_enterprise: int, rng: random.Random) -> 
     worker_of = {e.pk: w.pk for e, w in zip(enterprises, workers, strict=True)}
     template_of = {t.enterprise_id: t for t in daily}
 
-    # The month's daily checks: a few missed (3%), a few late (2%), one in a hundred with a failed item.
+    # The month's daily checks: a few missed (3%), a few late (2%), one in a hundred with a failed item,
+    # one in twenty not scanned (off site, flagged no_scan_event; by id, so the draws above stay the same).
+    no_scan = json.dumps([flag(NO_SCAN_EVENT, reason="no_scan")], ensure_ascii=False)
     count = len(posts) * DAYS
     first_id = _reserve_ids("checklists_inspection", count)
     inspections, results, failed = [], [], []
@@ -219,6 +224,7 @@ def _populate(region, n: int, posts_per_enterprise: int, rng: random.Random) -> 
             seq = sequence[post.enterprise_id] = sequence.get(post.enterprise_id, 0) + 1
             inspection_id = next_id
             next_id += 1
+            off_site = inspection_id % 20 == 0
             inspections.append(
                 (
                     inspection_id,
@@ -231,7 +237,7 @@ def _populate(region, n: int, posts_per_enterprise: int, rng: random.Random) -> 
                     at,
                     received,
                     worker_of[post.enterprise_id],
-                    True,
+                    not off_site,
                     late,
                     ITEMS - int(bad),
                     int(bad),
@@ -241,6 +247,8 @@ def _populate(region, n: int, posts_per_enterprise: int, rng: random.Random) -> 
                     "",
                     "0" * 64,
                     True,  # first_of_slot: one record per post and day here
+                    no_scan if off_site else "[]",
+                    off_site,
                 )
             )
             for k, item in enumerate(items_of[template.pk]):
@@ -251,7 +259,7 @@ def _populate(region, n: int, posts_per_enterprise: int, rng: random.Random) -> 
                 failed.append((post, inspection_id, received))
     columns = (
         "id enterprise_id post_id template_id tier period client_uuid started_at received_at submitted_by_id "
-        "on_site late ok_count failed_count na_count request_hash sequence prev_hash hash first_of_slot"
+        "on_site late ok_count failed_count na_count request_hash sequence prev_hash hash first_of_slot flags flagged"
     ).split()
     _copy("checklists_inspection", columns, inspections)
     _copy(

@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from checklists.models import ChecklistItem, ChecklistTemplate, Inspection, InspectionResult, Photo
+from checklists.models import (
+    ChecklistItem,
+    ChecklistTemplate,
+    FlagReview,
+    Inspection,
+    InspectionResult,
+    Photo,
+    ScanEvent,
+)
 
 
 class ChecklistItemInline(admin.TabularInline):
@@ -57,8 +65,19 @@ class InspectionResultInline(admin.TabularInline):
 
 @admin.register(Inspection)
 class InspectionAdmin(ReadOnlyAdmin):
-    list_display = ["id", "enterprise", "post", "template", "period", "late", "on_site", "failed_count", "received_at"]
-    list_filter = ["tier", "late", "on_site", "enterprise"]
+    list_display = [
+        "id",
+        "enterprise",
+        "post",
+        "template",
+        "period",
+        "late",
+        "on_site",
+        "flagged",
+        "failed_count",
+        "received_at",
+    ]
+    list_filter = ["tier", "late", "on_site", "flagged", "enterprise"]
     date_hierarchy = "received_at"
     inlines = [InspectionResultInline]
 
@@ -66,3 +85,14 @@ class InspectionAdmin(ReadOnlyAdmin):
 @admin.register(Photo)
 class PhotoAdmin(ReadOnlyAdmin):
     list_display = ["id", "uploaded_by", "width", "height", "taken_at", "created_at"]
+
+
+@admin.register(ScanEvent)
+class ScanEventAdmin(ReadOnlyAdmin):
+    list_display = ["id", "person", "post", "scanned_at", "ip"]
+    date_hierarchy = "scanned_at"
+
+
+@admin.register(FlagReview)
+class FlagReviewAdmin(ReadOnlyAdmin):
+    list_display = ["id", "inspection", "by", "created_at"]

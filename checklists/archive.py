@@ -20,7 +20,7 @@ def utc_iso(value: datetime) -> str:
 def inspection_record(inspection, results, photo_hashes: dict) -> dict:
     """The content that the archive hash covers, from an Inspection and its InspectionResults;
     `photo_hashes` maps id(result) -> [sha256 of its photos]."""
-    return {
+    record = {
         "enterprise": inspection.enterprise_id,
         "sequence": inspection.sequence,
         "client_uuid": str(inspection.client_uuid),
@@ -48,6 +48,23 @@ def inspection_record(inspection, results, photo_hashes: dict) -> dict:
             for r in sorted(results, key=lambda r: r.item_id)
         ],
     }
+    # Issue 12: the scan the record cites, when the phone said it finished, and the flags (code, label,
+    # detail). Each only when set, so that the records stored before hash as they did.
+    if inspection.scan_event_id is not None:
+        record["scan_event"] = inspection.scan_event_id
+    if inspection.finished_at is not None:
+        record["finished_at"] = utc_iso(inspection.finished_at)
+    if inspection.flags:
+        record["flags"] = inspection.flags
+    # The phone's position (posts with a fence, issue 12) is covered too. Only when there is one, so
+    # the records stored before it hash as they did.
+    if inspection.position_latitude is not None:
+        record["position"] = {
+            "latitude": f"{inspection.position_latitude:.6f}",
+            "longitude": f"{inspection.position_longitude:.6f}",
+            "accuracy_m": f"{inspection.position_accuracy_m:.1f}",
+        }
+    return record
 
 
 def archive_hash(prev_hash: str, record: dict) -> str:

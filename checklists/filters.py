@@ -27,4 +27,4 @@ class InspectionFilter(django_filters.FilterSet):
 
     class Meta:
         model = Inspection
-        fields = ["enterprise", "post", "template", "tier", "period", "late", "on_site"]
+        fields = ["enterprise", "post", "template", "tier", "period", "late", "on_site", "flagged"]

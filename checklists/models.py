@@ -42,6 +42,8 @@ class ChecklistTemplate(models.Model):
     tier = models.CharField(_("层级"), max_length=10, choices=Tier.choices)
     posts = models.ManyToManyField(Post, blank=True, related_name="checklist_templates", verbose_name=_("岗位"))
     active = models.BooleanField(_("启用"), default=True)
+    # A record completed in less than this per item answered is flagged too_fast (checklists.flags).
+    min_seconds_per_item = models.PositiveIntegerField(_("每项最少用时(秒)"), default=2, db_default=2)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -99,6 +101,11 @@ class Photo(models.Model):
     # Hash of the bytes as uploaded: the same picture sent again (another day, or as "after"
     # evidence of a hazard) is found by it.
     sha256 = models.CharField(max_length=64, db_index=True)
+    # Perceptual hashes of the picture (checklists.photo_reuse.fingerprints), signed 64-bit: a copy
+    # re-encoded, resized, cropped or made brighter is found by them. None / [] for a flat picture, or a
+    # photo stored before they were computed that could not be read.
+    phash = models.BigIntegerField(null=True, blank=True)
+    region_hashes = models.JSONField(default=list, blank=True)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     size_bytes = models.PositiveIntegerField()
@@ -111,6 +118,37 @@ class Photo(models.Model):
         verbose_name_plural = _("照片")
 
 
+class PhotoUse(models.Model):
+    """A photo as used by a stored record, once per hash of it (its bytes, the whole picture, each
+    region): the index checklists.photo_reuse looks in for a photo used before. Derived from the
+    records (written with each one), not part of the archive."""
+
+    class Kind(models.IntegerChoices):
+        EXACT = 0, "sha256"  # value: the first 64 bits of the SHA-256
+        WHOLE = 1, "phash"
+        REGION = 2, "region dhash"
+
+    # Only the band indexes below, each led by the enterprise: the lookup reads nothing else, and the
+    # rows are never looked up by record, post or photo (records and photos are never deleted).
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="+", db_index=False)
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+", db_index=False)
+    inspection = models.ForeignKey("Inspection", on_delete=models.CASCADE, related_name="+", db_index=False)
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="uses", db_index=False)
+    day = models.DateField()  # the record's local day (capture time, the enterprise's time zone)
+    used_at = models.DateTimeField()  # the record's capture time (started_at)
+    kind = models.PositiveSmallIntegerField(choices=Kind.choices)
+    value = models.BigIntegerField()
+    band0 = models.IntegerField()  # value's bits 0-15, 16-31, 32-47, 48-63 (0..65535)
+    band1 = models.IntegerField()
+    band2 = models.IntegerField()
+    band3 = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["enterprise", f"band{i}"], name=f"photo_use_band{i}") for i in range(4)]
+        verbose_name = _("照片使用记录")
+        verbose_name_plural = _("照片使用记录")
+
+
 class ArchiveHead(models.Model):
     """The end of an enterprise's hash chain; locked while a record is appended. It also keeps the
     checks done per month and tier, counted as records are appended (checklists.tallies)."""
@@ -119,6 +157,29 @@ class ArchiveHead(models.Model):
     last_sequence = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="")
     slot_tallies = models.JSONField(default=dict, blank=True)  # {"2024-07": {"daily": [done, late], ...}}
+
+
+class ScanEvent(models.Model):
+    """A person opened a post's QR code while logged in (POST /api/v1/scan/{token}/): the evidence that
+    makes a record on site (DESIGN.md: "On site means scanned"). Written once, never changed."""
+
+    # Only the composite index below: the scan lookup of inspection_submit reads (person, post, time),
+    # and every index is one more write per scan. Posts and people with records cannot be deleted.
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="scan_events", db_index=False)
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="scan_events", db_index=False)
+    token = models.ForeignKey(PostQrToken, on_delete=models.CASCADE, related_name="scan_events", db_index=False)
+    scanned_at = models.DateTimeField()  # the server's clock
+    user_agent = models.CharField(max_length=200, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-scanned_at", "-id"]
+        indexes = [models.Index(fields=["person", "post", "scanned_at"], name="scan_event_person_post_time")]
+        verbose_name = _("扫码记录")
+        verbose_name_plural = _("扫码记录")
+
+    def __str__(self):
+        return f"{self.person_id}@{self.post_id} {self.scanned_at:%Y-%m-%d %H:%M}"
 
 
 class Inspection(models.Model):
@@ -137,6 +198,12 @@ class Inspection(models.Model):
     received_at = models.DateTimeField()  # the server's clock
     submitted_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="inspections")
     scan_token = models.ForeignKey(PostQrToken, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The scan the record cites (or, for a record with a token only, the scan of that person with that
+    # token found within the window); on_site only when it is of the same person and post, shortly before.
+    scan_event = models.ForeignKey(
+        ScanEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="inspections", db_index=False
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)  # the phone's clock, when the form was sent
     on_site = models.BooleanField()
     late = models.BooleanField()
     ok_count = models.PositiveIntegerField()
@@ -152,6 +219,15 @@ class Inspection(models.Model):
     # enterprise's chain lock; derived, not covered by the archive hash. Statistics count these rows
     # instead of grouping every record by slot (README, Performance).
     first_of_slot = models.BooleanField(default=False)
+    # What makes the record suspicious (checklists.flags): [{code, label, detail}], [] when clean. Covered
+    # by the archive hash when not empty; `flagged` is bool(flags), for the day log and the statistics.
+    flags = models.JSONField(default=list, blank=True, db_default=[])
+    flagged = models.BooleanField(default=False, db_default=False)
+    # The phone's position (WGS-84) when the record was made, kept only for a post with an electronic
+    # fence (checklists.geofence; the phone page says so: consent). Null without a fence or a position.
+    position_latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    position_longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    position_accuracy_m = models.DecimalField(max_digits=8, decimal_places=1, null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -166,6 +242,10 @@ class Inspection(models.Model):
         indexes = [
             models.Index(fields=["post", "template", "period"]),
             models.Index(fields=["enterprise", "received_at"]),
+            # Flagged records of a day (the day log's 待核查): a partial index, no write for clean records.
+            models.Index(
+                fields=["enterprise", "received_at"], condition=Q(flagged=True), name="inspection_flagged_by_day"
+            ),
         ]
         verbose_name = _("检查记录")
         verbose_name_plural = _("检查记录")
@@ -195,3 +275,21 @@ class InspectionResult(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["inspection", "item"], name="result_one_per_item")]
+
+
+class FlagReview(models.Model):
+    """A safety manager looked at a flagged record (with a note): an event beside the record, which
+    itself never changes. A record may be looked at more than once."""
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="reviews")
+    by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("核查意见"), max_length=1000)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("标记核查")
+        verbose_name_plural = _("标记核查")
+
+    def __str__(self):
+        return f"{self.inspection_id}: {self.by_id} {self.created_at:%Y-%m-%d %H:%M}"

@@ -53,7 +53,7 @@ from orgs.models import (
     Role,
 )
 from orgs.selectors import role_required, with_belonging
-from orgs.validators import USERNAME_MAX_LENGTH, validate_username
+from orgs.validators import USERNAME_MAX_LENGTH, fence_degrees, fence_problems, validate_username
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 5000  # per sheet: an enterprise's whole roster fits, a runaway sheet does not
@@ -61,7 +61,7 @@ MAX_ROWS = 5000  # per sheet: an enterprise's whole roster fits, a runaway sheet
 S_DEPARTMENTS, S_POSTS, S_PEOPLE, S_CARDS, S_TEMPLATES = "部门", "岗位", "人员", "明白卡", "检查表"
 COLUMNS = {
     S_DEPARTMENTS: ["部门名称"],
-    S_POSTS: ["部门名称", "岗位名称", "风险等级", "位置", "持证要求"],
+    S_POSTS: ["部门名称", "岗位名称", "风险等级", "位置", "持证要求", "纬度", "经度", "半径(米)"],
     S_PEOPLE: ["用户名", "姓名", "手机号", "角色", "岗位", "初始密码"],
     S_CARDS: [
         "部门名称",
@@ -92,9 +92,13 @@ COLUMNS = {
         "单位",
     ],
 }
+# The electronic fence of a post (issue 12): a workbook made before it has no such columns, and imports
+# as it did, leaving the fences as they are.
+FENCE_COLUMNS = {"latitude": "纬度", "longitude": "经度", "radius_m": "半径(米)"}
+OPTIONAL_COLUMNS = {S_POSTS: set(FENCE_COLUMNS.values())}
 EXAMPLES = {
     S_DEPARTMENTS: [["生产车间"]],
-    S_POSTS: [["生产车间", "反应釜操作岗", "橙", "一号厂房", "危险化学品安全作业"]],
+    S_POSTS: [["生产车间", "反应釜操作岗", "橙", "一号厂房", "危险化学品安全作业", None, None, None]],
     S_PEOPLE: [["zhangsan", "张三", "13800000000", "作业人员", "生产车间/反应釜操作岗", "Init-Pass-2024"]],
     S_CARDS: [
         [
@@ -124,6 +128,8 @@ NOTES = [
     "主要风险每行“名称|等级|描述”,等级为 红/橙/黄/蓝;应急处置每行“关|做法”(关、避、喊、报、助);"
     "应急电话每行“名称|电话”。",
     "检查表每行一个检查项;同一检查表的各行“检查表名称”相同,层级和适用岗位写在第一行即可。",
+    "岗位的电子围栏:纬度、经度(WGS-84,如手机定位给出的坐标;国内地图应用显示的是偏移数百米的 GCJ-02 坐标,"
+    "不能照抄)和半径(10–5000 米)三项同时填写或都不填;都不填即不设围栏。设有围栏的岗位,提交检查时记录手机位置。",
     "用户名只能包含英文字母、数字和 @/./+/-/_,不区分大小写。",
     "人员已存在(按用户名)时不会修改其密码;新人员必须填写初始密码。已属于其他企业的人员、监管人员和平台管理员不能导入。",
     "再次导入同一工作簿会更新已有记录(按部门名称、部门内岗位名称、用户名、检查表名称),不会重复创建。",
@@ -268,12 +274,12 @@ def _sheets_read(book, problems: Problems) -> dict[str, list[Row]]:
             continue
         rows = book[sheet].iter_rows(values_only=True, max_row=MAX_ROWS + 2)
         header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
-        missing = [c for c in columns if c not in header]
+        missing = [c for c in columns if c not in header and c not in OPTIONAL_COLUMNS.get(sheet, ())]
         for column in missing:
             problems.add(sheet, 1, column, _("缺少列「%(column)s」。") % {"column": column})
         if missing:
             continue
-        positions = {column: header.index(column) for column in columns}
+        positions = {column: header.index(column) for column in columns if column in header}
         found = []
         for number, values in enumerate(rows, start=2):
             if number > MAX_ROWS + 1:
@@ -302,7 +308,7 @@ def _sheets_read(book, problems: Problems) -> dict[str, list[Row]]:
 @dataclass
 class Plan:
     departments: list[str] = field(default_factory=list)
-    posts: dict = field(default_factory=dict)  # (department, name) -> {risk_level, location, kinds}
+    posts: dict = field(default_factory=dict)  # (department, name) -> {risk_level, location, kinds, fence}
     people: dict = field(default_factory=dict)  # username -> {name, phone, role, posts, password, row}
     cards: dict = field(default_factory=dict)  # post key -> content
     templates: dict = field(default_factory=dict)  # name -> {tier, posts, items}
@@ -376,6 +382,7 @@ def _check_posts(sheets, existing, kinds: dict[str, int], problems: Problems, pl
                 _("未知的证书类型:%(names)s(可选:%(allowed)s)。")
                 % {"names": "、".join(unknown), "allowed": "、".join(kinds)},
             )
+        fence = _check_fence(row, problems)
         key = (department, name)
         if key in seen:
             problems.add(row.sheet, row.number, "岗位名称", _("与第 %(row)d 行重复。") % {"row": seen[key]})
@@ -386,8 +393,28 @@ def _check_posts(sheets, existing, kinds: dict[str, int], problems: Problems, pl
                 "risk_level": risk,
                 "location": location,
                 "kinds": [kinds[k] for k in wanted if k in kinds],
+                "fence": fence,
             }
     existing["posts"] |= set(plan.posts)
+
+
+def _check_fence(row: Row, problems: Problems) -> dict | None:
+    """The post's fence fields as stored ({fence_latitude, fence_longitude, fence_radius_m}, all None for
+    no fence), or None when the sheet has no fence columns (the fence stays as it is)."""
+    if not all(column in row.values for column in FENCE_COLUMNS.values()):
+        return None
+    before = len(problems.items)
+    values = {name: _decimal(row, column, problems) for name, column in FENCE_COLUMNS.items()}
+    if len(problems.items) == before:  # a cell that is not a number is said once
+        for name, message in fence_problems(**values).items():
+            problems.add(row.sheet, row.number, FENCE_COLUMNS[name], message)
+    if len(problems.items) > before or values["radius_m"] is None:
+        return {"fence_latitude": None, "fence_longitude": None, "fence_radius_m": None}
+    return {
+        "fence_latitude": fence_degrees(values["latitude"]),
+        "fence_longitude": fence_degrees(values["longitude"]),
+        "fence_radius_m": int(values["radius_m"]),
+    }
 
 
 def _check_post_refs(row: Row, column: str, existing, problems: Problems) -> list[tuple[str, str]]:
@@ -648,6 +675,7 @@ def _write(*, by: Person, enterprise: Enterprise, plan: Plan, report: Report) ->
     }
     for key, data in plan.posts.items():
         post = posts.get(key)
+        fence = data["fence"] or {}  # no fence columns: the fence stays as it is
         if post is None:
             post = posts[key] = Post.objects.create(
                 enterprise=enterprise,
@@ -655,13 +683,18 @@ def _write(*, by: Person, enterprise: Enterprise, plan: Plan, report: Report) ->
                 name=key[1],
                 risk_level=data["risk_level"],
                 location=data["location"],
+                **fence,
             )
             report.created["posts"] += 1
-        elif (post.risk_level, post.location) != (data["risk_level"], data["location"]) or set(
-            post.required_certificate_kinds.values_list("pk", flat=True)
-        ) != set(data["kinds"]):
+        elif (
+            (post.risk_level, post.location) != (data["risk_level"], data["location"])
+            or any(getattr(post, f) != v for f, v in fence.items())
+            or set(post.required_certificate_kinds.values_list("pk", flat=True)) != set(data["kinds"])
+        ):
             post.risk_level, post.location = data["risk_level"], data["location"]
-            post.save(update_fields=["risk_level", "location"])
+            for f, v in fence.items():
+                setattr(post, f, v)
+            post.save(update_fields=["risk_level", "location", *fence])
             report.updated["posts"] += 1
         post.required_certificate_kinds.set(data["kinds"])
 
@@ -881,6 +914,9 @@ def onboarding_export(*, enterprise: Enterprise) -> bytes:
             RISK_LABELS[p.risk_level],
             p.location or None,
             "\n".join(k.name for k in p.required_certificate_kinds.all()) or None,
+            _number(p.fence_latitude),
+            _number(p.fence_longitude),
+            p.fence_radius_m,
         ]
         for p in posts
     ]

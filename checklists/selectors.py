@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from checklists.archive import archive_hash, inspection_record
 from checklists.models import ArchiveHead, ChecklistTemplate, Inspection, Photo
 from checklists.periods import Period, period_kind_for, period_of
-from checklists.tallies import tally_add
+from checklists.tallies import tally_inspection
 from core.errors import NotFound
 from orgs.models import Person, Post
-from orgs.selectors import scope_to
+from orgs.selectors import get_visible, scope_to
 
 
 class DueStatus:
@@ -69,6 +69,11 @@ def inspections_visible_to(person: Person) -> QuerySet[Inspection]:
     return scope_to(person, Inspection.objects.all())
 
 
+def inspection_get_for(person: Person, inspection_id) -> Inspection:
+    """A record the person may read, or 404 (also another tenant's)."""
+    return get_visible(person, Inspection.objects.all(), inspection_id)
+
+
 def photo_get_for(person: Person, photo_id) -> Photo:
     """A photo is readable by its uploader and by whoever may read a record that cites it."""
     cited = scope_to(person, Inspection.objects.all()).filter(results__photos=OuterRef("pk"))
@@ -104,9 +109,10 @@ def archive_first_break(*, enterprise_id: int, batch_size: int = 500) -> Archive
         photo_hashes = {id(r): [p.sha256 for p in r.photos.all()] for r in results}
         if archive_hash(prev_hash, inspection_record(inspection, results, photo_hashes)) != inspection.hash:
             return ArchiveBreak(**where, reason="content does not match its hash (the record was altered)")
+        if inspection.flagged != bool(inspection.flags):  # derived, not hashed: the day log and statistics read it
+            return ArchiveBreak(**where, reason="flagged does not match the record's flags")
         expected_sequence, prev_hash = expected_sequence + 1, inspection.hash
-        if inspection.first_of_slot:
-            tally_add(tallies, tier=inspection.tier, period=inspection.period, late=inspection.late)
+        tally_inspection(tallies, inspection)
     head = ArchiveHead.objects.filter(pk=enterprise_id).first()
     if head and (head.last_sequence != expected_sequence - 1 or head.last_hash != prev_hash):
         return ArchiveBreak(
@@ -114,6 +120,6 @@ def archive_first_break(*, enterprise_id: int, batch_size: int = 500) -> Archive
         )
     if (head.slot_tallies if head else {}) != tallies:
         return ArchiveBreak(
-            enterprise_id, expected_sequence, None, "the checks counted for the statistics do not match the records"
+            enterprise_id, expected_sequence, None, "the checks and records counted for the statistics do not match"
         )
     return None

@@ -1,12 +1,22 @@
 import json
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from checklists.models import ChecklistItem, ChecklistTemplate, Inspection, InspectionResult, ItemKind, Photo
+from checklists.flags import FLAG_CODES, labelled
+from checklists.models import (
+    ChecklistItem,
+    ChecklistTemplate,
+    FlagReview,
+    Inspection,
+    InspectionResult,
+    ItemKind,
+    Photo,
+)
 from core.serializers import ErrorItemSerializer, ErrorSerializer
-from orgs.models import Post
+from orgs.models import Person, Post
 from orgs.serializers import EnterpriseRefField, ScopedPrimaryKeyRelatedField
 
 
@@ -57,8 +67,13 @@ class ChecklistTemplateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ChecklistTemplate
-        fields = ["id", "enterprise", "name", "tier", "posts", "active", "items", "created_at"]
+        fields = ["id", "enterprise", "name", "tier", "posts", "active", "min_seconds_per_item", "items", "created_at"]
         read_only_fields = ["created_at"]
+        extra_kwargs = {
+            "min_seconds_per_item": {
+                "help_text": "A record answered faster than this per item is flagged too_fast (default 2)"
+            }
+        }
 
     def validate_items(self, items):
         if not items:
@@ -97,9 +112,31 @@ class PhotoUploadSerializer(serializers.Serializer):
 
 
 class PhotoSerializer(serializers.ModelSerializer):
+    display = serializers.SerializerMethodField(
+        help_text="The copy to show people: watermarked with the upload time, the post and the person "
+        "(GET photos/{id}/display.jpg); image is the stored copy, unmarked"
+    )
+
     class Meta:
         model = Photo
-        fields = ["id", "client_uuid", "image", "thumbnail", "sha256", "width", "height", "taken_at", "created_at"]
+        fields = [
+            "id",
+            "client_uuid",
+            "image",
+            "thumbnail",
+            "display",
+            "sha256",
+            "width",
+            "height",
+            "taken_at",
+            "created_at",
+        ]
+
+    @extend_schema_field(serializers.URLField())
+    def get_display(self, photo) -> str:
+        path = reverse("photo-display", args=[photo.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
 
 
 class InspectionResultInputSerializer(serializers.Serializer):
@@ -134,6 +171,24 @@ class CaptureTimeField(serializers.DateTimeField):
             self.fail("overflow")
 
 
+class InspectionPositionSerializer(serializers.Serializer):
+    """Where the phone was, from the browser's geolocation API (WGS-84)."""
+
+    latitude = serializers.FloatField(min_value=-90, max_value=90)
+    longitude = serializers.FloatField(min_value=-180, max_value=180)
+    accuracy = serializers.FloatField(
+        min_value=0, max_value=1_000_000, help_text="Metres (95 % confidence radius, as the browser reports it)"
+    )
+
+
+class FlagReviewPersonSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="__str__", read_only=True, help_text="The name, or the login when unnamed")
+
+    class Meta:
+        model = Person
+        fields = ["id", "name"]
+
+
 class InspectionSubmitSerializer(serializers.Serializer):
     client_uuid = serializers.UUIDField(help_text="Made by the phone once per inspection; a retry sends it again.")
     template = serializers.IntegerField()
@@ -149,6 +204,51 @@ class InspectionSubmitSerializer(serializers.Serializer):
         required=False, allow_null=True, help_text="Id of the earlier record of the same post this one corrects"
     )
     results = InspectionResultInputSerializer(many=True, allow_empty=False, max_length=500)
+    scan_event = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="Id of the scan event the phone got from POST /scan/{token}/ when the page was opened. The record "
+        "is on site only when it is a scan of the same person at this post at most SCAN_EVENT_WINDOW_MINUTES before "
+        "started_at; otherwise it is stored off site and flagged no_scan_event",
+    )
+    finished_at = CaptureTimeField(
+        required=False,
+        allow_null=True,
+        help_text="When the form was sent, by the phone's clock (default: the server's receipt): a record completed "
+        "in less than the template's min_seconds_per_item per item is flagged too_fast",
+    )
+    position = InspectionPositionSerializer(
+        required=False,
+        allow_null=True,
+        help_text="The phone's position when the check was submitted. Kept only when the post has an electronic "
+        "fence (otherwise dropped, not stored); a record of a fenced post without it, or outside the fence "
+        "(distance - accuracy > radius), is stored and flagged",
+    )
+
+
+class InspectionFlagSerializer(serializers.Serializer):
+    """Why a record is suspicious (README, "Records that cannot be faked"). Stored, never refused."""
+
+    code = serializers.ChoiceField(choices=FLAG_CODES)
+    label = serializers.CharField(help_text="The code's label in the language asked for")
+    detail = serializers.DictField(help_text="What was seen: seconds taken, the photos, the scan, the distance...")
+
+
+class FlagReviewSerializer(serializers.ModelSerializer):
+    """A safety manager's look at a flagged record: an event beside the record, which never changes."""
+
+    by = FlagReviewPersonSerializer(read_only=True)
+
+    class Meta:
+        model = FlagReview
+        fields = ["id", "by", "note", "created_at"]
+        read_only_fields = fields
+
+
+class FlagReviewInputSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=1000, help_text="What the manager found (e.g. 已电话确认,在现场)")
 
 
 class InspectionSummarySerializer(serializers.Serializer):
@@ -160,10 +260,18 @@ class InspectionSummarySerializer(serializers.Serializer):
 class InspectionSerializer(serializers.ModelSerializer):
     summary = InspectionSummarySerializer(source="*")
     hazards = serializers.SerializerMethodField(help_text="Hazards opened from the failed items")
+    on_site = serializers.BooleanField(
+        help_text="true only when the record cites a scan of the same person at the post shortly before"
+    )
+    flags = serializers.SerializerMethodField(help_text="What makes the record suspicious; empty when nothing does")
 
     class Meta:
         model = Inspection
-        fields = ["id", "client_uuid", "period", "tier", "late", "on_site", "summary", "hazards", "hash"]
+        fields = ["id", "client_uuid", "period", "tier", "late", "on_site", "flags", "summary", "hazards", "hash"]
+
+    @extend_schema_field(InspectionFlagSerializer(many=True))
+    def get_flags(self, inspection) -> list[dict]:
+        return labelled(inspection.flags)
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_hazards(self, inspection) -> list[int]:
@@ -184,8 +292,27 @@ class InspectionResultSerializer(serializers.ModelSerializer):
         fields = ["item", "item_label", "kind", "value", "outcome", "note", "photos"]
 
 
+class InspectionStoredPositionSerializer(serializers.Serializer):
+    latitude = serializers.FloatField(source="position_latitude")
+    longitude = serializers.FloatField(source="position_longitude")
+    accuracy_m = serializers.FloatField(source="position_accuracy_m")
+
+
 class InspectionDetailSerializer(InspectionSerializer):
     results = InspectionResultSerializer(many=True, read_only=True)
+    scan_event = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The scan the record cites (its own: same person and post)"
+    )
+    reviews = FlagReviewSerializer(many=True, read_only=True, help_text="Safety managers' looks at the flags")
+    position = serializers.SerializerMethodField(
+        help_text="The phone's position (WGS-84), kept only for a post with an electronic fence; null otherwise"
+    )
+
+    @extend_schema_field(InspectionStoredPositionSerializer(allow_null=True))
+    def get_position(self, inspection) -> dict | None:
+        if inspection.position_latitude is None:
+            return None
+        return InspectionStoredPositionSerializer(inspection).data
 
     class Meta(InspectionSerializer.Meta):
         fields = InspectionSerializer.Meta.fields + [
@@ -198,6 +325,10 @@ class InspectionDetailSerializer(InspectionSerializer):
             "corrects",
             "sequence",
             "prev_hash",
+            "position",
+            "scan_event",
+            "finished_at",
+            "reviews",
             "results",
         ]
 

@@ -12,26 +12,30 @@ from io import BytesIO
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
+from checklists import geofence, photo_reuse
 from checklists.archive import archive_hash, canonical_json, inspection_record, utc_iso
+from checklists.flags import NO_SCAN_EVENT, PHOTO_TIME_MISSING, PHOTO_TIME_SKEW, TOO_FAST, flag
 from checklists.models import (
     ArchiveHead,
     ChecklistItem,
     ChecklistTemplate,
     CheckValue,
+    FlagReview,
     Inspection,
     InspectionResult,
     ItemKind,
     Outcome,
     Photo,
+    ScanEvent,
 )
 from checklists.periods import period_kind_for, period_of
-from checklists.tallies import tally_add
+from checklists.tallies import tally_inspection
 from core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from orgs.models import SAFETY_MANAGER_ROLES, Person, Post, PostQrToken
 from orgs.selectors import person_holds_post, post_get_for, role_required
@@ -61,7 +65,7 @@ def template_save(*, by: Person, template: ChecklistTemplate | None, data: dict)
 
     if template is None:
         template = ChecklistTemplate(enterprise=enterprise)
-    for field in ("name", "tier", "active"):
+    for field in ("name", "tier", "active", "min_seconds_per_item"):
         if field in data:
             setattr(template, field, data[field])
     template.save()
@@ -105,6 +109,7 @@ class PreparedPhoto:
     width: int
     height: int
     taken_at: datetime | None
+    fingerprint: photo_reuse.Fingerprint
 
 
 def _photo_taken_at(exif) -> datetime | None:
@@ -154,7 +159,8 @@ def photo_prepare(data: bytes) -> PreparedPhoto:
     stored = _jpeg(image, 85)
     thumb = image.copy()
     thumb.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
-    return PreparedPhoto(stored, _jpeg(thumb, 75), image.width, image.height, taken_at)
+    fingerprint = photo_reuse.fingerprints(image)  # perceptual hashes, for the reuse check
+    return PreparedPhoto(stored, _jpeg(thumb, 75), image.width, image.height, taken_at, fingerprint)
 
 
 def _photo_replay(existing: Photo, *, by: Person, sha256: str) -> Photo:
@@ -187,6 +193,8 @@ def photo_upload(*, by: Person, client_uuid, upload) -> tuple[Photo, bool]:
         height=prepared.height,
         size_bytes=len(data),
         taken_at=prepared.taken_at,
+        phash=prepared.fingerprint.phash,
+        region_hashes=list(prepared.fingerprint.regions),
     )
     photo.image.save(f"{client_uuid}.jpg", ContentFile(prepared.image), save=False)
     photo.thumbnail.save(f"{client_uuid}.jpg", ContentFile(prepared.thumbnail), save=False)
@@ -245,6 +253,13 @@ def inspection_request_hash(*, by: Person, data: dict) -> str:
         "corrects": data.get("corrects"),
         "results": results,
     }
+    # Issue 12's fields only when sent: requests without them hash as they always did.
+    if data.get("scan_event") is not None:
+        content["scan_event"] = data["scan_event"]
+    if data.get("finished_at") is not None:
+        content["finished_at"] = utc_iso(data["finished_at"])
+    if data.get("position"):  # only when sent: requests without one hash as they always did
+        content["position"] = {k: data["position"][k] for k in ("latitude", "longitude", "accuracy")}
     return hashlib.sha256(canonical_json(content).encode()).hexdigest()
 
 
@@ -450,11 +465,12 @@ def inspection_submit(*, by: Person, data: dict) -> tuple[Inspection, bool]:
             ]
             if links:
                 InspectionResult.photos.through.objects.bulk_create(links)
+                photo_reuse.photo_uses_store(inspection, results)  # where the next records look for reuse
             for hook in _on_store_hooks:
                 hook(inspection, results)
             head.last_sequence, head.last_hash = inspection.sequence, inspection.hash
-            if inspection.first_of_slot:  # a check done: counted for the statistics (checklists.tallies)
-                tally_add(head.slot_tallies, tier=inspection.tier, period=inspection.period, late=inspection.late)
+            # Counted for the statistics (checklists.tallies): the record, and a check done when it is the slot's first.
+            tally_inspection(head.slot_tallies, inspection)
             head.save(update_fields=["last_sequence", "last_hash", "slot_tallies"])
     except IntegrityError:
         # The same client_uuid was stored concurrently under another enterprise's lock.
@@ -488,6 +504,126 @@ def _capture_period(started_at: datetime, received_at: datetime, *, template: Ch
     return period
 
 
+@dataclass(frozen=True)
+class ScanEvidence:
+    """What a new record's scan says: the token and scan event it keeps, and whether it is on site."""
+
+    token: PostQrToken | None
+    event_id: int | None
+    on_site: bool
+    flags: list[dict]
+
+
+def _scan_window(started_at: datetime) -> tuple[datetime, datetime]:
+    """Scans that make a record started at `started_at` on site: at most SCAN_EVENT_WINDOW_MINUTES
+    before, or up to the clock skew allowed after (the phone's clock may run behind the server's)."""
+    return (
+        started_at - timedelta(minutes=settings.SCAN_EVENT_WINDOW_MINUTES),
+        started_at + timedelta(seconds=settings.INSPECTION_CLOCK_SKEW_SECONDS),
+    )
+
+
+def _active_token(post: Post, token: str) -> PostQrToken | None:
+    # A revoked or foreign token is not an error: the record is kept, off site.
+    return PostQrToken.objects.filter(token=token, post=post, revoked_at__isnull=True).first()
+
+
+def _scan_evidence(*, by: Person, post: Post, data: dict, started_at: datetime) -> ScanEvidence:
+    """On site means scanned: the record cites a scan event (`scan_event`) of the same person at the
+    post within the window. A record with a token only (a phone page of before the scan events) is on
+    site when the server has such a scan with that token. One query (two when the phone sends both
+    and the token is not the scan's). Anything else is off site and flagged no_scan_event."""
+    earliest, latest = _scan_window(started_at)
+    token_text = data.get("scan_token") or ""
+    cited = data.get("scan_event")
+    if cited is not None:
+        event = (
+            ScanEvent.objects.select_related("token")
+            .annotate(post_enterprise=F("post__enterprise_id"))
+            .filter(pk=cited)
+            .first()
+        )
+        reason = None
+        if event is None or (event.person_id != by.id and event.post_enterprise != post.enterprise_id):
+            reason = "not_found"  # another tenant's scan is not told apart from none
+        elif event.person_id != by.id:
+            reason = "other_person"
+        elif event.post_id != post.id:
+            reason = "other_post"
+        elif not earliest <= event.scanned_at <= latest:
+            reason = "outside_window"
+        mine = reason in (None, "outside_window")  # the record keeps the scan it cites when it is its own
+        token = None
+        if token_text:
+            scanned = event.token if mine else None
+            if scanned and scanned.token == token_text and scanned.is_active:
+                token = scanned
+            else:
+                token = _active_token(post, token_text)
+        if reason is None:
+            return ScanEvidence(token, event.id, True, [])
+        detail = {"reason": reason, "scan_event": cited}
+        if mine:
+            detail |= {"scanned_at": event.scanned_at, "window_minutes": settings.SCAN_EVENT_WINDOW_MINUTES}
+        return ScanEvidence(token, event.id if mine else None, False, [flag(NO_SCAN_EVENT, **detail)])
+    if token_text:
+        scans = ScanEvent.objects.filter(
+            token=OuterRef("pk"), person=by, post=post, scanned_at__gte=earliest, scanned_at__lte=latest
+        ).order_by("-scanned_at", "-id")
+        token = (
+            PostQrToken.objects.filter(token=token_text, post=post, revoked_at__isnull=True)
+            .annotate(scan_id=Subquery(scans.values("pk")[:1]))
+            .first()
+        )
+        if token is not None and token.scan_id is not None:
+            return ScanEvidence(token, token.scan_id, True, [])
+        reason = "token_only" if token is not None else "token_invalid"
+        return ScanEvidence(token, None, False, [flag(NO_SCAN_EVENT, reason=reason)])
+    return ScanEvidence(None, None, False, [flag(NO_SCAN_EVENT, reason="no_scan")])
+
+
+def _time_flags(*, template: ChecklistTemplate, results: list[InspectionResult], started_at, end) -> list[dict]:
+    """too_fast: completed (the phone's finished_at, else the server's receipt) in less than the
+    template's minimum per item answered."""
+    seconds = (end - started_at).total_seconds()
+    minimum = len(results) * template.min_seconds_per_item
+    if seconds >= minimum:
+        return []
+    return [flag(TOO_FAST, seconds=round(seconds, 1), minimum=minimum, items=len(results))]
+
+
+def _photo_time_flags(*, results: list[InspectionResult], started_at: datetime) -> list[dict]:
+    """photo_time_skew: a photo taken (EXIF) further than PHOTO_TIME_SKEW_MINUTES from started_at;
+    photo_time_missing: a photo without an EXIF time where the template asks for a photo (a required
+    photo item, or an item failed that needs a photo on failure). No query: the photos are loaded."""
+    limit = timedelta(minutes=settings.PHOTO_TIME_SKEW_MINUTES)
+    skewed, missing = [], []
+    for result in results:
+        item = result.item
+        needed = (item.kind == ItemKind.PHOTO and item.required) or (
+            item.photo_on_fail and result.outcome == Outcome.FAILED
+        )
+        for photo in result.photo_objects:
+            if photo.taken_at is None:
+                if needed:
+                    missing.append({"photo": photo.id, "item": item.id})
+            elif abs(photo.taken_at - started_at) > limit:
+                skewed.append({"photo": photo.id, "item": item.id, "taken_at": photo.taken_at})
+    flags = []
+    if skewed:
+        flags.append(
+            flag(
+                PHOTO_TIME_SKEW,
+                photos=skewed,
+                started_at=started_at,
+                limit_minutes=settings.PHOTO_TIME_SKEW_MINUTES,
+            )
+        )
+    if missing:
+        flags.append(flag(PHOTO_TIME_MISSING, photos=missing))
+    return flags
+
+
 def _inspection_prepare(*, by: Person, data: dict, request_hash: str):
     """Everything about a new record that needs no lock: the checks of who may submit what, and the
     record and its results built (unsaved). Returns (inspection, results, period)."""
@@ -505,10 +641,21 @@ def _inspection_prepare(*, by: Person, data: dict, request_hash: str):
     started_at = data["started_at"]
     enterprise = post.enterprise
     period = _capture_period(started_at, received_at, template=template, enterprise=enterprise)
-    scan_token = None
-    if data.get("scan_token"):
-        # A revoked or foreign token is not an error: the record is kept and flagged off-site.
-        scan_token = PostQrToken.objects.filter(token=data["scan_token"], post=post, revoked_at__isnull=True).first()
+    finished_at = data.get("finished_at")
+    skew = timedelta(seconds=settings.INSPECTION_CLOCK_SKEW_SECONDS)
+    if finished_at is not None and finished_at > received_at + skew:
+        raise ApplicationError(_("完成时间不能晚于当前时间。"), field="finished_at", code="finished_at_in_future")
+    scan = _scan_evidence(by=by, post=post, data=data, started_at=started_at)
+    # Suspicious records are stored and flagged, never refused (checklists.flags); in this order.
+    flags = [
+        *scan.flags,
+        *_time_flags(template=template, results=results, started_at=started_at, end=finished_at or received_at),
+        *_photo_time_flags(results=results, started_at=started_at),
+    ]
+    photos = list({p.id: p for r in results for p in r.photo_objects}.values())
+    if photos:  # a record without photos reuses none: no call, no query
+        flags += photo_reuse.photo_reuse_flags(enterprise=enterprise, post=post, started_at=started_at, photos=photos)
+    flags += geofence.position_flags(post=post, position=data.get("position"))
 
     inspection = Inspection(
         enterprise=enterprise,
@@ -520,13 +667,35 @@ def _inspection_prepare(*, by: Person, data: dict, request_hash: str):
         started_at=started_at,
         received_at=received_at,
         submitted_by=by,
-        scan_token=scan_token,
-        on_site=scan_token is not None,
+        scan_token=scan.token,
+        scan_event_id=scan.event_id,
+        finished_at=finished_at,
+        on_site=scan.on_site,
+        flags=flags,
+        flagged=bool(flags),
         late=received_at >= period.end,  # e.g. queued offline and sent after the day closed
         ok_count=sum(r.outcome == Outcome.OK for r in results),
         failed_count=sum(r.outcome == Outcome.FAILED for r in results),
         na_count=sum(r.outcome == Outcome.NA for r in results),
         corrects=corrects,
         request_hash=request_hash,
+        **geofence.position_fields(post=post, position=data.get("position")),  # kept only for a fenced post
     )
     return inspection, results, period
+
+
+# ---------------------------------------------------------------------------------------------
+# A manager's look at a flagged record
+
+
+def flag_review_add(*, by: Person, inspection: Inspection, note: str) -> FlagReview:
+    """A safety manager of the record's enterprise marks a flagged record as looked at, with a note:
+    an event beside the record, which never changes. Workers and regulators 403 (call it on a record
+    the person can read: others have had their 404); a record without flags is a 400 `not_flagged`."""
+    role_required(by, inspection.enterprise_id, SAFETY_MANAGER_ROLES)
+    if not inspection.flagged:
+        raise ApplicationError(_("该记录没有可疑标记,无需核查。"), field="inspection", code="not_flagged")
+    note = (note or "").strip()
+    if not note:
+        raise ApplicationError(_("请填写核查意见。"), field="note", code="required")
+    return FlagReview.objects.create(inspection=inspection, by=by, note=note, created_at=timezone.now())

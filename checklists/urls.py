@@ -11,6 +11,7 @@ urlpatterns = [
     path("posts/<int:pk>/due/", views.PostDueApi.as_view(), name="post-due"),
     path("photos/", views.PhotoUploadApi.as_view(), name="photo-upload"),
     path("photos/<int:pk>/", views.PhotoDetailApi.as_view(), name="photo-detail"),
+    path("photos/<int:pk>/display.jpg", views.PhotoDisplayApi.as_view(), name="photo-display"),
     path("onboarding/template.xlsx", views.OnboardingTemplateApi.as_view(), name="onboarding-template"),
     path(
         "enterprises/<int:pk>/onboarding.xlsx", views.EnterpriseOnboardingExportApi.as_view(), name="onboarding-export"

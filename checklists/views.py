@@ -6,19 +6,22 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from checklists import onboarding, selectors, services
+from checklists import onboarding, photo_display, selectors, services
 from checklists.filters import InspectionFilter, TemplateFilter
-from checklists.models import ChecklistItem, ChecklistTemplate, InspectionResult
+from checklists.models import ChecklistItem, ChecklistTemplate, FlagReview, InspectionResult
 from checklists.serializers import (
     ChecklistTemplateSerializer,
     DueChecklistSerializer,
     DueQuerySerializer,
+    FlagReviewInputSerializer,
+    FlagReviewSerializer,
     InspectionDetailSerializer,
     InspectionSerializer,
     InspectionSubmitSerializer,
@@ -28,7 +31,8 @@ from checklists.serializers import (
     PhotoSerializer,
     PhotoUploadSerializer,
 )
-from core.renderers import XlsxRenderer
+from core.renderers import BinaryRenderer, JsonErrorsMixin, XlsxRenderer, json_error_responses
+from core.schema import error_example
 from core.serializers import ErrorSerializer
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise
 from orgs.selectors import get_visible, post_get_for, role_required, scope_to
@@ -111,6 +115,47 @@ class PhotoDetailApi(APIView):
         return Response(PhotoSerializer(photo, context={"request": request}).data)
 
 
+class JpegRenderer(BinaryRenderer):
+    media_type = "image/jpeg"
+    format = "jpg"
+
+
+class PhotoDisplayApi(JsonErrorsMixin, APIView):
+    """The photo as people see it: watermarked (checklists.photo_display); the stored copy is untouched."""
+
+    renderer_classes = [JpegRenderer]
+
+    def options(self, request, *args, **kwargs):
+        self.answer_in_json()  # the endpoint's description is JSON, not an image
+        return super().options(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="v1_photos_display_jpg_retrieve",
+        summary=_("照片的显示版本(带水印:上传时间、岗位、拍摄人)"),
+        description=_(
+            "存档照片缩小到最长边 1280 像素,底部和整幅叠加水印:上传时间(企业当地时间)、引用该照片的检查记录的岗位、"
+            "上传人。原图及其哈希不变。可查看照片元数据的人均可查看;带 ETag,浏览器可缓存。"
+        ),
+        responses={
+            (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="JPEG, watermarked"),
+            (304, "image/jpeg"): OpenApiResponse(description="Not modified (If-None-Match matched the ETag)"),
+            **json_error_responses("401", "403", "404", "406"),
+        },
+    )
+    def get(self, request, pk):
+        photo = selectors.photo_get_for(request.user, pk)
+        watermark = photo_display.photo_watermark(photo)
+        etag = f'"{watermark.etag}"'
+        if etag in request.headers.get("If-None-Match", ""):
+            response = Response(b"", status=status.HTTP_304_NOT_MODIFIED)
+        else:
+            response = Response(photo_display.photo_display_jpeg(photo, watermark))
+            response["Content-Disposition"] = f'inline; filename="photo-{photo.pk}.jpg"'
+        response["ETag"] = etag
+        response["Cache-Control"] = "private, max-age=86400"
+        return response
+
+
 SUBMIT_EXAMPLE = OpenApiExample(
     "daily check",
     request_only=True,
@@ -140,7 +185,8 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         queryset = selectors.inspections_visible_to(self.request.user)
         if self.action == "retrieve":
             results = Prefetch("results", queryset=InspectionResult.objects.prefetch_related("photos"))
-            queryset = queryset.prefetch_related(results)
+            reviews = Prefetch("reviews", queryset=FlagReview.objects.select_related("by"))
+            queryset = queryset.prefetch_related(results, reviews)
         return queryset
 
     def get_serializer_class(self):
@@ -163,6 +209,27 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         inspection, created = services.inspection_submit(by=request.user, data=submission.validated_data)
         body = InspectionSerializer(inspection).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(
+        summary=_("标记已核查:安全管理人员查看可疑记录后留下核查意见(记录本身不变)"),
+        description=_(
+            "限记录所属企业的安全管理人员;作业人员和监管人员返回 403,其他企业的记录返回 404。"
+            "没有可疑标记的记录返回 400 `not_flagged`。同一记录可多次核查,每次一条。"
+        ),
+        request=FlagReviewInputSerializer,
+        responses={201: FlagReviewSerializer},
+        examples=[
+            error_example("not_flagged", "该记录没有可疑标记,无需核查。", "inspection"),
+            error_example("permission_denied", "您的角色无权执行此操作。", status_codes=("403",)),
+        ],
+    )
+    @action(detail=True, methods=["post"], url_path="reviews")
+    def reviews(self, request, pk=None):
+        inspection = self.get_object()
+        body = FlagReviewInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        review = services.flag_review_add(by=request.user, inspection=inspection, note=body.validated_data["note"])
+        return Response(FlagReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
 
 # ---------------------------------------------------------------------------------------------

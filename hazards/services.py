@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from checklists import photo_reuse
 from checklists.models import HazardGrade, Inspection, InspectionResult, Photo
 from core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from hazards import notifications
@@ -207,9 +208,10 @@ def hazard_submit(*, hazard: Hazard, by: Person, note: str, photos: list[int]) -
     evidence = _own_photos(by, photos, "photos")
     if not evidence:
         raise ApplicationError(_("提交整改须附整改后照片。"), field="photos")
-    found = set(hazard.photos.values_list("sha256", flat=True))
-    if any(p.sha256 in found for p in evidence):
-        # The "after" picture is the "before" picture: refuse it rather than let it close the hazard.
+    found = list(hazard.photos.only("sha256", "phash"))
+    if any(photo_reuse.same_picture(p, before) for p in evidence for before in found):
+        # The "after" picture is the "before" picture, or a copy of it re-encoded, resized or made
+        # brighter (its whole-picture hash): refuse it rather than let it close the hazard.
         raise ApplicationError(_("整改照片与发现隐患时的照片相同。"), field="photos", code="photo_reused")
     before = hazard.status
     hazard.status = HazardStatus.PENDING_ACCEPTANCE

@@ -10,10 +10,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from checklists.models import FlagReview
 from core.errors import Forbidden
 from hazards.filters import HazardFilter
 from hazards.selectors import hazards_visible_to
-from orgs.models import Enterprise, Person
+from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Person
 from orgs.selectors import (
     member_only_enterprises,
     regulated_enterprises,
@@ -95,6 +96,9 @@ class DailyPage:
     day: date
     log: dict  # reports.selectors.day_log_answer: frozen with its review once signed
     can_sign: bool
+    can_review: bool = False  # marks flagged records as looked at (safety managers of the enterprise)
+    # Records of a frozen log's 待核查 list that a manager has looked at since it was signed.
+    looked_at: frozenset = frozenset()
 
 
 def default_day(enterprise: Enterprise) -> date:
@@ -113,8 +117,19 @@ def daily_page(*, person: Person, enterprise_id=None, day: date | None = None) -
     enterprise = report_selectors.report_enterprise_get_for(person, enterprise_id)
     day = day or default_day(enterprise)
     log = report_selectors.day_log_answer(enterprise=enterprise, day=day)
-    can_sign = person.is_superuser or role_in(person, enterprise.id) in DAILY_SIGN_ROLES
-    return DailyPage(enterprises if len(enterprises) <= CHOOSER_MAX else [], enterprise, day, log, can_sign)
+    role = role_in(person, enterprise.id)
+    can_sign = person.is_superuser or role in DAILY_SIGN_ROLES
+    can_review = person.is_superuser or role in SAFETY_MANAGER_ROLES
+    looked_at = frozenset()
+    listed = [entry["inspection"] for entry in log.get("needs_look", [])]
+    if log["review"] and listed:  # a live log lists only records without a look; a frozen one as they were
+        looked_at = frozenset(
+            FlagReview.objects.filter(inspection__in=listed, inspection__enterprise=enterprise).values_list(
+                "inspection_id", flat=True
+            )
+        )
+    chooser = enterprises if len(enterprises) <= CHOOSER_MAX else []
+    return DailyPage(chooser, enterprise, day, log, can_sign, can_review, looked_at)
 
 
 def dispatch_page(*, person: Person, params, page_number=1) -> tuple[MonthlyDispatchFilter, Page]:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("s/<str:token>", views.scan_page, name="mobile-scan"),
     path("m/hazards/", views.hazard_board, name="mobile-hazard-board"),
     path("m/daily/", views.daily_log, name="mobile-daily"),
+    path("m/daily/looked-at/", views.daily_flag_review, name="mobile-daily-flag-review"),
     path("m/dispatches/", views.dispatch_list, name="mobile-dispatches"),
     path("m/dispatches/<int:pk>/", views.dispatch_detail, name="mobile-dispatch"),
     path("m/dispatches/<int:pk>.xlsx", views.dispatch_file, {"extension": "xlsx"}, name="mobile-dispatch-xlsx"),

@@ -4,6 +4,7 @@ JSON API (its script calls /api/v1/...), so the pages add no second path into th
 import functools
 import math
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -12,10 +13,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.exceptions import ValidationError
 
-from checklists.models import HazardGrade
+from checklists.flags import flag_text
+from checklists.models import FlagReview, HazardGrade
+from checklists.selectors import inspection_get_for
+from checklists.services import flag_review_add
 from core.auth import lockout_seconds
 from core.errors import ApplicationError, Gone, NotFound
 from hazards.models import HazardSource, HazardStatus
@@ -29,6 +33,10 @@ from reports.serializers import NOTE_MAX, ReportDateField
 from reports.stats_xlsx import XLSX_MEDIA_TYPE, stats_xlsx
 
 RISK_LABELS = {level.value: str(level.label) for level in RiskLevel}
+REVIEW_NOTE_MAX = FlagReview._meta.get_field("note").max_length
+# Each flagged record of the day log comes with its form (about 800 bytes): the page shows this many,
+# the next ones as the first are looked at (the API lists them all).
+NEEDS_LOOK_SHOWN = 50
 
 # Only our own files: the JWT lives in localStorage, so no script from anywhere else may run here.
 CSP = (
@@ -61,6 +69,7 @@ def scan_page(request, token: str):
         "enterprise": scan.enterprise.id,
         "api": "/api/v1/",
         "card": scan.card.card_id if scan.card else None,
+        "fenced": scan.post.has_fence,  # the script asks for the position with a record (issue 12)
     }
     context = {"scan": scan, "card": content, "config": config}
     response = _page(request, "mobile/scan.html", context)
@@ -174,10 +183,19 @@ def daily_log(request):
     return _daily_render(request, page)
 
 
-def _daily_render(request, page, *, error=None, note="", status=200):
+def _daily_render(request, page, *, error=None, note="", status=200, review=None):
     # What needs a look (missing, late, still due, off site, failed items) as rows; checks done on
     # time and on site only as names, so a large enterprise's day stays a light page.
     checks = [{**check, "label": STATUS_LABELS.get(check["status"], "")} for check in page.log["checks"]]
+    tz = ZoneInfo(page.enterprise.timezone)
+    needs_look = [
+        {
+            **entry,
+            "texts": [flag_text(f, tz) for f in entry["flags"]],
+            "looked_at": entry["inspection"] in page.looked_at,
+        }
+        for entry in page.log.get("needs_look", [])[:NEEDS_LOOK_SHOWN]
+    ]
     context = {
         "page": page,
         "log": page.log,
@@ -185,6 +203,10 @@ def _daily_render(request, page, *, error=None, note="", status=200):
         "attention": [c for c in checks if c["status"] != CheckStatus.DONE or c["off_site"] or c["failed"]],
         "fine": [c for c in checks if c["status"] == CheckStatus.DONE and not c["off_site"] and not c["failed"]],
         "hazards": [{**h, "status_label": HAZARD_STATUS_LABELS.get(h["status"], "")} for h in page.log["hazards"]],
+        "needs_look": needs_look,
+        "needs_look_more": max(0, len(page.log.get("needs_look", [])) - NEEDS_LOOK_SHOWN),
+        "review_form": review or {},  # {inspection, note, error} of a refused look
+        "review_note_max": REVIEW_NOTE_MAX,
         "error": error,
         "note": note,
         "note_max": NOTE_MAX,
@@ -209,6 +231,33 @@ def _daily_sign(request):
         return _daily_render(request, page, error=error.message, note=note, status=error.status_code)
     query = urlencode({"enterprise": page.enterprise.id, "date": day.isoformat()})
     return redirect(f"{reverse('mobile-daily')}?{query}")
+
+
+@require_POST
+@login_required(login_url=LOGIN)
+@_errors_as_pages
+def daily_flag_review(request):
+    """Mark a flagged record of the day log as looked at, with a note: the service of
+    POST /api/v1/inspections/{id}/reviews/ (CSRF-protected form); its refusals are shown on the page."""
+    enterprise_id = _int_param(request.POST.get("enterprise"), "enterprise")
+    day = _local_day(request.POST.get("date"))
+    inspection_id = _int_param(request.POST.get("inspection"), "inspection")
+    note = request.POST.get("note", "").strip()
+    page = selectors.daily_page(person=request.user, enterprise_id=enterprise_id, day=day)
+    try:
+        if len(note) > REVIEW_NOTE_MAX:
+            raise ApplicationError(_("核查意见不能超过 %(max)s 个字。") % {"max": REVIEW_NOTE_MAX}, field="note")
+        inspection = inspection_get_for(request.user, inspection_id)
+        if inspection.enterprise_id != page.enterprise.id:
+            raise NotFound(_("未找到。"))
+        flag_review_add(by=request.user, inspection=inspection, note=note)
+    except ApplicationError as error:
+        form = {"inspection": inspection_id, "note": note, "error": error.message}
+        listed = {entry["inspection"] for entry in page.log.get("needs_look", [])}
+        shown_above = None if inspection_id in listed else error.message  # no form of that record to show it at
+        return _daily_render(request, page, review=form, error=shown_above, status=error.status_code)
+    query = urlencode({"enterprise": page.enterprise.id, "date": page.day.isoformat()})
+    return redirect(f"{reverse('mobile-daily')}?{query}#needs-look")
 
 
 @require_GET

@@ -1,10 +1,19 @@
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from orgs.validators import USERNAME_MAX_LENGTH, validate_credit_code, validate_timezone, validate_username
+from orgs.validators import (
+    FENCE_RADIUS_MAX_M,
+    FENCE_RADIUS_MIN_M,
+    USERNAME_MAX_LENGTH,
+    fence_problems,
+    validate_credit_code,
+    validate_timezone,
+    validate_username,
+)
 
 
 class RiskLevel(models.TextChoices):
@@ -200,16 +209,55 @@ class Post(models.Model):
     required_certificate_kinds = models.ManyToManyField(
         CertificateKind, blank=True, related_name="posts", verbose_name=_("须持证书")
     )
+    # The electronic fence (电子围栏): a circle in WGS-84, as phones' browsers report positions. All three
+    # or none (constraint); set by safety managers (orgs.services.post_fence_set). A record of a fenced
+    # post stores the phone's position and is flagged outside the fence or without a position
+    # (checklists.geofence); a post without a fence stores no position at all.
+    fence_latitude = models.DecimalField(_("围栏中心纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    fence_longitude = models.DecimalField(_("围栏中心经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    fence_radius_m = models.PositiveIntegerField(_("围栏半径(米)"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["enterprise", "department", "name"], name="post_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "department", "name"], name="post_unique_name"),
+            models.CheckConstraint(
+                condition=Q(fence_latitude__isnull=True, fence_longitude__isnull=True, fence_radius_m__isnull=True)
+                | Q(  # NULL compares as unknown, which a CHECK lets pass: each is said not null
+                    fence_latitude__isnull=False,
+                    fence_longitude__isnull=False,
+                    fence_radius_m__isnull=False,
+                    fence_latitude__gte=-90,
+                    fence_latitude__lte=90,
+                    fence_longitude__gte=-180,
+                    fence_longitude__lte=180,
+                    fence_radius_m__gte=FENCE_RADIUS_MIN_M,
+                    fence_radius_m__lte=FENCE_RADIUS_MAX_M,
+                ),
+                name="post_fence_whole_and_in_range",
+            ),
+        ]
         verbose_name = _("岗位")
         verbose_name_plural = _("岗位")
 
     def __str__(self):
         return self.name
+
+    @property
+    def has_fence(self) -> bool:
+        return self.fence_radius_m is not None
+
+    def clean(self):
+        # The admin's form: half a fence or one out of range is said at its field (not a 500 from the
+        # constraint). The API and the workbook check the same rule (orgs.validators.fence_problems).
+        super().clean()
+        problems = fence_problems(
+            latitude=self.fence_latitude, longitude=self.fence_longitude, radius_m=self.fence_radius_m
+        )
+        if problems:
+            names = {"latitude": "fence_latitude", "longitude": "fence_longitude", "radius_m": "fence_radius_m"}
+            raise ValidationError({names[field]: message for field, message in problems.items()})
 
 
 class Membership(models.Model):

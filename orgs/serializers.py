@@ -3,6 +3,7 @@ orgs.services; here only the shape, and references resolved within what the call
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orgs.models import (
@@ -19,7 +20,13 @@ from orgs.models import (
     Role,
 )
 from orgs.selectors import scope_to
-from orgs.validators import USERNAME_MAX_LENGTH, validate_credit_code, validate_username
+from orgs.validators import (
+    FENCE_RADIUS_MAX_M,
+    FENCE_RADIUS_MIN_M,
+    USERNAME_MAX_LENGTH,
+    validate_credit_code,
+    validate_username,
+)
 
 
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -133,6 +140,32 @@ class DepartmentSerializer(serializers.ModelSerializer):
         validators = []  # the unique name per enterprise is a service rule with a message naming `name`
 
 
+class PostFenceSerializer(serializers.Serializer):
+    """A post's electronic fence: a circle around a WGS-84 centre."""
+
+    latitude = serializers.FloatField(
+        min_value=-90,
+        max_value=90,
+        help_text="WGS-84 degrees, as a phone's browser reports them (stored to 6 decimals). Not the GCJ-02 "
+        "coordinates that Chinese map apps show: those are off by hundreds of metres",
+    )
+    longitude = serializers.FloatField(min_value=-180, max_value=180, help_text="WGS-84 degrees")
+    radius_m = serializers.IntegerField(
+        min_value=FENCE_RADIUS_MIN_M,
+        max_value=FENCE_RADIUS_MAX_M,
+        help_text="A record is flagged outside the fence when its distance from the centre minus the phone's "
+        "accuracy exceeds this",
+    )
+
+
+def post_fence(post: Post) -> dict | None:
+    if not post.has_fence:
+        return None
+    return PostFenceSerializer(
+        {"latitude": post.fence_latitude, "longitude": post.fence_longitude, "radius_m": post.fence_radius_m}
+    ).data
+
+
 class PostSerializer(serializers.ModelSerializer):
     enterprise = EnterpriseRefField()
     department = ScopedPrimaryKeyRelatedField(
@@ -151,6 +184,9 @@ class PostSerializer(serializers.ModelSerializer):
         required=False,
         help_text="Ids of the certificate kinds (/certificate-kinds/) a holder must have (持证上岗).",
     )
+    fence = serializers.SerializerMethodField(
+        help_text="The electronic fence, or null. Read-only here: safety managers set it with PUT /posts/{id}/fence/"
+    )
 
     class Meta:
         model = Post
@@ -164,10 +200,15 @@ class PostSerializer(serializers.ModelSerializer):
             "location",
             "holders",
             "required_certificate_kinds",
+            "fence",
             "created_at",
         ]
         read_only_fields = ["created_at"]
         validators = []  # unique name per enterprise and department: a service rule naming `name`
+
+    @extend_schema_field(PostFenceSerializer(allow_null=True))
+    def get_fence(self, post: Post) -> dict | None:
+        return post_fence(post)
 
 
 class MemberPersonSerializer(serializers.ModelSerializer):

@@ -25,6 +25,7 @@ from orgs.models import (
     Post,
 )
 from orgs.selectors import role_required, with_belonging
+from orgs.validators import fence_degrees, fence_problems
 
 ENTERPRISE_FIELDS = (
     "name",
@@ -218,6 +219,33 @@ def post_delete(*, post: Post, by: Person) -> None:
     except (ProtectedError, RestrictedError):
         # The archive is kept for good: inspections and published card versions protect their post.
         raise Conflict(_("该岗位已有检查记录或已发布的明白卡,不能删除。"))
+
+
+FENCE_FIELDS = ("fence_latitude", "fence_longitude", "fence_radius_m")
+
+
+@transaction.atomic
+def post_fence_set(*, post: Post, by: Person, latitude, longitude, radius_m) -> Post:
+    """Set or move a post's electronic fence (safety managers: the fence is a safety rule, like a
+    checklist). Records already stored keep the flags they got; the new fence applies from now on."""
+    role_required(by, post.enterprise_id, SAFETY_MANAGER_ROLES)
+    problems = fence_problems(latitude=latitude, longitude=longitude, radius_m=radius_m)
+    if problems:
+        field, message = next(iter(problems.items()))
+        raise ApplicationError(message, field=field)
+    post.fence_latitude, post.fence_longitude = fence_degrees(latitude), fence_degrees(longitude)
+    post.fence_radius_m = int(radius_m)
+    post.save(update_fields=FENCE_FIELDS)
+    return post
+
+
+@transaction.atomic
+def post_fence_clear(*, post: Post, by: Person) -> Post:
+    """Remove a post's fence: its records store no position from now on."""
+    role_required(by, post.enterprise_id, SAFETY_MANAGER_ROLES)
+    post.fence_latitude = post.fence_longitude = post.fence_radius_m = None
+    post.save(update_fields=FENCE_FIELDS)
+    return post
 
 
 def _org_admins_locked(enterprise_id: int) -> list[Membership]:

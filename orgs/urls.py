@@ -17,5 +17,6 @@ urlpatterns = [
     path("auth/token/", views.LoginApi.as_view(), name="auth-token"),
     path("auth/refresh/", views.RefreshApi.as_view(), name="auth-refresh"),
     path("me/", views.MeApi.as_view(), name="me"),
+    path("posts/<int:pk>/fence/", views.PostFenceApi.as_view(), name="post-fence"),
     *router.urls,
 ]

@@ -1,9 +1,11 @@
-"""Validators of the organisation: the credit code, the time zone, the username.
+"""Validators of the organisation: the credit code, the time zone, the username, a post's fence.
 
 统一社会信用代码 (GB 32100-2015): 18 characters, the last one a check character.
 """
 
+import math
 import re
+from decimal import Decimal
 from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
@@ -51,3 +53,43 @@ class UsernameValidator(RegexValidator):
 
 
 validate_username = UsernameValidator()
+
+
+# A post's electronic fence (电子围栏): a circle around a WGS-84 centre. A phone's position is good to some
+# 5-50 m outdoors, so a fence narrower than 10 m would flag honest records; wider than 5 km proves nothing.
+FENCE_RADIUS_MIN_M, FENCE_RADIUS_MAX_M = 10, 5000
+FENCE_PLACES = Decimal("0.000001")  # 6 decimals of a degree: about 0.1 m
+
+
+def fence_problems(*, latitude, longitude, radius_m) -> dict[str, str]:
+    """What is wrong with a fence, by field (latitude, longitude, radius_m); empty when it is fine.
+    A fence is all three values or none: a missing one is named when another is given."""
+    values = {"latitude": latitude, "longitude": longitude, "radius_m": radius_m}
+    if all(v is None for v in values.values()):
+        return {}
+    problems = {}
+    for name, value in values.items():
+        if value is None:
+            problems[name] = str(_("电子围栏须同时填写纬度、经度和半径。"))
+    bounds = {"latitude": (-90, 90, _("纬度")), "longitude": (-180, 180, _("经度"))}
+    for name, (low, high, label) in bounds.items():
+        value = values[name]
+        if value is not None and not (math.isfinite(value) and low <= value <= high):
+            problems[name] = str(
+                _("%(label)s应在 %(low)s 到 %(high)s 之间。") % {"label": label, "low": low, "high": high}
+            )
+    if radius_m is not None and not (
+        not isinstance(radius_m, bool)
+        and math.isfinite(radius_m)
+        and radius_m == int(radius_m)
+        and FENCE_RADIUS_MIN_M <= radius_m <= FENCE_RADIUS_MAX_M
+    ):
+        problems["radius_m"] = str(
+            _("半径应为 %(low)d 到 %(high)d 之间的整数(米)。") % {"low": FENCE_RADIUS_MIN_M, "high": FENCE_RADIUS_MAX_M}
+        )
+    return problems
+
+
+def fence_degrees(value) -> Decimal:
+    """A coordinate as stored: 6 decimals (a float from JSON or a phone, a Decimal, a number in a cell)."""
+    return Decimal(str(value)).quantize(FENCE_PLACES)

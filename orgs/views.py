@@ -13,7 +13,7 @@ from core.schema import error_example
 from core.serializers import ErrorSerializer
 from orgs import filters, services
 from orgs.models import CertificateKind, Department, Industry, Membership, Person, Post, Region, RegulatorScope
-from orgs.selectors import certificates_visible_to, members_of, scope_to, visible_enterprises
+from orgs.selectors import certificates_visible_to, members_of, post_get_for, scope_to, visible_enterprises
 from orgs.serializers import (
     CertificateKindSerializer,
     CertificateSerializer,
@@ -24,8 +24,10 @@ from orgs.serializers import (
     MemberSerializer,
     MemberUpdateSerializer,
     MeSerializer,
+    PostFenceSerializer,
     PostSerializer,
     RegionSerializer,
+    post_fence,
 )
 
 THROTTLED = OpenApiResponse(ErrorSerializer, description="Too many login attempts; retry after `Retry-After` seconds.")
@@ -216,6 +218,38 @@ class PostViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         services.post_delete(post=instance, by=self.request.user)
+
+
+# A post's electronic fence (电子围栏): set and removed by the enterprise's safety managers; read as
+# `fence` of the post. Its own route, so that the roles of the fence stay apart from the post's.
+class PostFenceApi(APIView):
+    @extend_schema(
+        summary=_("设置或移动岗位的电子围栏(安全管理人员)"),
+        description=_(
+            "围栏为 WGS-84 坐标的圆(手机浏览器给出的坐标;国内地图应用显示的 GCJ-02 坐标偏差数百米,不能直接使用)。"
+            "设有围栏的岗位,检查记录保存提交时手机的位置:距离减去定位精度大于半径的记录标记为在围栏外,"
+            "没有位置的记录标记为无位置;记录照常保存。"
+        ),
+        request=PostFenceSerializer,
+        responses={200: PostFenceSerializer},
+        examples=[
+            OpenApiExample("fence", value={"latitude": 30.391457, "longitude": 114.894313, "radius_m": 200}),
+            error_example("invalid", "radius_m: 请确保该值大于或者等于 10。", "radius_m"),
+            error_example("permission_denied", "您的角色无权执行此操作。", status_codes=("403",)),
+        ],
+    )
+    def put(self, request, pk):
+        post = post_get_for(request.user, pk)
+        serializer = PostFenceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        post = services.post_fence_set(post=post, by=request.user, **serializer.validated_data)
+        return Response(post_fence(post))
+
+    @extend_schema(summary=_("取消岗位的电子围栏(安全管理人员);此后的检查记录不再保存位置"), responses={204: None})
+    def delete(self, request, pk):
+        post = post_get_for(request.user, pk)
+        services.post_fence_clear(post=post, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_view(

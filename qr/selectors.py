@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from cards.models import CardAcknowledgement, CardVersion
 from cards.selectors import card_current_version
+from checklists.models import ScanEvent
 from checklists.selectors import DueChecklist, checklists_due
 from core.errors import Conflict, Forbidden, Gone, NotFound
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Person, Post, PostQrToken
@@ -25,6 +26,7 @@ class QrScan:
     # Kinds the post requires that the caller holds no valid certificate of (持证上岗); None unless the
     # caller is a member of the post's enterprise.
     certificate_missing: list[str] | None = None
+    scan_event: ScanEvent | None = None  # recorded by POST /scan/{token}/ (qr.services.qr_scan_record)
 
 
 def _may_see_checklists(person: Person, post: Post) -> bool:

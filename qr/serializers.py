@@ -2,6 +2,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from cards.serializers import CardVersionSerializer
+from checklists.models import ScanEvent
 from checklists.serializers import DueChecklistSerializer
 from orgs.models import Department, Enterprise, Post, PostQrToken
 from qr.models import CardSheet
@@ -37,10 +38,16 @@ class QrScanDepartmentSerializer(serializers.ModelSerializer):
 
 class QrScanPostSerializer(serializers.ModelSerializer):
     department = QrScanDepartmentSerializer(allow_null=True)
+    fenced = serializers.BooleanField(
+        source="has_fence",
+        read_only=True,
+        help_text="The post has an electronic fence: the phone sends its position with a record (the page asks "
+        "the browser's geolocation API and says so); the fence itself is on /posts/{id}/ for the enterprise",
+    )
 
     class Meta:
         model = Post
-        fields = ["id", "name", "risk_level", "location", "department"]
+        fields = ["id", "name", "risk_level", "location", "department", "fenced"]
 
 
 class QrScanEnterpriseSerializer(serializers.ModelSerializer):
@@ -74,6 +81,20 @@ class QrScanSerializer(serializers.Serializer):
         "(持证上岗: the phone shows a warning); empty when all is in order, null unless the caller is a member "
         "of the enterprise",
     )
+
+
+class ScanEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ScanEvent
+        fields = ["id", "scanned_at"]
+        read_only_fields = fields
+
+
+class QrScanRecordedSerializer(QrScanSerializer):
+    """The scan answer with the scan event just recorded: the phone keeps its id with the page and sends
+    it (`scan_event`) with every check it makes there, also when the check is queued offline."""
+
+    scan_event = ScanEventSerializer(help_text="Cite its id in POST /inspections/ (scan_event) to be on site")
 
 
 class CardSheetSerializer(serializers.ModelSerializer):

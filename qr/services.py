@@ -4,6 +4,7 @@ The code printed on a post encodes `{PUBLIC_BASE_URL}/s/{token}`: ASCII only (zb
 scanners mangle anything else) and short enough for version 4 at level Q, i.e. 25 mm on the card.
 """
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -24,12 +25,13 @@ from PIL import Image
 from qrcode.constants import ERROR_CORRECT_Q
 
 from cards.models import CardVersion
+from checklists.models import ScanEvent
 from core.errors import ApplicationError, Conflict
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Person, Post, PostQrToken
 from orgs.selectors import role_required
 from qr.cards_pdf import CardPage, cards_pdf
 from qr.models import CardSheet, CardSheetStatus
-from qr.selectors import qr_not_issued, qr_print_check
+from qr.selectors import QrScan, qr_not_issued, qr_print_check, qr_scan_resolve
 
 TOKEN_ALPHABET = string.ascii_letters + string.digits
 TOKEN_LENGTH = 12  # 62**12 ~ 2**71: not guessable, and the URL still fits version 4-Q
@@ -59,6 +61,25 @@ def _create_token(post: Post) -> PostQrToken:
             if active is not None:
                 return active
     raise RuntimeError(f"could not find a free QR token in {TOKEN_ATTEMPTS} attempts")
+
+
+USER_AGENT_MAX = ScanEvent._meta.get_field("user_agent").max_length
+
+
+def qr_scan_record(*, token: str, person: Person, user_agent: str = "", ip: str | None = None) -> QrScan:
+    """A logged-in person opened a post's code: what the GET answers, and a scan event recorded for
+    an active token (unknown 404, revoked 410, nothing written). The event is what makes a record on site
+    (checklists.services._scan_evidence); a GET never writes one."""
+    scan = qr_scan_resolve(token=token, person=person)
+    event = ScanEvent.objects.create(
+        person=person,
+        post=scan.post,
+        token=scan.token,
+        scanned_at=timezone.now(),
+        user_agent=(user_agent or "")[:USER_AGENT_MAX],
+        ip=ip or None,
+    )
+    return dataclasses.replace(scan, scan_event=event)
 
 
 @transaction.atomic

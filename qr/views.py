@@ -3,11 +3,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.auth import client_address
 from core.renderers import BinaryRenderer, JsonErrorsMixin, json_error_responses
 from core.schema import error_example
 from core.serializers import ErrorSerializer
@@ -15,7 +16,13 @@ from orgs.models import Enterprise
 from orgs.selectors import get_visible, post_get_for
 from qr import selectors, services
 from qr.models import CardSheetStatus
-from qr.serializers import CardSheetSerializer, QrPngQuerySerializer, QrScanSerializer, QrTokenSerializer
+from qr.serializers import (
+    CardSheetSerializer,
+    QrPngQuerySerializer,
+    QrScanRecordedSerializer,
+    QrScanSerializer,
+    QrTokenSerializer,
+)
 
 
 class QrPngRenderer(BinaryRenderer):
@@ -143,7 +150,9 @@ GONE = OpenApiResponse(ErrorSerializer, description="The code was replaced by a 
 
 
 class QrScanApi(APIView):
-    permission_classes = [AllowAny]
+    def get_permissions(self):
+        # Anyone holding the code reads the card (GET); recording a scan needs a login (POST).
+        return [IsAuthenticated()] if self.request.method == "POST" else [AllowAny()]
 
     @extend_schema(
         summary=_("解析扫描的二维码:岗位、明白卡,并向本岗位人员列出当前应检的检查表"),
@@ -159,6 +168,29 @@ class QrScanApi(APIView):
     def get(self, request, token):
         scan = selectors.qr_scan_resolve(token=token, person=request.user)
         return Response(QrScanSerializer(scan).data)
+
+    @extend_schema(
+        summary=_("记录扫码:登录后打开岗位二维码,答复同 GET,另含本次扫码记录"),
+        description=_(
+            "为有效的二维码记录一次扫码(本人、岗位、时间)。检查记录引用该扫码记录(`scan_event`)且为同一人、"
+            "同一岗位、在检查开始前 SCAN_EVENT_WINDOW_MINUTES 分钟内时,才算现场提交。GET 不写入任何记录。"
+            "须登录(401);未知二维码 404,已失效 410,均不记录。"
+        ),
+        request=None,
+        responses={201: QrScanRecordedSerializer, 410: GONE},
+        examples=[
+            error_example("gone", "此二维码已失效,请扫描岗位上的新二维码。", "token", status_codes=("410",)),
+            error_example("not_found", "未找到此二维码。", "token", status_codes=("404",)),
+        ],
+    )
+    def post(self, request, token):
+        scan = services.qr_scan_record(
+            token=token,
+            person=request.user,
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            ip=client_address(request),
+        )
+        return Response(QrScanRecordedSerializer(scan).data, status=status.HTTP_201_CREATED)
 
 
 # ---------------------------------------------------------------------------------------------

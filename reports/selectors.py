@@ -19,9 +19,20 @@ from django.utils.translation import gettext as _
 
 from cards.models import CardVersion, Drill, SpotCheck
 from cards.selectors import drills_due_status
-from checklists.models import ArchiveHead, ChecklistTemplate, HazardGrade, Inspection, InspectionResult, Outcome, Tier
+from checklists.flags import labelled
+from checklists.models import (
+    ArchiveHead,
+    ChecklistTemplate,
+    FlagReview,
+    HazardGrade,
+    Inspection,
+    InspectionResult,
+    Outcome,
+    Tier,
+)
 from checklists.periods import DAILY, MONTHLY, Period, period_kind_for, period_of
 from checklists.selectors import DueStatus
+from checklists.tallies import month_tallies
 from core.errors import ApplicationError, Forbidden, NotFound
 from hazards.models import Hazard, HazardStatus
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Industry, Person, Post, Region
@@ -133,7 +144,8 @@ def _report_iso(instant: datetime | None) -> str | None:
 def day_log(*, enterprise: Enterprise, day: date, now: datetime | None = None) -> dict:
     """What happened on one local day of the enterprise: every check due in a period containing the day
     with its status, the records received that day, their failed items and the hazards opened that day.
-    Five queries whatever the number of posts. `enterprise.industry` should be loaded."""
+    The flagged records of the day that no manager has looked at yet (needs_look, 待核查) come with the
+    records. Five queries whatever the number of posts. `enterprise.industry` should be loaded."""
     now = now or timezone.now()
     tz = enterprise.timezone
     the_day = local_day_period(day, tz)
@@ -171,6 +183,27 @@ def day_log(*, enterprise: Enterprise, day: date, now: datetime | None = None) -
         )
 
     window = Q(received_at__gte=the_day.start, received_at__lt=the_day.end)
+    # Flagged records without a manager's look (待核查) ride on the records' query.
+    reviewed = Exists(FlagReview.objects.filter(inspection=OuterRef("pk")))
+    day_records = list(
+        Inspection.objects.filter(window, enterprise=enterprise)
+        .select_related("post", "template", "submitted_by")
+        .annotate(reviewed=reviewed)
+        .order_by("received_at", "id")
+    )
+    needs_look = [
+        {
+            "inspection": inspection.id,
+            "post_name": inspection.post.name,
+            "template_name": inspection.template.name,
+            "submitted_by": str(inspection.submitted_by),
+            "received_at": _report_iso(inspection.received_at),
+            "on_site": inspection.on_site,
+            "flags": labelled(inspection.flags),
+        }
+        for inspection in day_records
+        if inspection.flagged and not inspection.reviewed
+    ]
     records = [
         {
             "id": inspection.id,
@@ -186,10 +219,9 @@ def day_log(*, enterprise: Enterprise, day: date, now: datetime | None = None) -
             "ok": inspection.ok_count,
             "failed": inspection.failed_count,
             "na": inspection.na_count,
+            "flagged": inspection.flagged,
         }
-        for inspection in Inspection.objects.filter(window, enterprise=enterprise)
-        .select_related("post", "template", "submitted_by")
-        .order_by("received_at", "id")
+        for inspection in day_records
     ]
     failed_items = [
         {
@@ -236,12 +268,15 @@ def day_log(*, enterprise: Enterprise, day: date, now: datetime | None = None) -
             "due": counts[DueStatus.DUE],
             "off_site": counts["off_site"],
             "records": len(records),
+            "flagged": sum(r["flagged"] for r in records),
+            "needs_look": len(needs_look),
             "failed_items": len(failed_items),
             "hazards_opened": len(hazards),
             "major_hazards_opened": sum(h["grade"] == HazardGrade.MAJOR for h in hazards),
         },
         "checks": checks,
         "records": records,
+        "needs_look": needs_look,
         "failed_items": failed_items,
         "hazards": hazards,
     }
@@ -508,6 +543,12 @@ class StatsFigures:
     drills_up_to_date: int = 0  # enterprises that drilled within their interval
     certificates_required: int = 0  # (post holder, certificate kind the post requires) pairs
     certificates_missing: int = 0  # of those, without a valid certificate at the month's end
+    # Records for the month's check periods (every record: corrections and second copies too; a late
+    # one in the month of its period), as stored (checklists.tallies): on site = citing a scan of the same
+    # person at the post shortly before; flagged = suspicious (checklists.flags). Issue 12.
+    records_received: int = 0
+    records_on_site: int = 0
+    records_flagged: int = 0
 
     @property
     def card_coverage(self) -> float | None:
@@ -531,11 +572,21 @@ class StatsFigures:
         """持证上岗率 (target 100%)."""
         return _rate(self.certificates_required - self.certificates_missing, self.certificates_required)
 
+    @property
+    def on_site_rate(self) -> float | None:
+        """现场核验率: the share of the records made on site (scanned), None without records."""
+        return _rate(self.records_on_site, self.records_received)
+
+    @property
+    def flagged_rate(self) -> float | None:
+        """标记率: the share of the records flagged as suspicious, None without records."""
+        return _rate(self.records_flagged, self.records_received)
+
     def add(self, other: "StatsFigures") -> None:
         for name in (
             "enterprises posts posts_with_card hazards_found hazards_closed hazards_overdue major_hazards_open "
             "spot_checks questions correct_answers drills_month drills_year drills_up_to_date "
-            "certificates_required certificates_missing"
+            "certificates_required certificates_missing records_received records_on_site records_flagged"
         ).split():
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for tier, figures in other.checks.items():
@@ -777,14 +828,16 @@ def _collect(figures, enterprises, chosen: QuerySet, year: int, month_number: in
         figures[enterprise_id].checks[tier].due += row["n"] * begun[key]
 
     # Checks done: one per post, template and period of the month, however many records (corrections,
-    # a late copy) it has, late when its first record is: counted as the records were stored, on each
-    # enterprise's archive head (checklists.tallies), one row per enterprise. Period keys are local
-    # dates, so a month's tally is the same in every time zone.
+    # a late copy) it has, late when its first record is; and the month's records, on site and flagged:
+    # counted as the records were stored, on each enterprise's archive head (checklists.tallies), one
+    # row per enterprise. Period keys are local dates, so a month's tally is the same in every time zone.
     heads = ArchiveHead.objects.filter(enterprise__in=chosen).values_list("enterprise_id", "slot_tallies")
     for enterprise_id, tallies in heads:
-        for tier, (done, late) in tallies.get(month_key, {}).items():
-            checks = figures[enterprise_id].checks[tier]
-            checks.done, checks.late = done, late
+        f = figures[enterprise_id]
+        done_late, records = month_tallies(tallies, month_key)
+        for tier, (done, late) in done_late.items():
+            f.checks[tier].done, f.checks[tier].late = done, late
+        f.records_received, f.records_on_site, f.records_flagged = records
 
     # Hazards: found in the month, of those closed by now; overdue and major ones still open among all
     # found up to the month's end (the backlog a regulator chases).

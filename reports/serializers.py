@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from checklists.models import HazardGrade, Tier
+from checklists.serializers import InspectionFlagSerializer
 from hazards.models import HazardSource, HazardStatus
 from orgs.models import Person
 from orgs.serializers import EnterpriseRefField
@@ -44,6 +45,9 @@ class DayLogCountsSerializer(serializers.Serializer):
     due = serializers.IntegerField(help_text="Period still open, nothing recorded yet")
     off_site = serializers.IntegerField(help_text="Recorded without a valid QR scan")
     records = serializers.IntegerField(help_text="Records received during the day")
+    # Issue 12; logs signed before it have neither (0).
+    flagged = serializers.IntegerField(default=0, help_text="Records of the day with flags (suspicious)")
+    needs_look = serializers.IntegerField(default=0, help_text="Flagged records no manager has looked at yet")
     failed_items = serializers.IntegerField()
     hazards_opened = serializers.IntegerField()
     major_hazards_opened = serializers.IntegerField()
@@ -78,6 +82,19 @@ class DayLogRecordSerializer(serializers.Serializer):
     ok = serializers.IntegerField()
     failed = serializers.IntegerField()
     na = serializers.IntegerField()
+    flagged = serializers.BooleanField(default=False, help_text="The record has flags (see needs_look)")
+
+
+class DayLogNeedsLookSerializer(serializers.Serializer):
+    """A flagged record of the day without a manager's look (待核查): POST /inspections/{id}/reviews/."""
+
+    inspection = serializers.IntegerField()
+    post_name = serializers.CharField()
+    template_name = serializers.CharField()
+    submitted_by = serializers.CharField()
+    received_at = serializers.DateTimeField()
+    on_site = serializers.BooleanField()
+    flags = InspectionFlagSerializer(many=True)
 
 
 class DayLogFailedItemSerializer(serializers.Serializer):
@@ -107,6 +124,12 @@ class DayLogSerializer(serializers.Serializer):
     counts = DayLogCountsSerializer()
     checks = DayLogCheckSerializer(many=True)
     records = DayLogRecordSerializer(many=True)
+    needs_look = DayLogNeedsLookSerializer(
+        many=True,
+        default=list,
+        help_text="Flagged records of the day no manager had looked at (as they were when signed); [] in logs "
+        "signed before flags existed",
+    )
     failed_items = DayLogFailedItemSerializer(many=True)
     hazards = DayLogHazardSerializer(many=True)
 
@@ -435,6 +458,22 @@ class StatsFiguresSerializer(serializers.Serializer):
     certified_rate = serializers.FloatField(
         allow_null=True, help_text="持证上岗率: 1 - missing / required (target 1.0)"
     )
+    records_received = serializers.IntegerField(
+        help_text="Records stored for the month's check periods: every record (second copies and corrections "
+        "too), a late one (补录) in the month of its period"
+    )
+    records_on_site = serializers.IntegerField(
+        help_text="Of those, verified on site: citing a scan event of the same person at the post shortly before"
+    )
+    records_flagged = serializers.IntegerField(
+        help_text="Of those, flagged as suspicious (no scan, too fast, photo time or reuse, outside the fence...)"
+    )
+    on_site_rate = serializers.FloatField(
+        allow_null=True, help_text="现场核验率: records_on_site / records_received; null without records"
+    )
+    flagged_rate = serializers.FloatField(
+        allow_null=True, help_text="标记率: records_flagged / records_received; null without records"
+    )
 
 
 class StatsRowSerializer(serializers.Serializer):
@@ -492,6 +531,11 @@ def _figures_payload(f) -> dict:
         "certificates_required": f.certificates_required,
         "certificates_missing": f.certificates_missing,
         "certified_rate": f.certified_rate,
+        "records_received": f.records_received,
+        "records_on_site": f.records_on_site,
+        "records_flagged": f.records_flagged,
+        "on_site_rate": f.on_site_rate,
+        "flagged_rate": f.flagged_rate,
     }
 
 

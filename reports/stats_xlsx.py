@@ -53,6 +53,11 @@ def _columns(group_by: str) -> list[tuple[str, str, object]]:
         (_("持证上岗应持证"), "int", lambda f: f.certificates_required),
         (_("未持有效证书"), "int", lambda f: f.certificates_missing),
         (_("持证上岗率"), "pct", lambda f: f.certified_rate),
+        (_("检查记录数"), "int", lambda f: f.records_received),
+        (_("现场核验记录"), "int", lambda f: f.records_on_site),
+        (_("现场核验率"), "pct", lambda f: f.on_site_rate),
+        (_("标记可疑记录"), "int", lambda f: f.records_flagged),
+        (_("标记率"), "pct", lambda f: f.flagged_rate),
     ]
     return columns
 

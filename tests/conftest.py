@@ -4,6 +4,7 @@ from dataclasses import dataclass
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from orgs.models import Enterprise, Person, Post, Role
@@ -38,7 +39,11 @@ def _isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CELERY_TASK_ALWAYS_EAGER = True
     cache.clear()
+    # A request with Accept-Language: en leaves English active in this thread (LocaleMiddleware does
+    # not reset it): each test starts in the default language.
+    translation.deactivate()
     yield
+    translation.deactivate()
     cache.clear()
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from cards.models import Card, Drill, KnowledgeQuestion, QuestionKind, SpotCheck
 from checklists.models import ArchiveHead, ChecklistItem, ChecklistTemplate, Inspection, ItemKind, Tier
 from checklists.periods import period_kind_for, period_of
-from checklists.tallies import tally_add
+from checklists.tallies import tally_inspection
 from hazards.models import Hazard
 from orgs.models import (
     Certificate,
@@ -207,12 +207,12 @@ class InspectionFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        # As inspection_submit does: a slot's first record is counted on the archive head.
+        # As inspection_submit does: every record (and a slot's first as a check done) is counted on the
+        # archive head.
         inspection = super()._create(model_class, *args, **kwargs)
-        if inspection.first_of_slot:
-            head, _ = ArchiveHead.objects.get_or_create(enterprise_id=inspection.enterprise_id)
-            tally_add(head.slot_tallies, tier=inspection.tier, period=inspection.period, late=inspection.late)
-            head.save(update_fields=["slot_tallies"])
+        head, _ = ArchiveHead.objects.get_or_create(enterprise_id=inspection.enterprise_id)
+        tally_inspection(head.slot_tallies, inspection)
+        head.save(update_fields=["slot_tallies"])
         return inspection
 
 

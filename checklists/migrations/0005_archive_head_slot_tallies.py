@@ -4,7 +4,10 @@ from checklists.tallies import rebuild_slot_tallies
 
 
 def count_existing_records(apps, schema_editor):
-    rebuild_slot_tallies(apps.get_model("checklists", "Inspection"), apps.get_model("checklists", "ArchiveHead"))
+    # The checks only: this model has no `flagged` yet; 0009 counts the records.
+    rebuild_slot_tallies(
+        apps.get_model("checklists", "Inspection"), apps.get_model("checklists", "ArchiveHead"), records=False
+    )
 
 
 class Migration(migrations.Migration):

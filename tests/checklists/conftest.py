@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from checklists.models import ChecklistItem, ChecklistTemplate, HazardGrade, ItemKind
+from checklists.models import ChecklistItem, ChecklistTemplate, HazardGrade, ItemKind, ScanEvent
+from orgs.models import PostQrToken
 from tests import factories
 
 
@@ -50,6 +51,14 @@ def submission(daily: Daily, post, **overrides) -> dict:
     }
     body.update(overrides)
     return body
+
+
+def scan_event(person, post, *, at=None) -> ScanEvent:
+    """A scan of `post`'s code by `person` (at `at`, default now), as POST /scan/{token}/ records it."""
+    token = PostQrToken.objects.filter(post=post, revoked_at__isnull=True).first() or factories.QrTokenFactory(
+        post=post
+    )
+    return ScanEvent.objects.create(person=person, post=post, token=token, scanned_at=at or timezone.now())
 
 
 def jpeg_bytes(size=(64, 48), color=(200, 30, 30), exif=None) -> bytes:

@@ -1,14 +1,15 @@
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from checklists.models import ArchiveHead, Inspection, InspectionResult
 from orgs.models import PostQrToken
 from tests import factories
-from tests.checklists.conftest import jpeg_bytes, submission
+from tests.checklists.conftest import jpeg_bytes, scan_event, submission
 
 URL = "/api/v1/inspections/"
 
@@ -166,8 +167,8 @@ def test_a_check_queued_offline_and_sent_after_the_day_closed_is_flagged_late(ap
     assert response.data["period"] == "2024-07-03" and response.data["late"] is True
 
 
-def test_a_valid_scan_token_marks_the_record_on_site_and_a_revoked_one_does_not(api, world, daily):
-    token = factories.QrTokenFactory(post=world.post)
+def test_a_valid_scan_token_with_a_scan_marks_the_record_on_site_and_a_revoked_one_does_not(api, world, daily):
+    token = scan_event(world.worker, world.post).token  # the scan of a phone page that sends the token only
     on_site = api.as_(world.worker).post(URL, submission(daily, world.post, scan_token=token.token))
     PostQrToken.objects.filter(pk=token.pk).update(revoked_at=datetime(2024, 1, 1, tzinfo=UTC))
     revoked = api.as_(world.worker).post(URL, submission(daily, world.post, scan_token=token.token))
@@ -256,24 +257,48 @@ def test_an_inspection_of_50_items_is_stored_in_a_constant_number_of_queries(api
             "started_at": datetime.now(UTC).isoformat(),
             "results": results,
         }
-        # 20 queries: the post (with the caller's role and whether they hold it), the template's
-        # items, photos, savepoint, chain head lock, re-check under the lock (which also reads the
-        # slot's first record, for first_of_slot), insert, results, photo links,
-        # hazards, hazard events, their photo links (2), members, actual controllers, notifications
-        # already sent, new notifications, head update, release; then the hazard ids of the response.
-        counts.append(_stored_in_queries(api, world.worker, body, django_assert_max_num_queries, 20))
+        # 22 queries: the post (with the caller's role and whether they hold it), the template's
+        # items, photos, the photos used before (checklists.photo_reuse), savepoint, chain head lock,
+        # re-check under the lock (which also reads the slot's first record, for first_of_slot), insert,
+        # results, photo links, the photos' index rows, hazards, hazard events, their photo links (2),
+        # members, actual controllers, notifications already sent, new notifications, head update,
+        # release; then the hazard ids of the response.
+        counts.append(_stored_in_queries(api, world.worker, body, django_assert_max_num_queries, 22))
         assert Inspection.objects.get(client_uuid=body["client_uuid"]).hazards.count() == size - 1
-    assert counts == [20, 20]
+    assert counts == [22, 22]
 
 
-def test_an_all_ok_daily_check_is_stored_in_seven_queries_and_a_transaction(
+def test_an_all_ok_daily_check_from_the_phone_is_stored_in_ten_queries_with_a_transaction(
     api, world, daily, django_assert_max_num_queries
 ):
-    """The morning peak's request (bench/load.py): the post with the caller's role and holding, the
-    template's items, savepoint, head lock, re-check, insert, results, head update, release."""
+    """The morning peak's request as the phone page sends it (scan event, token, finished_at): the post
+    with the caller's role and holding, the template's items, the scan event cited (with its token),
+    savepoint, head lock, re-check, insert, results, head update, release."""
     ArchiveHead.objects.create(enterprise=world.enterprise)
-    count = _stored_in_queries(api, world.worker, submission(daily, world.post), django_assert_max_num_queries, 9)
+    event = scan_event(world.worker, world.post, at=timezone.now() - timedelta(minutes=5))
+    body = submission(
+        daily,
+        world.post,
+        scan_event=event.id,
+        scan_token=event.token.token,
+        started_at=(timezone.now() - timedelta(minutes=4)).isoformat(),
+        finished_at=(timezone.now() - timedelta(minutes=1)).isoformat(),
+    )
+    count = _stored_in_queries(api, world.worker, body, django_assert_max_num_queries, 10)
+    assert count == 10
+    stored = Inspection.objects.get()
+    assert stored.on_site and stored.flags == [] and stored.scan_event == event and stored.scan_token == event.token
+
+
+def test_an_all_ok_daily_check_without_a_scan_is_stored_in_nine_queries_and_flagged(
+    api, world, daily, django_assert_max_num_queries
+):
+    """The same without any scan (an API client): no scan query, the record stored and flagged."""
+    ArchiveHead.objects.create(enterprise=world.enterprise)
+    body = submission(daily, world.post, started_at=(timezone.now() - timedelta(minutes=3)).isoformat())
+    count = _stored_in_queries(api, world.worker, body, django_assert_max_num_queries, 9)
     assert count == 9
+    assert [f["code"] for f in Inspection.objects.get().flags] == ["no_scan_event"]
 
 
 def test_a_replay_that_no_longer_passes_gets_the_stored_record(api, world, daily):

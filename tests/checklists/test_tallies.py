@@ -1,4 +1,5 @@
-"""Slot tallies: the checks done per month and tier, counted on the archive head as records are stored."""
+"""Slot tallies: the checks done per month and tier, and the records received, on site and flagged per
+month, counted on the archive head as records are stored."""
 
 import importlib
 from datetime import UTC, datetime
@@ -10,10 +11,11 @@ from django.apps import apps as django_apps
 from checklists.models import ArchiveHead, Inspection
 from checklists.tallies import count_slot_tallies, month_of_period, rebuild_slot_tallies
 from tests import factories
-from tests.checklists.conftest import submission
+from tests.checklists.conftest import scan_event, submission
 
 URL = "/api/v1/inspections/"
 tallies_migration = importlib.import_module("checklists.migrations.0005_archive_head_slot_tallies")
+records_migration = importlib.import_module("checklists.migrations.0009_slot_tallies_records")
 
 
 @pytest.mark.parametrize(
@@ -44,8 +46,15 @@ def head_tallies(world) -> dict:
 
 
 def test_the_first_record_of_each_slot_is_counted_once_and_late_when_it_is_late(api, world, daily):
-    body = submission(daily, world.post, started_at="2024-07-03T09:00:00+08:00")
-    send(api, world.worker, body, datetime(2024, 7, 3, 1, tzinfo=UTC))
+    scanned = scan_event(world.worker, world.post, at=datetime(2024, 7, 3, 0, 59, tzinfo=UTC))
+    body = submission(  # scanned a minute before and taking a minute: on site, not flagged
+        daily,
+        world.post,
+        started_at="2024-07-03T09:00:00+08:00",
+        scan_event=scanned.id,
+        finished_at="2024-07-03T09:01:00+08:00",
+    )
+    send(api, world.worker, body, datetime(2024, 7, 3, 1, 1, tzinfo=UTC))
     send(api, world.worker, body, datetime(2024, 7, 3, 1, 5, tzinfo=UTC))  # a replay: 200, nothing new
     again = submission(daily, world.post, started_at="2024-07-03T15:00:00+08:00")  # same day: not a new check
     send(api, world.worker, again, datetime(2024, 7, 3, 7, tzinfo=UTC))
@@ -55,7 +64,12 @@ def test_the_first_record_of_each_slot_is_counted_once_and_late_when_it_is_late(
     send(api, world.worker, august, datetime(2024, 7, 31, 16, 31, tzinfo=UTC))
 
     assert Inspection.objects.count() == 4
-    assert head_tallies(world) == {"2024-07": {"daily": [2, 1]}, "2024-08": {"daily": [1, 0]}}
+    assert Inspection.objects.filter(on_site=True).count() == 1 and Inspection.objects.filter(flagged=True).count() == 3
+    # Every record counts in the month of its period: the late one of 4 July in July, with its check.
+    assert head_tallies(world) == {
+        "2024-07": {"daily": [2, 1], "records": [3, 1, 2]},
+        "2024-08": {"daily": [1, 0], "records": [1, 0, 1]},
+    }
     assert count_slot_tallies(Inspection.objects.all()) == {world.enterprise.pk: head_tallies(world)}
 
 
@@ -74,8 +88,10 @@ def test_the_migration_counts_the_records_already_stored(api, world, daily):
         send(api, world.worker, body, datetime(2024, 7, day, 1, tzinfo=UTC))
     live = head_tallies(world)
     ArchiveHead.objects.update(slot_tallies={})
-    tallies_migration.count_existing_records(django_apps, None)  # what the migration runs
-    assert head_tallies(world) == live == {"2024-07": {"daily": [2, 0]}}
+    tallies_migration.count_existing_records(django_apps, None)  # what the migration runs: the checks only
+    assert head_tallies(world) == {"2024-07": {"daily": [2, 0]}}
+    records_migration.count_records(django_apps, None)  # then 0009 counts the records (none scanned here)
+    assert head_tallies(world) == live == {"2024-07": {"daily": [2, 0], "records": [2, 0, 2]}}
 
 
 def test_a_bulk_load_gets_its_tallies_and_a_head_when_it_has_none(world):
@@ -83,4 +99,4 @@ def test_a_bulk_load_gets_its_tallies_and_a_head_when_it_has_none(world):
     ArchiveHead.objects.all().delete()  # as after a COPY of records (bench/rollup.py)
     assert rebuild_slot_tallies(Inspection, ArchiveHead) == 1
     tier = Inspection.objects.get().tier
-    assert head_tallies(world) == {"2024-07": {tier: [1, 0]}}
+    assert head_tallies(world) == {"2024-07": {tier: [1, 0], "records": [1, 1, 0]}}

@@ -125,11 +125,14 @@ def test_the_worker_reads_the_card_and_records_the_daily_check_by_scanning(seede
         return {ItemKind.CHECK: "ok", ItemKind.TEXT: "正常", ItemKind.PHOTO: None}[item.kind]
 
     results = [{"item": i.id, "value": value(i)} for i in daily.items.filter(active=True)]
+    scanned = client.post(f"/api/v1/scan/{token.token}/")  # the phone page records the scan once logged in
+    assert scanned.status_code == 201
     body = {
         "client_uuid": str(uuid.uuid4()),
         "template": daily.id,
         "post": post.id,
         "scan_token": token.token,
+        "scan_event": scanned.data["scan_event"]["id"],
         "started_at": timezone.now().isoformat(),
         "results": results,
     }

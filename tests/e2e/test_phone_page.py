@@ -98,6 +98,7 @@ def test_offline_the_check_waits_on_the_phone_and_is_sent_once_when_back_online(
     page.locator("#queue").wait_for(state="hidden")
     shot(page, "2-sent")
     assert Inspection.objects.count() == 1
+    assert Inspection.objects.get().on_site  # the queued check cites the scan the page recorded when opened
     assert Inspection.objects.get().results.get(item=setup.site).photos.count() == 1
 
 

@@ -56,6 +56,10 @@ def test_a_regulator_opens_the_region_view_and_drills_down(phone, live_server, w
     log_in(page, f"{live_server.url}/m/region/?month=2024-07", world.regulator)
     page.get_by_role("heading", name="辖区统计 2024-07").wait_for()
     assert page.locator(f"#by-enterprise tr[data-enterprise='{world.enterprise.id}'].missed").count() == 1
+    # Issue 12: 6 records in July, 5 scanned on site, 1 (post B on 1 July, not scanned) flagged.
+    records = page.locator(f"#by-enterprise tr[data-records-of='{world.enterprise.id}']").inner_text()
+    assert "检查记录 6 条" in records and "现场 83%" in records and "标记 17%" in records
+    assert page.locator("#on-site-rate").inner_text() == "83%" and page.locator("#flagged-rate").inner_text() == "17%"
     shot(page, "1-region")
     page.click(f"#by-region tr[data-region='{district.id}'] a")
     page.wait_for_url(f"**region={district.id}**")

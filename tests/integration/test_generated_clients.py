@@ -34,7 +34,9 @@ from tests.conftest import require_service
 GENERATOR_SUMMARY = "Warning(s) encountered while generating. Client was generated, but some pieces may be missing"
 CLIENTS_DIR = Path(__file__).resolve().parent / "clients"
 # The one kind of warning allowed: a response the generator cannot type because it is a file.
-BINARY_WARNING = re.compile(r"Unsupported content_type (image/png|image/svg\+xml|application/pdf|application/vnd\.)")
+BINARY_WARNING = re.compile(
+    r"Unsupported content_type (image/png|image/jpeg|image/svg\+xml|application/pdf|application/vnd\.)"
+)
 
 
 @pytest.fixture(scope="module")

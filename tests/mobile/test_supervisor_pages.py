@@ -265,6 +265,22 @@ def test_missed_targets_are_highlighted(as_, world, archive):
     assert cells[0] == "miss" and cells[2] == "miss" and cells[3] == ""  # awareness 4/5 = 80% is met
 
 
+def test_the_region_view_shows_the_records_on_site_and_flagged(as_, world, archive):
+    """Issue 12: July has 6 records, 5 scanned on site; post B's check of 1 July (no scan) is flagged."""
+    page = html(as_(world.regulator).get(REGION, {"month": "2024-07"}))
+    by_enterprise = page[page.index('id="by-enterprise"') :]  # ids of regions and enterprises may coincide
+    records = re.search(
+        rf'<tr class="records (\w*)" data-records-of="{world.enterprise.id}">(.*?)</tr>', by_enterprise, re.S
+    )
+    assert records and records[1] == "missed"  # under its row, marked like it
+    text = re.sub(r"<[^>]+>", "", records[2])
+    assert "检查记录 6 条" in text and "现场 83%" in text and "标记 17%" in text
+    empty = re.search(rf'data-records-of="{world.other_enterprise.id}">(.*?)</tr>', by_enterprise, re.S)
+    assert "检查记录 0 条" in re.sub(r"<[^>]+>", "", empty[1]) and "—" in empty[1]  # no records: no rate
+    total = re.search(r'<p class="card" id="total">(.*?)</p>', page, re.S)[1]
+    assert 'id="on-site-rate">83%</span>(5 条)' in total and 'id="flagged-rate">17%</span>(1 条)' in total
+
+
 def test_the_region_view_is_read_only_and_scoped(as_, world, archive):
     page = html(as_(world.regulator).get(REGION, {"month": "2024-07"}))
     assert page.count('<form method="post"') == 1 and 'action="/m/logout/"' in page  # only the logout

@@ -201,6 +201,7 @@ def test_an_anonymous_scan_shows_the_post_and_card_but_no_checklists(api, world)
         "risk_level": "orange",
         "location": "合成车间二楼",
         "department": {"id": department.id, "name": "合成车间"},
+        "fenced": False,  # whether the phone will be asked for its position; never where the fence is
     }
     assert body["enterprise"] == {"id": world.enterprise.id, "name": world.enterprise.name}
     assert body["card"]["version"] == version.version

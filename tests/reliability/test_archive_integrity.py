@@ -7,24 +7,27 @@ import subprocess
 import sys
 import uuid
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 
 from checklists import services
-from checklists.models import Inspection, InspectionResult, Photo
+from checklists.models import ArchiveHead, Inspection, InspectionResult, Photo
 from orgs.models import Person
-from tests.checklists.conftest import jpeg_bytes, submission
+from tests.checklists.conftest import jpeg_bytes, scan_event, submission
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def archive(api, world, daily):
-    """Three records of world.enterprise, the second citing a photo; one record of the other one."""
+    """Three records of world.enterprise, the first citing a scan and saying when it finished (on site,
+    no flags), the second citing a photo and the others flagged (no scan, too fast)."""
     worker = Person.objects.get(pk=world.worker.pk)
     photo, _ = services.photo_upload(
         by=worker, client_uuid=uuid.uuid4(), upload=SimpleUploadedFile("p.jpg", jpeg_bytes(color=(5, 50, 150)))
@@ -32,11 +35,19 @@ def archive(api, world, daily):
     ids = []
     for index in range(3):
         body = submission(daily, world.post)
+        if index == 0:
+            event = scan_event(worker, world.post, at=timezone.now() - timedelta(minutes=5))
+            body.update(
+                scan_event=event.id,
+                started_at=(timezone.now() - timedelta(minutes=4)).isoformat(),
+                finished_at=(timezone.now() - timedelta(minutes=1)).isoformat(),
+            )
         if index == 1:
             body["results"][0].update(value="not_ok", photos=[photo.id], note="压力不足")
         response = api.as_(world.worker).post("/api/v1/inspections/", body, format="json")
         assert response.status_code == 201, response.content
         ids.append(response.data["id"])
+    assert [bool(f) for f in Inspection.objects.order_by("id").values_list("flags", flat=True)] == [False, True, True]
     return ids
 
 
@@ -79,10 +90,41 @@ TAMPERING = {
         ),
         sql("DELETE FROM checklists_inspection WHERE id = %s", [ids[2]]),
     ),
+    # Issue 12: the scan a record cites, when it finished, its flags (a flag removed, a detail changed, a
+    # clean record given a flag) and the flagged mark kept beside them.
+    "the scan event cited": lambda ids: sql(
+        "UPDATE checklists_inspection SET scan_event_id = NULL WHERE id = %s", [ids[0]]
+    ),
+    "the finish time": lambda ids: sql("UPDATE checklists_inspection SET finished_at = NULL WHERE id = %s", [ids[0]]),
+    "a flag removed": lambda ids: sql(
+        "UPDATE checklists_inspection SET flags = %s, flagged = %s WHERE id = %s", ["[]", False, ids[1]]
+    ),
+    "a flag's detail": lambda ids: sql(
+        "UPDATE checklists_inspection SET flags = %s WHERE id = %s",
+        ['[{"code": "too_fast", "label": "完成过快", "detail": {"seconds": 60, "minimum": 8, "items": 4}}]', ids[2]],
+    ),
+    "a flag added": lambda ids: sql(
+        "UPDATE checklists_inspection SET flags = %s, flagged = %s WHERE id = %s",
+        ['[{"code": "too_fast", "label": "完成过快", "detail": {}}]', True, ids[0]],
+    ),
+    "the flagged mark": lambda ids: sql(
+        "UPDATE checklists_inspection SET flagged = NOT flagged WHERE id = %s", [ids[2]]
+    ),
     "the checks counted for the statistics": lambda ids: sql(
         "UPDATE checklists_archivehead SET slot_tallies = %s", ['{"2020-01": {"daily": [1, 0]}}']
     ),
+    "the records counted as on site": lambda ids: sql(
+        "UPDATE checklists_archivehead SET slot_tallies = %s", [json.dumps(one_more_on_site(ids))]
+    ),
 }
+
+
+def one_more_on_site(ids) -> dict:
+    """The head's tallies with one more record on site in the month of the first record (issue 12)."""
+    tallies = ArchiveHead.objects.get(pk=Inspection.objects.get(pk=ids[0]).enterprise_id).slot_tallies
+    month = next(iter(tallies))
+    tallies[month]["records"][1] += 1
+    return tallies
 
 
 def test_an_untouched_archive_verifies(capsys, archive):

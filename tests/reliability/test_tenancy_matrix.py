@@ -248,6 +248,7 @@ ROWS: dict[str, Row] = {
     ),
     # A photo is private to its uploader until a record cites it; o.photo is cited by o.inspection.
     "GET /api/v1/photos/{pk}/": read(lambda o: f"/api/v1/photos/{o.photo.id}/"),
+    "GET /api/v1/photos/{pk}/display.jpg": read(lambda o: f"/api/v1/photos/{o.photo.id}/display.jpg"),
     "GET /api/v1/inspections/": listing(lambda o: "/api/v1/inspections/", lambda o: {o.inspection.id}),
     # Holders of the post and safety managers submit; the regulator reads only; another tenant's
     # post is a 404.
@@ -258,6 +259,11 @@ ROWS: dict[str, Row] = {
         201,
     ),
     "GET /api/v1/inspections/{pk}/": read(lambda o: f"/api/v1/inspections/{o.inspection.id}/"),
+    # A safety manager's look at a flagged record (o.inspection cites no scan: flagged no_scan_event);
+    # a regulator reads the record but never marks it.
+    "POST /api/v1/inspections/{pk}/reviews/": write(
+        lambda o: f"/api/v1/inspections/{o.inspection.id}/reviews/", lambda o: {"note": "已电话核实"}, MANAGERS, 201
+    ),
     # --- hazards
     "GET /api/v1/hazards/": listing(lambda o: "/api/v1/hazards/", lambda o: {o.open_hazard.id}),
     # Any member reports (随手拍); a regulator in scope records a finding.
@@ -296,8 +302,18 @@ ROWS: dict[str, Row] = {
     "GET /api/v1/posts/{pk}/qr.png": read(lambda o: f"/api/v1/posts/{o.post.id}/qr.png", ok=QR_READERS),
     "GET /api/v1/posts/{pk}/qr.svg": read(lambda o: f"/api/v1/posts/{o.post.id}/qr.svg", ok=QR_READERS),
     "POST /api/v1/posts/{pk}/rotate-qr/": write(lambda o: f"/api/v1/posts/{o.post.id}/rotate-qr/", None, MANAGERS, 201),
+    # A post's electronic fence (issue 12): a safety rule, set and removed by safety managers.
+    "PUT /api/v1/posts/{pk}/fence/": write(
+        lambda o: f"/api/v1/posts/{o.post.id}/fence/",
+        lambda o: {"latitude": 30.391457, "longitude": 114.894313, "radius_m": 200},
+        MANAGERS,
+    ),
+    "DELETE /api/v1/posts/{pk}/fence/": write(lambda o: f"/api/v1/posts/{o.post.id}/fence/", None, MANAGERS, 204),
     # A printed code is public: anyone (also anonymous) resolves it to the post and its card.
     "GET /api/v1/scan/{token}/": read(lambda o: f"/api/v1/scan/{o.token.token}/", ok=ROLES, anonymous=200),
+    # Recording a scan needs a login, and anyone logged in standing at the code may record theirs (a
+    # contractor, a visiting regulator): it is evidence of presence, it makes nobody's record on site.
+    "POST /api/v1/scan/{token}/": write(lambda o: f"/api/v1/scan/{o.token.token}/", None, ROLES[:-1], 201),
     # Printing the enterprise's cards: safety managers and regulators read (few posts: the PDF comes at
     # once); only a manager's POST renders a sheet and makes missing codes (a regulator never writes).
     "GET /api/v1/enterprises/{pk}/cards.pdf": read(

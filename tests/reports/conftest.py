@@ -21,11 +21,11 @@ import pytest
 import time_machine
 
 from cards.models import CardVersion, Drill, SpotCheck
-from checklists.models import ChecklistItem, ChecklistTemplate, HazardGrade, Tier
+from checklists.models import ChecklistItem, ChecklistTemplate, HazardGrade, ScanEvent, Tier
 from checklists.services import inspection_submit
 from hazards import services as hazard_services
 from hazards.models import Hazard, HazardStatus
-from orgs.models import Person, Post, Role
+from orgs.models import Person, Post, PostQrToken, Role
 from tests import factories
 
 REVIEWS = "/api/v1/reviews/daily/"
@@ -67,6 +67,9 @@ def check(archive: Archive, post: Post, *, at: datetime, sent: datetime | None =
         "post": post.id,
         "started_at": at,
         "scan_token": archive.tokens[post.id] if on_site else "",
+        "scan_event": scanned(by, post, at) if on_site else None,
+        # Received the instant it started (the clock stands still): the phone says it took a minute.
+        "finished_at": at + timedelta(minutes=1),
         "results": [
             {"item": archive.valve.id, "value": "not_ok" if "valve" in fail else "ok"},
             {"item": archive.exit.id, "value": "not_ok" if "exit" in fail else "ok"},
@@ -76,6 +79,12 @@ def check(archive: Archive, post: Post, *, at: datetime, sent: datetime | None =
         inspection, created = inspection_submit(by=by, data=body)
     assert created
     return inspection
+
+
+def scanned(person: Person, post: Post, at: datetime) -> int:
+    """The scan a phone records when it opens the post's code, a minute before the check (on site)."""
+    token = PostQrToken.objects.get(post=post, revoked_at__isnull=True)
+    return ScanEvent.objects.create(person=person, post=post, token=token, scanned_at=at - timedelta(minutes=1)).id
 
 
 def backdate(*models) -> None:
@@ -120,6 +129,8 @@ def archive(world, people) -> Archive:
                 "post": world.post.id,
                 "started_at": beijing(2024, 7, 5, 10, 0),
                 "scan_token": tokens[world.post.id],
+                "scan_event": scanned(fresh(world.officer), world.post, beijing(2024, 7, 5, 10, 0)),
+                "finished_at": beijing(2024, 7, 5, 10, 1),
                 "results": [{"item": weekly.items.get().id, "value": "ok"}],
             },
         )

@@ -50,6 +50,8 @@ def test_the_day_log_lists_every_check_with_its_status_records_failed_items_and_
         "due": 0,
         "off_site": 0,
         "records": 3,
+        "flagged": 0,
+        "needs_look": 0,
         "failed_items": 3,
         "hazards_opened": 3,
         "major_hazards_opened": 1,

@@ -13,6 +13,9 @@
   var DB_NAME = "mingbai";
   var STORE = "queue";
   var me = null;
+  // The scan event this page recorded when it was opened with a login (POST scan/<token>/): every check
+  // made on the page cites it, also when queued offline, for the record to count as on site.
+  var scanEvent = null;
 
   function $(sel, root) { return (root || document).querySelector(sel); }
 
@@ -39,6 +42,26 @@
     b[8] = (b[8] & 0x3f) | 0x80;
     var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
     return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join("-");
+  }
+
+  // The phone's position (WGS-84) from the browser's geolocation API, which answers only in a secure
+  // context (https, localhost): resolves {position: {latitude, longitude, accuracy}} or {error: text},
+  // never rejects. `wait` bounds the whole ask, the permission prompt included (the API's own timeout
+  // starts only once it is answered).
+  var GEO_ERRORS = { 1: "未允许获取位置", 2: "无法获取位置", 3: "获取位置超时" };
+  function locate(opts) {
+    return new Promise(function (resolve) {
+      if (!navigator.geolocation) { resolve({ error: "本机浏览器不支持定位" }); return; }
+      var timer = setTimeout(function () { resolve({ error: GEO_ERRORS[3] }); }, opts.wait);
+      navigator.geolocation.getCurrentPosition(function (found) {
+        clearTimeout(timer);
+        var c = found.coords;
+        resolve({ position: { latitude: c.latitude, longitude: c.longitude, accuracy: Math.min(c.accuracy, 1000000) } });
+      }, function (failure) {
+        clearTimeout(timer);
+        resolve({ error: GEO_ERRORS[failure.code] || GEO_ERRORS[2] });
+      }, { enableHighAccuracy: true, timeout: opts.timeout, maximumAge: opts.maximumAge });
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -106,6 +129,7 @@
     $("#login").hidden = false;
     $("#me").hidden = true;
     $("#report").hidden = true;
+    $("#fence").hidden = true;
     $("#mine").hidden = true;
     $("#checklists").textContent = "";
   }
@@ -140,6 +164,7 @@
   $("#logout").addEventListener("click", function () {
     setAuth(null);
     me = null;
+    scanEvent = null;
     showLogin();
     renderQueue();
   });
@@ -273,6 +298,10 @@
       el("h2", { text: "✓ 已提交:" + entry.label }),
       el("p", { text: "正常 " + s.ok + " 项,异常 " + s.failed + " 项,不适用 " + s.na + " 项" + (record.late ? "(补报)" : "") }),
     ]);
+    if (entry.positionError) box.appendChild(el("p", { class: "muted", text: entry.positionError + ",记录已照常提交。" }));
+    (record.flags || []).forEach(function (f) {
+      if (f && f.label) box.appendChild(el("p", { class: "muted flag", "data-flag": f.code, text: "已标注:" + f.label }));
+    });
     $("#results").prepend(box);
     for (var i = 0; i < record.hazards.length; i++) {
       try {
@@ -296,7 +325,12 @@
 
   async function loadChecklists() {
     var box = $("#checklists");
-    var res = await api("scan/" + cfg.token + "/");
+    // Opening the page logged in records a scan (once; a GET never writes); drawing the list again reads.
+    var res = await api("scan/" + cfg.token + "/", scanEvent ? {} : { method: "POST" });
+    if (res.status === 201) {
+      scanEvent = res.data.scan_event;
+      res.status = 200; // the same body as the GET's, with the scan event
+    }
     if (res.status === 410 || res.status === 404) {
       box.textContent = "";
       box.appendChild(el("p", { class: "notice", text: message(res) }));
@@ -389,8 +423,10 @@
       el("p", { class: "muted", text: "周期 " + due.period }),
     ].concat(rows, [error, el("button", { class: "btn primary submit", text: "提交检查" })]));
 
+    var submit = form.querySelector("button.submit");
     form.addEventListener("submit", async function (event) {
       event.preventDefault();
+      if (submit.disabled) return; // still asking for the position
       var results = [];
       var problems = [];
       template.items.forEach(function (item, index) {
@@ -421,22 +457,37 @@
         error.textContent = problems.join(";");
         return;
       }
-      var clientUuid = uuid4();
+      var body = {
+        client_uuid: uuid4(),
+        template: template.id,
+        post: cfg.post,
+        scan_token: cfg.token,
+        started_at: startedAt,
+        finished_at: new Date().toISOString(),
+        results: results,
+      };
+      if (scanEvent) body.scan_event = scanEvent.id;
+      var located = {};
+      if (cfg.fenced) {
+        // The post has an electronic fence (the consent line says so): the position goes with the record.
+        // Refused, unavailable or too slow: the record goes without it (stored, and flagged on the server).
+        submit.disabled = true;
+        error.textContent = "";
+        submit.textContent = "正在获取位置…";
+        located = await locate({ timeout: 10000, maximumAge: 30000, wait: 20000 });
+        submit.disabled = false;
+        submit.textContent = "提交检查";
+        if (located.position) body.position = located.position;
+      }
       await queuePut({
-        client_uuid: clientUuid,
+        client_uuid: body.client_uuid,
         user: auth().username,
         label: template.name,
         period: due.period,
         state: "queued",
         message: "",
-        body: {
-          client_uuid: clientUuid,
-          template: template.id,
-          post: cfg.post,
-          scan_token: cfg.token,
-          started_at: startedAt,
-          results: results,
-        },
+        positionError: located.error || "",
+        body: body,
         photos: photos.filter(function (p) { return results.some(function (r) { return r.item === p.item; }); }),
       });
       form.replaceWith(el("p", { class: "card", text: template.name + ":已保存在本机,等待发送" }));
@@ -532,6 +583,66 @@
   }
 
   // ---------------------------------------------------------------------------------------------
+  // The electronic fence, for the enterprise's safety managers: set it from where the phone stands (the
+  // phone gives WGS-84, which map apps in China do not show), or remove it.
+
+  var MANAGER_ROLES = ["safety_officer", "safety_director", "principal", "admin"];
+
+  function showFenceTool() {
+    $("#fence").hidden = !(me && (me.is_superuser || me.memberships.some(function (m) {
+      return m.enterprise.id === cfg.enterprise && MANAGER_ROLES.indexOf(m.role) >= 0;
+    })));
+  }
+
+  function fenced(on, text) {
+    cfg.fenced = on;
+    $("#fence-state").textContent = text;
+    $("#fence-clear").hidden = !on;
+    var consent = $("#fence-consent");
+    if (on && !consent) {
+      $("#login").before(el("p", { class: "notice", id: "fence-consent", text: "本岗位设有电子围栏:提交检查时会记录您的位置,仅用于核实在岗。" }));
+    } else if (!on && consent) {
+      consent.remove();
+    }
+  }
+
+  $("#fence-set").addEventListener("click", async function () {
+    var button = this;
+    var error = $("#fence-error");
+    error.textContent = "";
+    button.disabled = true;
+    button.textContent = "正在获取位置…";
+    try {
+      var located = await locate({ timeout: 20000, maximumAge: 0, wait: 60000 });
+      if (!located.position) { error.textContent = located.error + "。"; return; }
+      var p = located.position;
+      var radius = Number($("#fence input[name=radius]").value);
+      var res = await api("posts/" + cfg.post + "/fence/", {
+        method: "PUT",
+        json: { latitude: Math.round(p.latitude * 1e6) / 1e6, longitude: Math.round(p.longitude * 1e6) / 1e6, radius_m: radius },
+      });
+      if (res.status !== 200) { error.textContent = message(res); return; }
+      fenced(true, "已设置电子围栏:中心 " + res.data.latitude + ", " + res.data.longitude + ",半径 " + res.data.radius_m
+        + " 米(本机定位精度 ±" + Math.round(p.accuracy) + " 米" + (p.accuracy > 50 ? ",偏差较大,建议到室外重新设置" : "") + ")。");
+    } catch (e) {
+      error.textContent = "当前无网络,请联网后设置。";
+    } finally {
+      button.disabled = false;
+      button.textContent = "以本机当前位置设为围栏中心";
+    }
+  });
+
+  $("#fence-clear").addEventListener("click", async function () {
+    try {
+      var res = await api("posts/" + cfg.post + "/fence/", { method: "DELETE" });
+      if (res.status !== 204) { $("#fence-error").textContent = message(res); return; }
+      fenced(false, "本岗位未设电子围栏。");
+    } catch (e) {
+      $("#fence-error").textContent = "当前无网络,请联网后设置。";
+    }
+  });
+
+  // ---------------------------------------------------------------------------------------------
 
   async function start() {
     renderQueue();
@@ -543,6 +654,7 @@
       $("#me-name").textContent = (me.name || me.username) + " 已登录";
       $("#me").hidden = false;
       $("#report").hidden = false;
+      showFenceTool();
       await loadChecklists();
       await loadMine();
       flush();
