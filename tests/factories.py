@@ -200,9 +200,14 @@ class InspectionFactory(factory.django.DjangoModelFactory):
     sequence = factory.Sequence(lambda n: n + 1)
     prev_hash = ""
     hash = "0" * 64
-    # As inspection_submit sets it: the first record stored of its post, template and period.
+    # As inspection_submit sets it (its query under the archive lock): the slot (post, template, period)
+    # has no first record yet. tests/checklists/test_tallies.py checks the two agree.
     first_of_slot = factory.LazyAttribute(
-        lambda o: not Inspection.objects.filter(post=o.post, template=o.template, period=o.period).exists()
+        lambda o: (
+            not Inspection.objects.filter(
+                post=o.post, template=o.template, period=o.period, first_of_slot=True
+            ).exists()
+        )
     )
 
     @classmethod

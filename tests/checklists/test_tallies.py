@@ -72,6 +72,25 @@ def test_the_first_record_of_each_slot_is_counted_once_and_late_when_it_is_late(
     }
     assert count_slot_tallies(Inspection.objects.all()) == {world.enterprise.pk: head_tallies(world)}
 
+    # The statistics tests build their records with InspectionFactory: the same records built that way
+    # (in another enterprise) get the same first-of-slot marks and the same tallies as inspection_submit's.
+    submitted = list(Inspection.objects.order_by("sequence"))
+    template = factories.TemplateFactory(enterprise=world.other_enterprise, tier=daily.template.tier)
+    built = [
+        factories.InspectionFactory(
+            post=world.other_post,
+            template=template,
+            at=record.received_at,
+            period=record.period,
+            late=record.late,
+            on_site=record.on_site,
+            flagged=record.flagged,
+        )
+        for record in submitted
+    ]
+    assert [r.first_of_slot for r in built] == [r.first_of_slot for r in submitted] == [True, False, True, True]
+    assert ArchiveHead.objects.get(pk=world.other_enterprise.pk).slot_tallies == head_tallies(world)
+
 
 def test_a_refused_submission_counts_nothing(api, world, daily):
     body = submission(daily, world.post, started_at="2024-07-03T09:00:00+08:00")

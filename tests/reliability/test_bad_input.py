@@ -7,6 +7,7 @@ the photo byte limit and per-field submission errors; this adds the rest of issu
 import hashlib
 import io
 import json
+import re
 import uuid
 
 import pytest
@@ -241,18 +242,35 @@ def test_an_iphone_heic_photo_is_accepted_and_stored_as_jpeg(api, world):
         "a\x00b.jpg",
         "照片 (1).jpg",
         ".jpg",
+        "p.php",
     ],
 )
 def test_file_names_cannot_steer_where_a_photo_is_stored(api, world, settings, name):
-    response = upload(api, world.worker, jpeg_bytes(color=(len(name), 1, 2)), name)
-    assert response.status_code in (201, 400), response.content
-    if response.status_code == 400:
-        assert Photo.objects.count() == 0
-        return
+    """The client's file name is never used: every photo is accepted (it is a real JPEG) and stored as
+    photos/<year>/<month>/<client_uuid>.jpg, its thumbnail under photos/thumbs/, whatever it was called."""
+    # Built by hand: the test client's SimpleUploadedFile would cut the name to its base name first.
+    boundary = "mingbai-boundary"
+    raw = b"".join(
+        [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="client_uuid"\r\n\r\n{uuid.uuid4()}\r\n'.encode(),
+            f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="{name}"\r\n'.encode(),
+            b"Content-Type: image/jpeg\r\n\r\n",
+            jpeg_bytes(color=(len(name), 1, 2)),
+            f"\r\n--{boundary}--\r\n".encode(),
+        ]
+    )
+    response = api.as_(world.worker).generic(
+        "POST", "/api/v1/photos/", raw, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert response.status_code == 201, response.content
     photo = Photo.objects.get()
-    stored_path = (settings.MEDIA_ROOT / photo.image.name).resolve()
-    assert stored_path.is_relative_to((settings.MEDIA_ROOT / "photos").resolve())
-    assert photo.image.name.endswith(f"{photo.client_uuid}.jpg") and ".." not in photo.image.name
+    assert re.fullmatch(rf"photos/\d{{4}}/\d{{2}}/{photo.client_uuid}\.jpg", photo.image.name), photo.image.name
+    assert re.fullmatch(rf"photos/thumbs/\d{{4}}/\d{{2}}/{photo.client_uuid}\.jpg", photo.thumbnail.name)
+    photos_dir = (settings.MEDIA_ROOT / "photos").resolve()
+    for field in (photo.image, photo.thumbnail):
+        assert (settings.MEDIA_ROOT / field.name).resolve().is_relative_to(photos_dir)
+        assert (settings.MEDIA_ROOT / field.name).is_file()
+    assert not any(part in json.dumps(response.json()) for part in ("passwd", "win.ini", "abs/path", "php"))
 
 
 def test_query_ids_that_are_not_integers_are_a_400_and_huge_ones_do_not_crash(api, world):

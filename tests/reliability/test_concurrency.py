@@ -11,7 +11,7 @@ from datetime import timedelta
 import psycopg
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from checklists import services as checklist_services
@@ -120,19 +120,30 @@ def test_accepts_and_rejects_racing_make_exactly_one_move(world, pending):
 
 
 def test_assigns_racing_leave_one_consistent_history(world, pending):
+    """Every manager's (re-)assign succeeds, one after the other; a worker's is refused and leaves no trace."""
     hazard, deciders = pending
     hazard = hazard_services.hazard_reject(hazard=hazard, by=Person.objects.get(pk=world.officer.pk), note="重做")
-    deadline = (timezone.now() + timedelta(days=3)).isoformat()
-    body = {"responsible": world.worker.id, "deadline": deadline}
-    responses = race(
-        [
-            lambda p=p: Client().as_(p).post(f"/api/v1/hazards/{hazard.id}/assign/", body, format="json")
-            for p in deciders
-        ]
-        * 2
-    )
-    assert all(r.status_code in (200, 409) for r in responses), [r.status_code for r in responses]
-    assert Hazard.objects.get(pk=hazard.id).status == HazardStatus.RECTIFYING
+    assigns_before = HazardEvent.objects.filter(hazard=hazard, action="assign").count()
+    callers = [*deciders, *deciders, world.worker]  # a worker may not assign
+    deadlines = [timezone.now() + timedelta(days=3 + index) for index in range(len(callers))]
+    url = f"/api/v1/hazards/{hazard.id}/assign/"
+
+    def assign(index):
+        body = {"responsible": world.worker.id, "deadline": deadlines[index].isoformat(), "note": f"指派{index}"}
+        return Client().as_(callers[index]).post(url, body, format="json")
+
+    responses = race([lambda i=i: assign(i) for i in range(len(callers))])
+    assert [getattr(r, "status_code", r) for r in responses] == [200] * (len(callers) - 1) + [403]
+    events = list(HazardEvent.objects.filter(hazard=hazard, action="assign").order_by("at", "id"))[assigns_before:]
+    # One event per successful assign, by its caller, each a re-assign (rectifying -> rectifying).
+    assert sorted(e.note for e in events) == sorted(f"指派{i}" for i in range(len(callers) - 1))
+    assert all(e.actor_id == callers[int(e.note[2:])].id for e in events)
+    assert {(e.from_status, e.to_status) for e in events} == {(HazardStatus.RECTIFYING, HazardStatus.RECTIFYING)}
+    # The hazard holds what the last one stored: its deadline, the one responsible.
+    stored = Hazard.objects.get(pk=hazard.id)
+    assert stored.status == HazardStatus.RECTIFYING
+    assert stored.responsible_id == world.worker.id
+    assert stored.deadline == deadlines[int(events[-1].note[2:])]
     assert_events_form_one_path(hazard)
 
 
@@ -182,12 +193,39 @@ def test_a_connection_dropped_before_commit_then_retried_stores_exactly_one_reco
     assert ArchiveHead.objects.get(pk=world.enterprise.id).last_sequence == 1
 
 
-def test_an_answer_lost_after_commit_then_retried_returns_the_stored_record(world, daily):
+def test_an_answer_lost_after_commit_then_retried_returns_the_stored_record(world, daily, monkeypatch):
+    """The first send commits, then its answer is lost on the way back (the request fails after the
+    commit). While it hangs there, the phone's retries race in; each gets the stored record."""
+    committed, release, fired = threading.Event(), threading.Event(), []
+
+    class AnswerLost(ConnectionResetError):
+        pass
+
+    def lose_the_answer():
+        committed.set()
+        release.wait(30)
+        raise AnswerLost("the answer never reached the phone")
+
+    def hook(inspection, results):
+        if not fired:
+            fired.append(inspection.client_uuid)
+            transaction.on_commit(lose_the_answer)
+
+    monkeypatch.setattr(checklist_services, "_on_store_hooks", [*checklist_services._on_store_hooks, hook])
     body = submission(daily, world.post)
-    first = post_in_thread(world.worker, body)
-    assert first.status_code == 201
-    # The phone never saw that answer (the connection dropped on the way back) and sends again.
-    retries = [post_in_thread(world.worker, body) for _ in range(3)]
-    assert [r.status_code for r in retries] == [200] * 3
-    assert {r.data["id"] for r in retries} == {first.data["id"]}
-    assert Inspection.objects.filter(client_uuid=body["client_uuid"]).count() == 1
+    first = []
+    original = threading.Thread(target=lambda: first.append(post_in_thread(world.worker, body)))
+    original.start()
+    try:
+        assert committed.wait(30), "the first send never committed"
+        assert Inspection.objects.filter(client_uuid=body["client_uuid"]).count() == 1
+        retries = race([lambda: Client().as_(world.worker).post("/api/v1/inspections/", body, format="json")] * 3)
+    finally:
+        release.set()
+        original.join(60)
+    assert isinstance(first[0], AnswerLost), first  # the phone never saw an answer to its first send
+    assert [getattr(r, "status_code", r) for r in retries] == [200] * 3
+    stored = Inspection.objects.get(client_uuid=body["client_uuid"])
+    assert {r.data["id"] for r in retries} == {stored.id}
+    assert InspectionResult.objects.count() == len(body["results"])
+    assert ArchiveHead.objects.get(pk=world.enterprise.id).last_sequence == 1
