@@ -481,12 +481,17 @@ def inspection_submit(*, by: Person, data: dict) -> tuple[Inspection, bool]:
     return inspection, True
 
 
+def _clock_skew() -> timedelta:
+    """How far a phone's clock may run ahead of the server's and still be believed."""
+    return timedelta(seconds=settings.INSPECTION_CLOCK_SKEW_SECONDS)
+
+
 def _capture_period(started_at: datetime, received_at: datetime, *, template: ChecklistTemplate, enterprise):
     """The period a record is for, derived from its capture time (the phone's claim), or a 400 naming
     started_at: later than the server's clock plus INSPECTION_CLOCK_SKEW_SECONDS, or in a period that
     closed more than INSPECTION_MAX_BACKDATE_DAYS before receipt (a late record, 补录, of a recently
     closed period is accepted and flagged late). No query: the enterprise is loaded with the post."""
-    if started_at > received_at + timedelta(seconds=settings.INSPECTION_CLOCK_SKEW_SECONDS):
+    if started_at > received_at + _clock_skew():
         raise ApplicationError(_("开始时间不能晚于当前时间。"), field="started_at", code="started_at_in_future")
     max_days = settings.INSPECTION_MAX_BACKDATE_DAYS
     too_old = ApplicationError(
@@ -519,13 +524,13 @@ def _scan_window(started_at: datetime) -> tuple[datetime, datetime]:
     before, or up to the clock skew allowed after (the phone's clock may run behind the server's)."""
     return (
         started_at - timedelta(minutes=settings.SCAN_EVENT_WINDOW_MINUTES),
-        started_at + timedelta(seconds=settings.INSPECTION_CLOCK_SKEW_SECONDS),
+        started_at + _clock_skew(),
     )
 
 
-def _active_token(post: Post, token: str) -> PostQrToken | None:
+def _active_tokens(post: Post, token: str):
     # A revoked or foreign token is not an error: the record is kept, off site.
-    return PostQrToken.objects.filter(token=token, post=post, revoked_at__isnull=True).first()
+    return PostQrToken.objects.filter(token=token, post=post, revoked_at__isnull=True)
 
 
 def _scan_evidence(*, by: Person, post: Post, data: dict, started_at: datetime) -> ScanEvidence:
@@ -559,7 +564,7 @@ def _scan_evidence(*, by: Person, post: Post, data: dict, started_at: datetime) 
             if scanned and scanned.token == token_text and scanned.is_active:
                 token = scanned
             else:
-                token = _active_token(post, token_text)
+                token = _active_tokens(post, token_text).first()
         if reason is None:
             return ScanEvidence(token, event.id, True, [])
         detail = {"reason": reason, "scan_event": cited}
@@ -570,11 +575,7 @@ def _scan_evidence(*, by: Person, post: Post, data: dict, started_at: datetime) 
         scans = ScanEvent.objects.filter(
             token=OuterRef("pk"), person=by, post=post, scanned_at__gte=earliest, scanned_at__lte=latest
         ).order_by("-scanned_at", "-id")
-        token = (
-            PostQrToken.objects.filter(token=token_text, post=post, revoked_at__isnull=True)
-            .annotate(scan_id=Subquery(scans.values("pk")[:1]))
-            .first()
-        )
+        token = _active_tokens(post, token_text).annotate(scan_id=Subquery(scans.values("pk")[:1])).first()
         if token is not None and token.scan_id is not None:
             return ScanEvidence(token, token.scan_id, True, [])
         reason = "token_only" if token is not None else "token_invalid"
@@ -642,8 +643,7 @@ def _inspection_prepare(*, by: Person, data: dict, request_hash: str):
     enterprise = post.enterprise
     period = _capture_period(started_at, received_at, template=template, enterprise=enterprise)
     finished_at = data.get("finished_at")
-    skew = timedelta(seconds=settings.INSPECTION_CLOCK_SKEW_SECONDS)
-    if finished_at is not None and finished_at > received_at + skew:
+    if finished_at is not None and finished_at > received_at + _clock_skew():
         raise ApplicationError(_("完成时间不能晚于当前时间。"), field="finished_at", code="finished_at_in_future")
     scan = _scan_evidence(by=by, post=post, data=data, started_at=started_at)
     # Suspicious records are stored and flagged, never refused (checklists.flags); in this order.

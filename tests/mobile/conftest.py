@@ -1,6 +1,7 @@
 import re
 from datetime import timedelta
 
+import pytest
 from django.contrib.staticfiles import finders
 from django.utils import timezone
 
@@ -10,6 +11,17 @@ from hazards.models import Hazard, HazardSource, HazardStatus
 from tests import factories
 
 PAGE_BUDGET = 100 * 1024  # bytes of HTML + JS + CSS per page, photos aside (issue 5)
+
+
+@pytest.fixture
+def as_(client):
+    """The page client logged in as a person (a session, as the browser has)."""
+
+    def login(person):
+        client.force_login(person)
+        return client
+
+    return login
 
 
 def publish_card(post, **changes) -> CardVersion:

@@ -2,7 +2,6 @@
 and a form to mark one as looked at with a note (the service of POST /api/v1/inspections/{id}/reviews/).
 Same roles and tenancy as the API: regulators read, only the enterprise's safety managers mark."""
 
-import pytest
 from django.test import Client as DjangoClient
 
 from checklists.models import FlagReview, Inspection
@@ -13,15 +12,6 @@ from tests.reports.conftest import beijing
 
 DAY = "2024-07-01"  # post B's check of that day has no scan (tests/reports/conftest.py)
 LOOK = "/m/daily/looked-at/"
-
-
-@pytest.fixture
-def as_(client):
-    def login(person):
-        client.force_login(person)
-        return client
-
-    return login
 
 
 def day_url(world, day=DAY) -> str:

@@ -1,22 +1,11 @@
 import re
 
-import pytest
-
 from hazards.models import HazardStatus
 from tests import factories
 from tests.conftest import Client
 from tests.mobile.conftest import PAGE_BUDGET, make_hazard, page_weight
 
 BOARD = "/m/hazards/"
-
-
-@pytest.fixture
-def as_(client):
-    def login(person):
-        client.force_login(person)
-        return client
-
-    return login
 
 
 def rows(response) -> list[int]:

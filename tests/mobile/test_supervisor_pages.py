@@ -19,15 +19,6 @@ DISPATCHES = "/m/dispatches/"
 REGION = "/m/region/"
 
 
-@pytest.fixture
-def as_(client):
-    def login(person):
-        client.force_login(person)
-        return client
-
-    return login
-
-
 def day_url(world, day="2024-07-03", enterprise=None) -> str:
     return f"{DAILY}?enterprise={enterprise or world.enterprise.id}&date={day}"
 
