@@ -4,6 +4,7 @@ questions and spot-checks, emergency drills and the aggregates the statistics re
 from datetime import date
 
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
@@ -22,16 +23,32 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce
 
-from cards.models import Card, CardVersion, Drill, KnowledgeQuestion, SpotCheck, SpotCheckAnswer
+from cards.models import Card, CardAcknowledgement, CardVersion, Drill, KnowledgeQuestion, SpotCheck, SpotCheckAnswer
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Person, Post
 from orgs.selectors import member_only_enterprises, roles_of, scope_to
 
 
-def card_current_version(post: Post) -> CardVersion | None:
-    """The latest published version of the post's card, or None (one query, its card loaded)."""
-    return CardVersion.objects.filter(card__post=post).select_related("card").order_by("-version").first()
+def card_current_version(post: Post, *, acknowledged_by: Person | None = None) -> CardVersion | None:
+    """The latest published version of the post's card, or None (one query, its card loaded).
+
+    With `acknowledged_by` the same query sets `version.acknowledged`: whether that person has
+    acknowledged this version (the scan answer's `acknowledged`, without a query of its own)."""
+    versions = CardVersion.objects.filter(card__post=post).select_related("card").order_by("-version")
+    if acknowledged_by is not None:
+        # Written as SQL, like orgs.selectors.post_get_for's annotations: Exists() costs more to compile
+        # than the query takes to run, on the path of every scan (bench/load.py).
+        table, acks = CardVersion._meta.db_table, CardAcknowledgement._meta.db_table
+        versions = versions.annotate(
+            acknowledged=RawSQL(
+                f"EXISTS (SELECT 1 FROM {acks} a WHERE a.version_id = {table}.id AND a.person_id = %s)",
+                [acknowledged_by.pk],
+                output_field=BooleanField(),
+            )
+        )
+    return versions.first()
 
 
 def cards_visible_to(person: Person) -> QuerySet[Card]:

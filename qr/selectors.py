@@ -2,16 +2,17 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
+from django.db.models import BooleanField, CharField
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
-from cards.models import CardAcknowledgement, CardVersion
+from cards.models import CardVersion
 from cards.selectors import card_current_version
 from checklists.models import ScanEvent
 from checklists.selectors import DueChecklist, checklists_due
 from core.errors import Conflict, Forbidden, Gone, NotFound
-from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Person, Post, PostQrToken
-from orgs.selectors import certificates_missing, get_visible, member_only_enterprises, person_holds_post, role_in
+from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Membership, Person, Post, PostQrToken
+from orgs.selectors import certificates_missing, get_visible, member_only_enterprises
 from qr.models import CardSheet
 
 
@@ -29,27 +30,40 @@ class QrScan:
     scan_event: ScanEvent | None = None  # recorded by POST /scan/{token}/ (qr.services.qr_scan_record)
 
 
-def _may_see_checklists(person: Person, post: Post) -> bool:
-    if person.is_superuser:
-        return True
-    role = role_in(person, post.enterprise_id)
-    if role is None:  # regulators and other tenants read the card like anyone with the code
-        return False
-    return role in SAFETY_MANAGER_ROLES or person_holds_post(person, post)
-
-
 def qr_scan_resolve(*, token: str, person: Person | None) -> QrScan:
     """Resolve a scanned token for anyone, logged in or not; a constant number of queries.
 
     Unknown tokens are 404; revoked ones 410, so a worker in front of an old print knows to look for
     the new code rather than thinking the system is down.
     """
-    # Whether the post requires certificates rides on the token's query, so that posts without any
-    # (most of them) cost no query for the check.
-    requires = Post.required_certificate_kinds.through.objects.filter(post=OuterRef("post"))
+    signed_in = person is not None and person.is_authenticated
+    tokens, posts = PostQrToken._meta.db_table, Post._meta.db_table
+    # What the answer needs to know of the post and the caller rides on the token's query: whether the
+    # post requires certificates (most do not, and then cost no query), and for a signed-in caller
+    # their role in the enterprise and whether they hold the post. Written as SQL like
+    # orgs.selectors.post_get_for's annotations: Exists() costs more to compile than these take to run.
+    requires = Post.required_certificate_kinds.through._meta.db_table
+    annotations = {
+        "requires_certificates": RawSQL(
+            f"EXISTS (SELECT 1 FROM {requires} r WHERE r.post_id = {tokens}.post_id)", [], output_field=BooleanField()
+        )
+    }
+    if signed_in:
+        holders, members = Post.holders.through._meta.db_table, Membership._meta.db_table
+        annotations["held_by_person"] = RawSQL(
+            f"EXISTS (SELECT 1 FROM {holders} h WHERE h.post_id = {tokens}.post_id AND h.person_id = %s)",
+            [person.pk],
+            output_field=BooleanField(),
+        )
+        annotations["person_role"] = RawSQL(
+            f"(SELECT m.role FROM {members} m WHERE m.enterprise_id = {posts}.enterprise_id "
+            "AND m.person_id = %s)",  # at most one membership per person and enterprise
+            [person.pk],
+            output_field=CharField(),
+        )
     found = (
         PostQrToken.objects.select_related("post__enterprise__industry", "post__department")
-        .annotate(requires_certificates=Exists(requires))
+        .annotate(**annotations)
         .filter(token=token)
         .first()
     )
@@ -58,14 +72,16 @@ def qr_scan_resolve(*, token: str, person: Person | None) -> QrScan:
     if not found.is_active:
         raise Gone(_("此二维码已失效,请扫描岗位上的新二维码。"), field="token")
     post = found.post
-    card = card_current_version(post)
+    card = card_current_version(post, acknowledged_by=person if signed_in else None)
     checklists = acknowledged = missing = None
-    if person is not None and person.is_authenticated:
-        if _may_see_checklists(person, post):
+    if signed_in:
+        role = found.person_role  # None: regulators and other tenants read the card like anyone with the code
+        # The post's holders and the enterprise's safety managers see the checklists due.
+        if person.is_superuser or role in SAFETY_MANAGER_ROLES or (role is not None and found.held_by_person):
             checklists = checklists_due(post=post)
         if card is not None:
-            acknowledged = CardAcknowledgement.objects.filter(version=card, person=person).exists()
-        if role_in(person, post.enterprise_id) is not None:
+            acknowledged = card.acknowledged
+        if role is not None:
             missing = certificates_missing(person=person, post=post) if found.requires_certificates else []
     return QrScan(found, post, post.enterprise, card, checklists, acknowledged, missing)
 
