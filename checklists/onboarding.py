@@ -15,7 +15,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
-from unicodedata import east_asian_width
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -34,6 +33,7 @@ from checklists.models import ChecklistItem, ChecklistTemplate, HazardGrade, Ite
 from checklists.serializers import ChecklistItemSerializer
 from checklists.services import template_save
 from core.errors import ApplicationError, flatten_errors
+from core.exports import display_width
 from core.exports_safety import (
     MAX_CELL_CHARS,
     sheet_append,
@@ -55,7 +55,6 @@ from orgs.models import (
 from orgs.selectors import role_required, with_belonging
 from orgs.validators import USERNAME_MAX_LENGTH, fence_degrees, fence_problems, validate_username
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 5000  # per sheet: an enterprise's whole roster fits, a runaway sheet does not
 
 S_DEPARTMENTS, S_POSTS, S_PEOPLE, S_CARDS, S_TEMPLATES = "部门", "岗位", "人员", "明白卡", "检查表"
@@ -838,14 +837,6 @@ def onboarding_import(*, by: Person, enterprise: Enterprise, upload, dry_run: bo
 # Writing workbooks: the blank template and the export
 
 
-def _width(value) -> int:
-    # East-Asian wide characters take two columns (xlsxwriter and openpyxl count one).
-    longest = max(
-        (len(line) + sum(east_asian_width(c) in "WF" for c in line) for line in str(value).splitlines()), default=0
-    )
-    return longest
-
-
 def _book(rows_by_sheet: dict[str, list[list]], *, notes: bool) -> bytes:
     book = Workbook()
     book.remove(book.active)
@@ -855,12 +846,12 @@ def _book(rows_by_sheet: dict[str, list[list]], *, notes: bool) -> bytes:
         sheet_append(ws, columns)
         for cell in ws[1]:
             cell.font, cell.fill = header_font, header_fill
-        widths = [_width(c) for c in columns]
+        widths = [display_width(c) for c in columns]
         for values in rows_by_sheet.get(sheet, []):
             sheet_append(ws, values)
             for index, value in enumerate(values):
                 if value is not None:
-                    widths[index] = max(widths[index], _width(value))
+                    widths[index] = max(widths[index], display_width(value))
         for row in ws.iter_rows(min_row=2):
             for cell in row:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")

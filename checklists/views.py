@@ -1,5 +1,3 @@
-from urllib.parse import quote
-
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +29,7 @@ from checklists.serializers import (
     PhotoSerializer,
     PhotoUploadSerializer,
 )
+from core.exports import XLSX_MEDIA_TYPE, content_disposition
 from core.renderers import BinaryRenderer, JsonErrorsMixin, XlsxRenderer, json_error_responses
 from core.schema import error_example
 from core.serializers import ErrorSerializer
@@ -150,7 +149,7 @@ class PhotoDisplayApi(JsonErrorsMixin, APIView):
             response = Response(b"", status=status.HTTP_304_NOT_MODIFIED)
         else:
             response = Response(photo_display.photo_display_jpeg(photo, watermark))
-            response["Content-Disposition"] = f'inline; filename="photo-{photo.pk}.jpg"'
+            response["Content-Disposition"] = content_disposition(f"photo-{photo.pk}.jpg", inline=True)
         response["ETag"] = etag
         response["Cache-Control"] = "private, max-age=86400"
         return response
@@ -235,16 +234,14 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 # ---------------------------------------------------------------------------------------------
 # Onboarding workbook
 
-XLSX = onboarding.XLSX_CONTENT_TYPE
-
 
 def _xlsx(body: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response = HttpResponse(body, content_type=XLSX_MEDIA_TYPE)
+    response["Content-Disposition"] = content_disposition(filename)
     return response
 
 
-XLSX_OK = {(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="The workbook (.xlsx)")}
+XLSX_OK = {(200, XLSX_MEDIA_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="The workbook (.xlsx)")}
 
 
 class JsonErrorsNegotiation(DefaultContentNegotiation):

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.auth import client_address
+from core.exports import PDF_MEDIA_TYPE, content_disposition
 from core.renderers import BinaryRenderer, JsonErrorsMixin, json_error_responses
 from core.schema import error_example
 from core.serializers import ErrorSerializer
@@ -48,7 +49,7 @@ class _QrImageApi(JsonErrorsMixin, APIView):
 
     def _image(self, body, *, pk, extension: str) -> Response:
         response = Response(body)
-        response["Content-Disposition"] = f'inline; filename="post-{pk}-qr.{extension}"'
+        response["Content-Disposition"] = content_disposition(f"post-{pk}-qr.{extension}", inline=True)
         response["Cache-Control"] = "private, no-cache"  # a rotation must not leave old codes in caches
         return response
 
@@ -196,12 +197,10 @@ class QrScanApi(APIView):
 # ---------------------------------------------------------------------------------------------
 # Printable cards
 
-PDF_TYPE = "application/pdf"
-
 
 def _pdf_response(body, *, filename: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=PDF_TYPE)
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response = HttpResponse(body, content_type=PDF_MEDIA_TYPE)
+    response["Content-Disposition"] = content_disposition(filename, inline=True)
     response["Cache-Control"] = "private, no-cache"  # a rotated token must not survive in a cache
     return response
 
@@ -231,7 +230,7 @@ class EnterpriseCardsPdfApi(APIView):
             "后台生成中返回 202,从未 POST 过返回 409 `cards_not_rendered`。"
         ),
         responses={
-            (200, PDF_TYPE): PDF_OK,
+            (200, PDF_MEDIA_TYPE): PDF_OK,
             (202, "application/json"): SHEET_PENDING,
             ("409", "application/json"): NOT_YET,
         },
@@ -259,7 +258,7 @@ class EnterpriseCardsPdfApi(APIView):
         ),
         request=None,
         responses={
-            (200, PDF_TYPE): PDF_OK,
+            (200, PDF_MEDIA_TYPE): PDF_OK,
             (202, "application/json"): SHEET_PENDING,
             ("409", "application/json"): NOT_YET,
         },
@@ -282,7 +281,7 @@ class CardSheetApi(APIView):
 
     @extend_schema(
         summary=_("明白卡打印文件的生成状态;生成完成后直接返回 PDF"),
-        responses={(200, PDF_TYPE): PDF_OK, (202, "application/json"): SHEET_PENDING},
+        responses={(200, PDF_MEDIA_TYPE): PDF_OK, (202, "application/json"): SHEET_PENDING},
     )
     def get(self, request, pk):
         sheet = selectors.card_sheet_get_for(request.user, pk)
