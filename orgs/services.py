@@ -8,11 +8,11 @@ from collections.abc import Iterable
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
-from core.errors import ApplicationError, Conflict, Forbidden
+from core.errors import ApplicationError, Conflict, Forbidden, savepoint_or_raise
 from orgs.models import (
     ORG_ADMIN_ROLES,
     SAFETY_MANAGER_ROLES,
@@ -67,11 +67,8 @@ def enterprise_create(*, by: Person, data: dict) -> Enterprise:
         raise Forbidden(_("只有系统管理员可以登记企业。"))
     _check_credit_code_free(data["credit_code"])
     enterprise = Enterprise(**{f: data[f] for f in ENTERPRISE_FIELDS if f in data})
-    try:
-        with transaction.atomic():
-            enterprise.save()
-    except IntegrityError:  # a concurrent registration of the same code
-        raise ApplicationError(_("该统一社会信用代码已登记。"), field="credit_code", code="unique")
+    with savepoint_or_raise(ApplicationError(_("该统一社会信用代码已登记。"), field="credit_code", code="unique")):
+        enterprise.save()
     return enterprise
 
 
@@ -88,11 +85,8 @@ def enterprise_update(*, enterprise: Enterprise, by: Person, data: dict) -> Ente
     for field in ENTERPRISE_FIELDS:
         if field in data:
             setattr(enterprise, field, data[field])
-    try:
-        with transaction.atomic():
-            enterprise.save()
-    except IntegrityError:
-        raise ApplicationError(_("该统一社会信用代码已登记。"), field="credit_code", code="unique")
+    with savepoint_or_raise(ApplicationError(_("该统一社会信用代码已登记。"), field="credit_code", code="unique")):
+        enterprise.save()
     return enterprise
 
 
@@ -109,11 +103,8 @@ def _check_department_name_free(enterprise_id: int, name: str, *, exclude_pk: in
 
 
 def _save_department(department: Department) -> Department:
-    try:
-        with transaction.atomic():
-            department.save()
-    except IntegrityError:  # the same name saved concurrently
-        raise ApplicationError(_("该企业已有同名部门。"), field="name", code="unique")
+    with savepoint_or_raise(ApplicationError(_("该企业已有同名部门。"), field="name", code="unique")):
+        department.save()
     return department
 
 
@@ -170,11 +161,8 @@ def _resolve_holders(enterprise_id: int, person_ids: Iterable[int]) -> list[Pers
 
 
 def _save_post(post: Post) -> Post:
-    try:
-        with transaction.atomic():
-            post.save()
-    except IntegrityError:
-        raise ApplicationError(_("该部门已有同名岗位。"), field="name", code="unique")
+    with savepoint_or_raise(ApplicationError(_("该部门已有同名岗位。"), field="name", code="unique")):
+        post.save()
     return post
 
 
@@ -304,11 +292,8 @@ def _person_for_membership(data: dict) -> Person:
     except DjangoValidationError as exc:
         raise ApplicationError(" ".join(exc.messages), field="password", code="password_invalid")
     person.set_password(data["password"])
-    try:
-        with transaction.atomic():
-            person.save()
-    except IntegrityError:  # the same username (in any case) created concurrently
-        raise ApplicationError(_("用户名已存在。"), field="username", code="username_taken")
+    with savepoint_or_raise(ApplicationError(_("用户名已存在。"), field="username", code="username_taken")):
+        person.save()
     return person
 
 
@@ -324,11 +309,8 @@ def membership_create(*, by: Person, data: dict) -> Membership:
     person = _person_for_membership(data)
     if Membership.objects.filter(person=person, enterprise=enterprise).exists():
         raise ApplicationError(_("该人员已是本企业成员。"), field="username", code="already_member")
-    try:
-        with transaction.atomic():
-            return Membership.objects.create(person=person, enterprise=enterprise, role=data["role"])
-    except IntegrityError:
-        raise ApplicationError(_("该人员已是本企业成员。"), field="username", code="already_member")
+    with savepoint_or_raise(ApplicationError(_("该人员已是本企业成员。"), field="username", code="already_member")):
+        return Membership.objects.create(person=person, enterprise=enterprise, role=data["role"])
 
 
 @transaction.atomic
@@ -369,11 +351,8 @@ def _check_certificate(enterprise_id: int, certificate: Certificate, *, exclude_
 
 
 def _save_certificate(certificate: Certificate) -> Certificate:
-    try:
-        with transaction.atomic():
-            certificate.save()
-    except IntegrityError:  # the same number recorded concurrently
-        raise ApplicationError(_("该证书编号已登记。"), field="number", code="unique") from None
+    with savepoint_or_raise(ApplicationError(_("该证书编号已登记。"), field="number", code="unique")):
+        certificate.save()
     return certificate
 
 
