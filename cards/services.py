@@ -28,7 +28,7 @@ from cards.models import (
 from cards.selectors import question_in_open_spot_check_of
 from core.errors import ApplicationError, Conflict, Forbidden, NotFound, savepoint_or_raise
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Membership, Person, Post
-from orgs.selectors import person_holds_post, role_in, role_required, roles_of, visible_enterprises
+from orgs.selectors import enterprise_readable_by, person_holds_post, role_in, role_required, roles_of
 
 
 def _content(data: dict | None) -> dict:
@@ -101,7 +101,7 @@ def card_publish(*, card: Card, by: Person | None) -> CardVersion:
 def _require_may_acknowledge(by: Person, card: Card) -> None:
     if role_in(by, card.enterprise_id) is not None or person_holds_post(by, card.post):
         return
-    if visible_enterprises(by).filter(pk=card.enterprise_id).exists():
+    if enterprise_readable_by(by, card.enterprise_id):
         raise Forbidden(_("只有本企业人员可以确认明白卡。"))  # regulators read, never act
     raise NotFound(_("未找到。"))
 

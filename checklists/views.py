@@ -33,8 +33,8 @@ from core.exports import XLSX_MEDIA_TYPE, content_disposition
 from core.renderers import BinaryRenderer, JsonErrorsMixin, XlsxRenderer, json_error_responses
 from core.schema import error_example
 from core.serializers import ErrorSerializer
-from orgs.models import SAFETY_MANAGER_ROLES, Enterprise
-from orgs.selectors import get_visible, post_get_for, role_required, scope_to
+from orgs.models import SAFETY_MANAGER_ROLES
+from orgs.selectors import access_enterprise, access_post, role_required, scope_to
 
 CONFLICT = OpenApiResponse(ErrorSerializer, description="client_uuid already used for other content")
 
@@ -82,7 +82,7 @@ class PostDueApi(APIView):
     def get(self, request, pk):
         query = DueQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        post = post_get_for(request.user, pk)
+        post = access_post(request.user, pk)
         due = selectors.checklists_due(post=post, at=query.validated_data.get("at"))
         return Response(DueChecklistSerializer(due, many=True).data)
 
@@ -110,7 +110,7 @@ class PhotoUploadApi(APIView):
 class PhotoDetailApi(APIView):
     @extend_schema(summary=_("照片的元数据和链接"), responses={200: PhotoSerializer})
     def get(self, request, pk):
-        photo = selectors.photo_get_for(request.user, pk)
+        photo = selectors.access_photo(request.user, pk)
         return Response(PhotoSerializer(photo, context={"request": request}).data)
 
 
@@ -142,7 +142,7 @@ class PhotoDisplayApi(JsonErrorsMixin, APIView):
         },
     )
     def get(self, request, pk):
-        photo = selectors.photo_get_for(request.user, pk)
+        photo = selectors.access_photo(request.user, pk)
         watermark = photo_display.photo_watermark(photo)
         etag = f'"{watermark.etag}"'
         if etag in request.headers.get("If-None-Match", ""):
@@ -279,7 +279,7 @@ class EnterpriseOnboardingExportApi(APIView):
         },
     )
     def get(self, request, pk):
-        enterprise = get_visible(request.user, Enterprise.objects.all(), pk, via="")
+        enterprise = access_enterprise(request.user, pk)
         role_required(request.user, enterprise.pk, SAFETY_MANAGER_ROLES)
         return _xlsx(onboarding.onboarding_export(enterprise=enterprise), f"{enterprise.name}-导入.xlsx")
 
@@ -344,7 +344,7 @@ class EnterpriseOnboardingImportApi(APIView):
         ],
     )
     def post(self, request, pk):
-        enterprise = get_visible(request.user, Enterprise.objects.select_related("industry"), pk, via="")
+        enterprise = access_enterprise(request.user, pk, write=True)
         upload = OnboardingUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         report = onboarding.onboarding_import(

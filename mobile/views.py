@@ -18,7 +18,7 @@ from rest_framework.exceptions import ValidationError
 
 from checklists.flags import flag_text
 from checklists.models import FlagReview, HazardGrade
-from checklists.selectors import inspection_get_for
+from checklists.selectors import access_inspection
 from checklists.services import flag_review_add
 from core.auth import lockout_seconds
 from core.errors import ApplicationError, Gone, NotFound
@@ -248,7 +248,7 @@ def daily_flag_review(request):
     try:
         if len(note) > REVIEW_NOTE_MAX:
             raise ApplicationError(_("核查意见不能超过 %(max)s 个字。") % {"max": REVIEW_NOTE_MAX}, field="note")
-        inspection = inspection_get_for(request.user, inspection_id)
+        inspection = access_inspection(request.user, inspection_id, write=True)
         if inspection.enterprise_id != page.enterprise.id:
             raise NotFound(_("未找到。"))
         flag_review_add(by=request.user, inspection=inspection, note=note)

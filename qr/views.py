@@ -13,8 +13,7 @@ from core.exports import PDF_MEDIA_TYPE, content_disposition
 from core.renderers import BinaryRenderer, JsonErrorsMixin, json_error_responses
 from core.schema import error_example
 from core.serializers import ErrorSerializer
-from orgs.models import Enterprise
-from orgs.selectors import get_visible, post_get_for
+from orgs.selectors import access_enterprise, access_post
 from qr import selectors, services
 from qr.models import CardSheetStatus
 from qr.serializers import (
@@ -92,7 +91,7 @@ class PostQrPngApi(_QrImageApi):
     def get(self, request, pk):
         query = QrPngQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        post = post_get_for(request.user, pk)
+        post = access_post(request.user, pk)
         token = selectors.qr_token_for_print(request.user, post)
         return self._image(
             services.qr_png(services.qr_url(token.token), size=query.validated_data["size"]), pk=pk, extension="png"
@@ -117,7 +116,7 @@ class PostQrSvgApi(_QrImageApi):
         examples=[NOT_ISSUED],
     )
     def get(self, request, pk):
-        post = post_get_for(request.user, pk)
+        post = access_post(request.user, pk)
         token = selectors.qr_token_for_print(request.user, post)
         return self._image(services.qr_svg(services.qr_url(token.token)), pk=pk, extension="svg")
 
@@ -142,7 +141,7 @@ class PostQrRotateApi(APIView):
         ],
     )
     def post(self, request, pk):
-        post = post_get_for(request.user, pk)
+        post = access_post(request.user, pk, write=True)
         token = services.qr_token_rotate(post=post, by=request.user)
         return Response(QrTokenSerializer(token).data, status=status.HTTP_201_CREATED)
 
@@ -246,7 +245,7 @@ class EnterpriseCardsPdfApi(APIView):
         ],
     )
     def get(self, request, pk):
-        enterprise = get_visible(request.user, Enterprise.objects.all(), pk, via="")
+        enterprise = access_enterprise(request.user, pk)
         return self._answer(services.cards_pdf_for(enterprise=enterprise, by=request.user), enterprise)
 
     @extend_schema(
@@ -264,7 +263,7 @@ class EnterpriseCardsPdfApi(APIView):
         },
     )
     def post(self, request, pk):
-        enterprise = get_visible(request.user, Enterprise.objects.all(), pk, via="")
+        enterprise = access_enterprise(request.user, pk, write=True)
         return self._answer(services.cards_pdf_request(enterprise=enterprise, by=request.user), enterprise)
 
     def _answer(self, result, enterprise):
@@ -284,7 +283,7 @@ class CardSheetApi(APIView):
         responses={(200, PDF_MEDIA_TYPE): PDF_OK, (202, "application/json"): SHEET_PENDING},
     )
     def get(self, request, pk):
-        sheet = selectors.card_sheet_get_for(request.user, pk)
+        sheet = selectors.access_card_sheet(request.user, pk)
         if sheet.status == CardSheetStatus.DONE:
             return _sheet_pdf(sheet)
         return Response(CardSheetSerializer(sheet).data, status=status.HTTP_202_ACCEPTED)
