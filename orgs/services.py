@@ -6,13 +6,14 @@ command, task) obeys the same rules. `data` is validated input: model instances 
 
 from collections.abc import Iterable
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
-from core.errors import ApplicationError, Conflict, Forbidden, savepoint_or_raise
+from core.errors import ApplicationError, Conflict, Forbidden, NotFound, savepoint_or_raise
 from orgs.models import (
     ORG_ADMIN_ROLES,
     SAFETY_MANAGER_ROLES,
@@ -250,6 +251,7 @@ def _keep_one_org_admin(membership: Membership, *, new_role: str | None) -> None
 
 
 NEW_PERSON_FIELDS = ("name", "phone", "password")
+PERSON_FIELDS = ("name", "phone")
 
 
 def _attachable_person(username: str, enterprise: Enterprise) -> Person | None:
@@ -267,7 +269,7 @@ def _attachable_person(username: str, enterprise: Enterprise) -> Person | None:
     return person
 
 
-def _person_for_membership(data: dict) -> Person:
+def _person_for_membership(data: dict, password_hashes: dict[str, str] | None = None) -> Person:
     """The person to add: with the username alone an existing person who belongs nowhere else (or
     already here), otherwise a new person made from name, phone and password.
 
@@ -291,22 +293,32 @@ def _person_for_membership(data: dict) -> Person:
         validate_password(data["password"], user=person)
     except DjangoValidationError as exc:
         raise ApplicationError(" ".join(exc.messages), field="password", code="password_invalid")
-    person.set_password(data["password"])
+    if password_hashes is None:
+        person.set_password(data["password"])
+    else:
+        # A hash costs about a second (PBKDF2 at Django's default work factor): a roster sharing one
+        # initial password hashes it once and the people share the encoded hash. Sharing reveals
+        # nothing: they were all given that password, and each should change it at the first login.
+        if data["password"] not in password_hashes:
+            password_hashes[data["password"]] = make_password(data["password"])
+        person.password = password_hashes[data["password"]]
     with savepoint_or_raise(ApplicationError(_("用户名已存在。"), field="username", code="username_taken")):
         person.save()
     return person
 
 
 @transaction.atomic
-def membership_create(*, by: Person, data: dict) -> Membership:
+def membership_create(*, by: Person, data: dict, password_hashes: dict[str, str] | None = None) -> Membership:
     """Add a person to an enterprise with a role: a new person, or an existing one who belongs nowhere
     else (see _person_for_membership).
 
     data: enterprise, role, username and, for a new person, name, password and optionally phone.
+    `password_hashes` (password -> encoded hash), shared by the calls of one import, hashes each
+    initial password once.
     """
     enterprise = data["enterprise"]
     _require_org_admin(by, enterprise.pk)
-    person = _person_for_membership(data)
+    person = _person_for_membership(data, password_hashes)
     if Membership.objects.filter(person=person, enterprise=enterprise).exists():
         raise ApplicationError(_("该人员已是本企业成员。"), field="username", code="already_member")
     with savepoint_or_raise(ApplicationError(_("该人员已是本企业成员。"), field="username", code="already_member")):
@@ -321,6 +333,26 @@ def membership_update(*, membership: Membership, by: Person, data: dict) -> Memb
         membership.role = data["role"]
         membership.save(update_fields=["role"])
     return membership
+
+
+@transaction.atomic
+def person_update(*, by: Person, enterprise: Enterprise, person: Person, data: dict) -> Person:
+    """Change the name or phone of one of the enterprise's own people: a member of it who belongs
+    nowhere else. An enterprise never edits a person who belongs elsewhere (DESIGN.md, trust rules);
+    the row is locked, so that a concurrent attachment elsewhere cannot slip in between."""
+    _require_org_admin(by, enterprise.pk)
+    Person.objects.select_for_update().filter(pk=person.pk).first()
+    found = with_belonging(Person.objects.filter(pk=person.pk), enterprise.pk).first()
+    if found is None or not found.member_here:
+        raise NotFound(_("未找到。"))
+    if found.belongs_elsewhere:
+        raise Forbidden(_("该用户名已属于其他企业的人员,不能修改其姓名或手机号。"), field="name")
+    changed = [f for f in PERSON_FIELDS if f in data and data[f] != getattr(found, f)]
+    for field in changed:
+        setattr(person, field, data[field])
+    if changed:
+        person.save(update_fields=changed)
+    return person
 
 
 @transaction.atomic

@@ -217,8 +217,23 @@ def test_the_import_is_all_or_nothing(api, world, admin):
     before = counts()
     response = upload(api, admin, world.enterprise, to_bytes(book))
     assert response.status_code == 400, response.content
+    error = response.json()["errors"][0]
+    assert (error["sheet"], error["row"], error["column"]) == ("人员", 3, "角色")
+    assert error["message"] == "企业至少需要一名管理员或主要负责人。"
     assert counts() == before
     assert Membership.objects.get(person=admin).role == Role.ADMIN
+
+
+def test_an_admin_may_hand_over_to_a_principal_listed_after_them(api, world, admin):
+    # Written through orgs.services.membership_update, which never leaves the enterprise without an org
+    # admin: the promotions of the sheet go first, whatever the order of its rows.
+    book = template_book(api, admin)
+    book["人员"].append([admin.username, None, None, "安全员", None, None])
+    book["人员"].append(["lisi", "李四", None, "主要负责人", None, "Init-Pass-2024"])
+    response = upload(api, admin, world.enterprise, to_bytes(book))
+    assert response.status_code == 200, response.content
+    assert Membership.objects.get(person=admin).role == Role.SAFETY_OFFICER
+    assert Membership.objects.get(person__username="lisi").role == Role.PRINCIPAL
 
 
 def test_only_org_admins_import_and_other_tenants_get_404(api, world, admin):
