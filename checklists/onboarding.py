@@ -165,10 +165,6 @@ STEP_INPUT = {str(step.label): step.value for step in EmergencyStepKey}
 SPLIT = re.compile(r"[\n、;;]+")
 
 
-class WorkbookErrors(Exception):
-    pass
-
-
 @dataclass
 class Report:
     dry_run: bool

@@ -331,21 +331,3 @@ def certificate_gaps_by_enterprise(enterprise_qs: QuerySet[Enterprise], *, on: d
     return enterprise_qs.annotate(
         certificates_required=count(pairs), certificates_missing=count(pairs.filter(valid=False))
     )
-
-
-def certificate_gaps(enterprise_qs: QuerySet[Enterprise], *, on: date) -> QuerySet:
-    """The gaps themselves, one query: rows {enterprise, post, post_name, person, person_name, kind,
-    kind_name}, for the list behind the figure."""
-    return (
-        _requirement_pairs(on)
-        .filter(post__enterprise__in=enterprise_qs.values("pk"), valid=False)
-        .values(
-            "kind",
-            enterprise=F("post__enterprise_id"),
-            post_name=F("post__name"),
-            person=F("holder"),
-            kind_name=F("certificatekind__name"),
-        )
-        .annotate(post_id=F("post_id"))
-        .order_by("enterprise", "post_id", "person", "kind")
-    )

@@ -42,7 +42,6 @@ ENTERPRISE_FIELDS = (
 # identity: an enterprise must not move itself out of its regulator's sight. The time zone decides every
 # period (day, week, month) of its figures: changed by platform staff only, and each change recorded.
 ENTERPRISE_SUPERUSER_FIELDS = ("credit_code", "region", "industry", "timezone")
-DEPARTMENT_FIELDS = ("name",)
 POST_FIELDS = ("name", "department", "risk_level", "location")
 
 
