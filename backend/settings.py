@@ -430,9 +430,6 @@ for _origin in WEBHOOK_ALLOWED_ORIGINS:
         raise ImproperlyConfigured(f"WEBHOOK_ALLOWED_ORIGINS: {_origin!r} is not an origin like https://host")
     if _split.scheme == "http" and _split.hostname not in ("127.0.0.1", "localhost", "::1"):
         raise ImproperlyConfigured(f"WEBHOOK_ALLOWED_ORIGINS: {_origin!r}: robots are called over https only")
-# Tests only: seconds webhook_deliver sleeps before it claims and posts, so a test can kill the
-# worker mid-task. Never set in production.
-WEBHOOK_TEST_DELAY = env_int("MINGBAI_WEBHOOK_TEST_DELAY", 0)
 
 LOGGING = {
     "version": 1,

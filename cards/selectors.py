@@ -28,7 +28,7 @@ from django.db.models.functions import Cast, Coalesce
 
 from cards.models import Card, CardAcknowledgement, CardVersion, Drill, KnowledgeQuestion, SpotCheck, SpotCheckAnswer
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Person, Post
-from orgs.selectors import member_only_enterprises, roles_of, scope_to
+from orgs.selectors import enterprises_readable_by, scope_to
 
 
 def card_current_version(post: Post, *, acknowledged_by: Person | None = None) -> CardVersion | None:
@@ -89,8 +89,8 @@ def questions_visible_to(person: Person) -> QuerySet[KnowledgeQuestion]:
     queryset = KnowledgeQuestion.objects.select_related("card").annotate(answer_hidden=answer_hidden_from(person))
     if person.is_superuser:
         return queryset
-    managed = [pk for pk, role in roles_of(person).items() if role in SAFETY_MANAGER_ROLES]
-    return queryset.filter(card__enterprise__in=managed)
+    managed = enterprises_readable_by(person, roles=SAFETY_MANAGER_ROLES, regulator=False)
+    return queryset.filter(card__enterprise__in=managed.values("pk"))
 
 
 def spot_checks_visible_to(person: Person) -> QuerySet[SpotCheck]:
@@ -99,7 +99,8 @@ def spot_checks_visible_to(person: Person) -> QuerySet[SpotCheck]:
     queryset = scope_to(person, SpotCheck.objects.select_related("person", "started_by"))
     if person.is_superuser:
         return queryset
-    return queryset.filter(Q(person=person) | ~Q(enterprise__in=member_only_enterprises(person, SAFETY_MANAGER_ROLES)))
+    managers_read = enterprises_readable_by(person, roles=SAFETY_MANAGER_ROLES).values("pk")
+    return queryset.filter(Q(person=person) | Q(enterprise__in=managers_read))
 
 
 def spot_check_items(reader: Person | None) -> QuerySet[SpotCheckAnswer]:

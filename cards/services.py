@@ -9,7 +9,7 @@ import copy
 import random
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,9 +26,9 @@ from cards.models import (
     SpotCheckAnswer,
 )
 from cards.selectors import question_in_open_spot_check_of
-from core.errors import ApplicationError, Conflict, Forbidden, NotFound
+from core.errors import ApplicationError, Conflict, Forbidden, NotFound, savepoint_or_raise
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Membership, Person, Post
-from orgs.selectors import person_holds_post, role_in, role_required, roles_of, visible_enterprises
+from orgs.selectors import enterprise_readable_by, person_holds_post, role_in, role_required, roles_of
 
 
 def _content(data: dict | None) -> dict:
@@ -43,11 +43,8 @@ def card_create(*, by: Person, post: Post, data: dict | None = None) -> Card:
     if Card.objects.filter(post=post).exists():
         raise Conflict(_("该岗位已有明白卡。"), field="post", code="card_exists")
     card = Card(post=post, enterprise_id=post.enterprise_id, **_content(data))
-    try:
-        with transaction.atomic():
-            card.save()
-    except IntegrityError:  # created concurrently for the same post
-        raise Conflict(_("该岗位已有明白卡。"), field="post", code="card_exists") from None
+    with savepoint_or_raise(Conflict(_("该岗位已有明白卡。"), field="post", code="card_exists")):
+        card.save()
     return card
 
 
@@ -91,23 +88,20 @@ def card_publish(*, card: Card, by: Person | None) -> CardVersion:
     content = copy.deepcopy(card.content())
     if latest is not None and latest.content == content:
         raise Conflict(_("草稿与当前版本相同,没有可发布的新内容。"), code="nothing_to_publish")
-    try:
-        with transaction.atomic():
-            return CardVersion.objects.create(
-                card=card,
-                version=(latest.version if latest else 0) + 1,
-                content=content,
-                published_at=timezone.now(),
-                published_by=by,
-            )
-    except IntegrityError:  # SQLite has no row locks: a concurrent publish took this number
-        raise Conflict(_("该明白卡正在被其他人发布,请刷新后重试。"), code="publish_conflict") from None
+    with savepoint_or_raise(Conflict(_("该明白卡正在被其他人发布,请刷新后重试。"), code="publish_conflict")):
+        return CardVersion.objects.create(
+            card=card,
+            version=(latest.version if latest else 0) + 1,
+            content=content,
+            published_at=timezone.now(),
+            published_by=by,
+        )
 
 
 def _require_may_acknowledge(by: Person, card: Card) -> None:
     if role_in(by, card.enterprise_id) is not None or person_holds_post(by, card.post):
         return
-    if visible_enterprises(by).filter(pk=card.enterprise_id).exists():
+    if enterprise_readable_by(by, card.enterprise_id):
         raise Forbidden(_("只有本企业人员可以确认明白卡。"))  # regulators read, never act
     raise NotFound(_("未找到。"))
 

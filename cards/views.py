@@ -26,7 +26,7 @@ from cards.serializers import (
 from core.errors import NotFound
 from core.schema import error_example
 from core.serializers import ErrorSerializer
-from orgs.selectors import post_get_for
+from orgs.selectors import access_post
 
 CARD_EXISTS = OpenApiResponse(ErrorSerializer, description="The post already has a card (one card per post).")
 NOTHING_NEW = OpenApiResponse(ErrorSerializer, description="The draft equals the latest version: nothing to publish.")
@@ -164,7 +164,7 @@ class PostCardApi(APIView):
         examples=[VERSION_EXAMPLE, error_example("not_found", "该岗位尚未发布明白卡。", status_codes=("404",))],
     )
     def get(self, request, pk):
-        version = selectors.card_current_version(post_get_for(request.user, pk))
+        version = selectors.card_current_version(access_post(request.user, pk))
         if version is None:
             raise NotFound(_("该岗位尚未发布明白卡。"))
         return Response(CardVersionSerializer(version).data)

@@ -12,13 +12,12 @@ It lives in checklists because it writes orgs, cards and checklist templates (th
 
 import re
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
-from unicodedata import east_asian_width
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -34,6 +33,7 @@ from checklists.models import ChecklistItem, ChecklistTemplate, HazardGrade, Ite
 from checklists.serializers import ChecklistItemSerializer
 from checklists.services import template_save
 from core.errors import ApplicationError, flatten_errors
+from core.exports import display_width
 from core.exports_safety import (
     MAX_CELL_CHARS,
     sheet_append,
@@ -44,7 +44,6 @@ from core.exports_safety import (
 from orgs.models import (
     ORG_ADMIN_ROLES,
     CertificateKind,
-    Department,
     Enterprise,
     Membership,
     Person,
@@ -53,9 +52,18 @@ from orgs.models import (
     Role,
 )
 from orgs.selectors import role_required, with_belonging
+from orgs.services import (
+    department_create,
+    membership_create,
+    membership_update,
+    person_update,
+    post_create,
+    post_fence_clear,
+    post_fence_set,
+    post_update,
+)
 from orgs.validators import USERNAME_MAX_LENGTH, fence_degrees, fence_problems, validate_username
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 5000  # per sheet: an enterprise's whole roster fits, a runaway sheet does not
 
 S_DEPARTMENTS, S_POSTS, S_PEOPLE, S_CARDS, S_TEMPLATES = "部门", "岗位", "人员", "明白卡", "检查表"
@@ -155,10 +163,6 @@ YES, NO = "是", "否"
 BOOL_INPUT = {YES: True, NO: False, "Y": True, "N": False, "TRUE": True, "FALSE": False, "1": True, "0": False}
 STEP_INPUT = {str(step.label): step.value for step in EmergencyStepKey}
 SPLIT = re.compile(r"[\n、;;]+")
-
-
-class WorkbookErrors(Exception):
-    pass
 
 
 @dataclass
@@ -307,8 +311,8 @@ def _sheets_read(book, problems: Problems) -> dict[str, list[Row]]:
 
 @dataclass
 class Plan:
-    departments: list[str] = field(default_factory=list)
-    posts: dict = field(default_factory=dict)  # (department, name) -> {risk_level, location, kinds, fence}
+    departments: dict = field(default_factory=dict)  # name -> row
+    posts: dict = field(default_factory=dict)  # (department, name) -> {risk_level, location, kinds, fence, row}
     people: dict = field(default_factory=dict)  # username -> {name, phone, role, posts, password, row}
     cards: dict = field(default_factory=dict)  # post key -> content
     templates: dict = field(default_factory=dict)  # name -> {tier, posts, items}
@@ -353,8 +357,7 @@ def _check_departments(sheets, existing, problems: Problems, plan: Plan) -> None
         elif name in seen:
             problems.add(row.sheet, row.number, "部门名称", _("与第 %(row)d 行重复。") % {"row": seen[name]})
         elif name:
-            seen[name] = row.number
-            plan.departments.append(name)
+            seen[name] = plan.departments[name] = row.number
     existing["departments"] |= set(plan.departments)
 
 
@@ -394,6 +397,7 @@ def _check_posts(sheets, existing, kinds: dict[str, int], problems: Problems, pl
                 "location": location,
                 "kinds": [kinds[k] for k in wanted if k in kinds],
                 "fence": fence,
+                "row": row.number,
             }
     existing["posts"] |= set(plan.posts)
 
@@ -489,6 +493,7 @@ def _check_people(sheets, existing, enterprise: Enterprise, problems: Problems, 
                 "role": role,
                 "posts": posts,
                 "password": password,
+                "row": row.number,
             }
 
 
@@ -663,42 +668,47 @@ class _DryRun(Exception):
     pass
 
 
+# What the orgs services name the fields they refuse, as the columns of the sheets.
+SERVICE_FIELDS = {
+    S_DEPARTMENTS: {"name": "部门名称"},
+    S_POSTS: {"name": "岗位名称", "department": "部门名称", **FENCE_COLUMNS},
+    S_PEOPLE: {"username": "用户名", "name": "姓名", "phone": "手机号", "password": "初始密码", "role": "角色"},
+}
+
+
+@contextmanager
+def _at(sheet: str, row: int | None, column: str | None = None):
+    """A refusal of an orgs service while writing (a row written concurrently since the check, say) as
+    a problem of the workbook, at its sheet, row and column: the whole import is rolled back."""
+    try:
+        yield
+    except ApplicationError as error:
+        if error.code == "invalid_workbook":
+            raise
+        problems = Problems()
+        problems.add(sheet, row, SERVICE_FIELDS.get(sheet, {}).get(error.field, column), error.message)
+        problems.raise_if_any()
+
+
 def _write(*, by: Person, enterprise: Enterprise, plan: Plan, report: Report) -> None:
+    """Write the plan through the services of each app, so that every write keeps their rules and locks."""
     departments = {d.name: d for d in enterprise.departments.all()}
-    for name in plan.departments:
+    for name, row in plan.departments.items():
         if name not in departments:
-            departments[name] = Department.objects.create(enterprise=enterprise, name=name)
+            with _at(S_DEPARTMENTS, row, "部门名称"):
+                departments[name] = department_create(by=by, data={"enterprise": enterprise, "name": name})
             report.created["departments"] += 1
 
     posts = {
         (p.department.name if p.department else "", p.name): p for p in enterprise.posts.select_related("department")
     }
     for key, data in plan.posts.items():
-        post = posts.get(key)
-        fence = data["fence"] or {}  # no fence columns: the fence stays as it is
-        if post is None:
-            post = posts[key] = Post.objects.create(
-                enterprise=enterprise,
-                department=departments.get(key[0]),
-                name=key[1],
-                risk_level=data["risk_level"],
-                location=data["location"],
-                **fence,
+        with _at(S_POSTS, data["row"], "岗位名称"):
+            _write_post(
+                by=by, enterprise=enterprise, key=key, data=data, posts=posts, departments=departments, report=report
             )
-            report.created["posts"] += 1
-        elif (
-            (post.risk_level, post.location) != (data["risk_level"], data["location"])
-            or any(getattr(post, f) != v for f, v in fence.items())
-            or set(post.required_certificate_kinds.values_list("pk", flat=True)) != set(data["kinds"])
-        ):
-            post.risk_level, post.location = data["risk_level"], data["location"]
-            for f, v in fence.items():
-                setattr(post, f, v)
-            post.save(update_fields=["risk_level", "location", *fence])
-            report.updated["posts"] += 1
-        post.required_certificate_kinds.set(data["kinds"])
 
-    _write_people(enterprise=enterprise, plan=plan, posts=posts, report=report)
+    _write_people(by=by, enterprise=enterprise, plan=plan, posts=posts, report=report)
 
     cards = {c.post_id: c for c in Card.objects.filter(enterprise=enterprise)}
     for key, content in plan.cards.items():
@@ -742,6 +752,39 @@ def _write(*, by: Person, enterprise: Enterprise, plan: Plan, report: Report) ->
             report.updated["templates"] += 1
 
 
+def _write_post(*, by, enterprise, key, data, posts, departments, report: Report) -> None:
+    post, changed = posts.get(key), False
+    created = post is None
+    fields = {"risk_level": data["risk_level"], "location": data["location"]}
+    if post is None:
+        post = posts[key] = post_create(
+            by=by,
+            data={
+                "enterprise": enterprise,
+                "department": departments.get(key[0]),
+                "name": key[1],
+                "required_certificate_kinds": data["kinds"],
+                **fields,
+            },
+        )
+        report.created["posts"] += 1
+    elif any(getattr(post, f) != v for f, v in fields.items()) or set(
+        post.required_certificate_kinds.values_list("pk", flat=True)
+    ) != set(data["kinds"]):
+        post_update(post=post, by=by, data={**fields, "required_certificate_kinds": data["kinds"]})
+        changed = True
+    fence = data["fence"]  # None: the sheet has no fence columns, the fence stays as it is
+    if fence is not None and any(getattr(post, f) != v for f, v in fence.items()):
+        if fence["fence_radius_m"] is None:
+            post_fence_clear(post=post, by=by)
+        else:
+            latitude, longitude = fence["fence_latitude"], fence["fence_longitude"]
+            post_fence_set(post=post, by=by, latitude=latitude, longitude=longitude, radius_m=fence["fence_radius_m"])
+        changed = True
+    if changed and not created:
+        report.updated["posts"] += 1
+
+
 def _template_changed(template, data, items, posts, by_order) -> bool:
     if template.tier != data["tier"] or not template.active:
         return True
@@ -756,67 +799,66 @@ def _template_changed(template, data, items, posts, by_order) -> bool:
     return False
 
 
-def _write_people(*, enterprise: Enterprise, plan: Plan, posts: dict, report: Report) -> None:
+def _write_people(*, by: Person, enterprise: Enterprise, plan: Plan, posts: dict, report: Report) -> None:
+    """People through the orgs services: membership_create attaches or creates (locking the person),
+    person_update edits only the enterprise's own people, membership_update keeps one org admin."""
     # Asked again here, not taken from the check: whoever belongs elsewhere by now is never edited.
     known = {
         p.username: p for p in with_belonging(Person.objects.filter(username__in=list(plan.people)), enterprise.pk)
     }
     memberships = {m.person_id: m for m in Membership.objects.filter(enterprise=enterprise)}
-    listed_people = set()
-    # A hash costs about a second (PBKDF2 at Django's default work factor): a roster sharing one initial
-    # password hashes it once and the people share the encoded hash. Sharing reveals nothing the sheet
-    # did not: they were all given that password, and each should change it at the first login.
-    hashes: dict[str, str] = {}
-
-    def hashed(password: str) -> str:
-        if password not in hashes:
-            hashes[password] = make_password(password)
-        return hashes[password]
-
+    password_hashes: dict[str, str] = {}  # one hash per initial password of the roster
+    demotions = []  # after every promotion: the enterprise always keeps an org admin
     for username, data in plan.people.items():
-        person = known.get(username)
-        if person is None:
-            person = Person(username=username, name=data["name"], phone=data["phone"])
-            if report.dry_run:  # rolled back anyway: spare the slow hash
-                person.set_unusable_password()
+        with _at(S_PEOPLE, data["row"], "用户名"):
+            person = known.get(username)
+            if person is None or not person.member_here:
+                given = {f: data[f] for f in ("name", "phone", "password") if person is None and data[f]}
+                membership = membership_create(
+                    by=by,
+                    data={"enterprise": enterprise, "role": data["role"], "username": username, **given},
+                    password_hashes=password_hashes,
+                )
+                memberships[membership.person_id], person = membership, membership.person
+                report.created["memberships"] += 1
+                if known.get(username) is None:
+                    report.created["people"] += 1
             else:
-                person.password = hashed(data["password"])
-            person.save()
-            report.created["people"] += 1
-        elif person.belongs_elsewhere and not person.member_here:  # attached elsewhere since the check
-            raise ApplicationError(_("用户名已存在。"), field=f"{S_PEOPLE}", code="invalid_workbook")
-        elif (
-            person.member_here
-            and not person.belongs_elsewhere
-            and ((data["name"] and data["name"] != person.name) or (data["phone"] and data["phone"] != person.phone))
-        ):
-            person.name, person.phone = data["name"] or person.name, data["phone"] or person.phone
-            person.save(update_fields=["name", "phone"])
-            report.updated["people"] += 1
-        membership = memberships.get(person.pk)
-        if membership is None:
-            memberships[person.pk] = Membership.objects.create(person=person, enterprise=enterprise, role=data["role"])
-            report.created["memberships"] += 1
-        elif membership.role != data["role"]:
-            membership.role = data["role"]
-            membership.save(update_fields=["role"])
-            report.updated["memberships"] += 1
-        listed_people.add(person.pk)
+                wanted = {f: data[f] for f in ("name", "phone") if data[f] and data[f] != getattr(person, f)}
+                if wanted and not person.belongs_elsewhere:
+                    person_update(by=by, enterprise=enterprise, person=person, data=wanted)
+                    report.updated["people"] += 1
+                membership = memberships[person.pk]
+                if membership.role != data["role"]:
+                    if membership.role in ORG_ADMIN_ROLES and data["role"] not in ORG_ADMIN_ROLES:
+                        demotions.append((membership, data))
+                    else:
+                        membership_update(membership=membership, by=by, data={"role": data["role"]})
+                    report.updated["memberships"] += 1
         data["person"] = person
+    for membership, data in demotions:
+        with _at(S_PEOPLE, data["row"], "角色"):
+            membership_update(membership=membership, by=by, data={"role": data["role"]})
     if not any(m.role in ORG_ADMIN_ROLES for m in memberships.values()):
         raise ApplicationError(_("企业至少需要一名管理员或主要负责人。"), field=f"{S_PEOPLE}", code="conflict")
-    # The sheet says which posts each listed person holds in this enterprise; others keep theirs.
-    through = Post.holders.through
-    enterprise_posts = [p.pk for p in posts.values()]
-    through.objects.filter(post_id__in=enterprise_posts, person_id__in=listed_people).delete()
-    through.objects.bulk_create(
-        [
-            through(post_id=posts[key].pk, person_id=data["person"].pk)
-            for data in plan.people.values()
-            for key in dict.fromkeys(data["posts"])
-        ],
-        ignore_conflicts=True,
-    )
+    _write_holders(by=by, plan=plan, posts=posts)
+
+
+def _write_holders(*, by: Person, plan: Plan, posts: dict) -> None:
+    """The sheet says which posts each listed person holds in this enterprise; others keep theirs."""
+    listed = {data["person"].pk for data in plan.people.values()}
+    holders = defaultdict(set)
+    rows = Post.holders.through.objects.filter(post__in=[p.pk for p in posts.values()])
+    for post_id, person_id in rows.values_list("post_id", "person_id"):
+        holders[post_id].add(person_id)
+    wanted = {post.pk: holders[post.pk] - listed for post in posts.values()}
+    for data in plan.people.values():
+        for key in data["posts"]:
+            wanted[posts[key].pk].add(data["person"].pk)
+    for post in posts.values():
+        if wanted[post.pk] != holders[post.pk]:
+            with _at(S_PEOPLE, None, "岗位"):
+                post_update(post=post, by=by, data={"holders": sorted(wanted[post.pk])})
 
 
 def onboarding_import(*, by: Person, enterprise: Enterprise, upload, dry_run: bool) -> Report:
@@ -838,14 +880,6 @@ def onboarding_import(*, by: Person, enterprise: Enterprise, upload, dry_run: bo
 # Writing workbooks: the blank template and the export
 
 
-def _width(value) -> int:
-    # East-Asian wide characters take two columns (xlsxwriter and openpyxl count one).
-    longest = max(
-        (len(line) + sum(east_asian_width(c) in "WF" for c in line) for line in str(value).splitlines()), default=0
-    )
-    return longest
-
-
 def _book(rows_by_sheet: dict[str, list[list]], *, notes: bool) -> bytes:
     book = Workbook()
     book.remove(book.active)
@@ -855,12 +889,12 @@ def _book(rows_by_sheet: dict[str, list[list]], *, notes: bool) -> bytes:
         sheet_append(ws, columns)
         for cell in ws[1]:
             cell.font, cell.fill = header_font, header_fill
-        widths = [_width(c) for c in columns]
+        widths = [display_width(c) for c in columns]
         for values in rows_by_sheet.get(sheet, []):
             sheet_append(ws, values)
             for index, value in enumerate(values):
                 if value is not None:
-                    widths[index] = max(widths[index], _width(value))
+                    widths[index] = max(widths[index], display_width(value))
         for row in ws.iter_rows(min_row=2):
             for cell in row:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")

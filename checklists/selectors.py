@@ -5,15 +5,13 @@ from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from checklists.archive import archive_hash, inspection_record
 from checklists.models import ArchiveHead, ChecklistTemplate, Inspection, Photo
 from checklists.periods import Period, period_kind_for, period_of
 from checklists.tallies import tally_inspection
-from core.errors import NotFound
 from orgs.models import Person, Post
-from orgs.selectors import get_visible, scope_to
+from orgs.selectors import get_or_404, get_visible, scope_to, write_required
 
 
 class DueStatus:
@@ -69,18 +67,19 @@ def inspections_visible_to(person: Person) -> QuerySet[Inspection]:
     return scope_to(person, Inspection.objects.all())
 
 
-def inspection_get_for(person: Person, inspection_id) -> Inspection:
-    """A record the person may read, or 404 (also another tenant's)."""
-    return get_visible(person, Inspection.objects.all(), inspection_id)
+def access_inspection(person: Person, inspection_id, *, write: bool = False) -> Inspection:
+    """A record the person may read, or 404 (also another tenant's); with `write`, 403 for a regulator."""
+    inspection = get_visible(person, Inspection.objects.all(), inspection_id)
+    if write:
+        write_required(person, inspection.enterprise_id)
+    return inspection
 
 
-def photo_get_for(person: Person, photo_id) -> Photo:
-    """A photo is readable by its uploader and by whoever may read a record that cites it."""
+def access_photo(person: Person, photo_id) -> Photo:
+    """A photo is readable by its uploader and by whoever may read a record that cites it, else 404.
+    Nobody changes a stored photo, so there is no `write`."""
     cited = scope_to(person, Inspection.objects.all()).filter(results__photos=OuterRef("pk"))
-    photo = Photo.objects.filter(Q(uploaded_by=person) | Q(Exists(cited)), pk=photo_id).first()
-    if photo is None:
-        raise NotFound(_("未找到。"))
-    return photo
+    return get_or_404(Photo.objects.filter(Q(uploaded_by=person) | Q(Exists(cited))), photo_id)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,3 @@
-from urllib.parse import quote
-
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
@@ -31,11 +29,12 @@ from checklists.serializers import (
     PhotoSerializer,
     PhotoUploadSerializer,
 )
+from core.exports import XLSX_MEDIA_TYPE, content_disposition
 from core.renderers import BinaryRenderer, JsonErrorsMixin, XlsxRenderer, json_error_responses
 from core.schema import error_example
 from core.serializers import ErrorSerializer
-from orgs.models import SAFETY_MANAGER_ROLES, Enterprise
-from orgs.selectors import get_visible, post_get_for, role_required, scope_to
+from orgs.models import SAFETY_MANAGER_ROLES
+from orgs.selectors import access_enterprise, access_post, role_required, scope_to
 
 CONFLICT = OpenApiResponse(ErrorSerializer, description="client_uuid already used for other content")
 
@@ -83,7 +82,7 @@ class PostDueApi(APIView):
     def get(self, request, pk):
         query = DueQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        post = post_get_for(request.user, pk)
+        post = access_post(request.user, pk)
         due = selectors.checklists_due(post=post, at=query.validated_data.get("at"))
         return Response(DueChecklistSerializer(due, many=True).data)
 
@@ -111,7 +110,7 @@ class PhotoUploadApi(APIView):
 class PhotoDetailApi(APIView):
     @extend_schema(summary=_("照片的元数据和链接"), responses={200: PhotoSerializer})
     def get(self, request, pk):
-        photo = selectors.photo_get_for(request.user, pk)
+        photo = selectors.access_photo(request.user, pk)
         return Response(PhotoSerializer(photo, context={"request": request}).data)
 
 
@@ -143,14 +142,14 @@ class PhotoDisplayApi(JsonErrorsMixin, APIView):
         },
     )
     def get(self, request, pk):
-        photo = selectors.photo_get_for(request.user, pk)
+        photo = selectors.access_photo(request.user, pk)
         watermark = photo_display.photo_watermark(photo)
         etag = f'"{watermark.etag}"'
         if etag in request.headers.get("If-None-Match", ""):
             response = Response(b"", status=status.HTTP_304_NOT_MODIFIED)
         else:
             response = Response(photo_display.photo_display_jpeg(photo, watermark))
-            response["Content-Disposition"] = f'inline; filename="photo-{photo.pk}.jpg"'
+            response["Content-Disposition"] = content_disposition(f"photo-{photo.pk}.jpg", inline=True)
         response["ETag"] = etag
         response["Cache-Control"] = "private, max-age=86400"
         return response
@@ -235,16 +234,14 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 # ---------------------------------------------------------------------------------------------
 # Onboarding workbook
 
-XLSX = onboarding.XLSX_CONTENT_TYPE
-
 
 def _xlsx(body: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response = HttpResponse(body, content_type=XLSX_MEDIA_TYPE)
+    response["Content-Disposition"] = content_disposition(filename)
     return response
 
 
-XLSX_OK = {(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="The workbook (.xlsx)")}
+XLSX_OK = {(200, XLSX_MEDIA_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="The workbook (.xlsx)")}
 
 
 class JsonErrorsNegotiation(DefaultContentNegotiation):
@@ -282,7 +279,7 @@ class EnterpriseOnboardingExportApi(APIView):
         },
     )
     def get(self, request, pk):
-        enterprise = get_visible(request.user, Enterprise.objects.all(), pk, via="")
+        enterprise = access_enterprise(request.user, pk)
         role_required(request.user, enterprise.pk, SAFETY_MANAGER_ROLES)
         return _xlsx(onboarding.onboarding_export(enterprise=enterprise), f"{enterprise.name}-导入.xlsx")
 
@@ -347,7 +344,7 @@ class EnterpriseOnboardingImportApi(APIView):
         ],
     )
     def post(self, request, pk):
-        enterprise = get_visible(request.user, Enterprise.objects.select_related("industry"), pk, via="")
+        enterprise = access_enterprise(request.user, pk, write=True)
         upload = OnboardingUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         report = onboarding.onboarding_import(

@@ -4,8 +4,11 @@ Body: {"code": "...", "message": "...", "field": "results[2].value" | null,
        "errors": [{"field": ..., "code": ..., "message": ...}, ...]}
 """
 
+from contextlib import contextmanager
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.db import IntegrityError, transaction
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -55,6 +58,18 @@ class Conflict(ApplicationError):
 class Gone(ApplicationError):
     status_code = status.HTTP_410_GONE
     default_code = "gone"
+
+
+@contextmanager
+def savepoint_or_raise(error: ApplicationError):
+    """Run the block in a savepoint and answer a constraint it breaks with `error`: the unique row a
+    concurrent request wrote first between our check and our insert. The savepoint keeps the outer
+    transaction usable (PostgreSQL refuses every statement after a failed one otherwise)."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        raise error from None
 
 
 def error_body(code: str, message: str, field: str | None = None, errors: list | None = None) -> dict:

@@ -3,6 +3,7 @@
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
+from core.exports import PDF_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from core.schema import ERROR_DESCRIPTIONS
 from core.serializers import ErrorSerializer
 
@@ -18,12 +19,12 @@ class BinaryRenderer(BaseRenderer):
 
 
 class XlsxRenderer(BinaryRenderer):
-    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    media_type = XLSX_MEDIA_TYPE
     format = "xlsx"
 
 
 class PdfRenderer(BinaryRenderer):
-    media_type = "application/pdf"
+    media_type = PDF_MEDIA_TYPE
     format = "pdf"
 
 

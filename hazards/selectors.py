@@ -2,13 +2,11 @@
 
 from django.db.models import BooleanField, Case, F, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from checklists.models import HazardGrade
-from core.errors import NotFound
 from hazards.models import Hazard, HazardEvent, HazardStatus, Notification
 from orgs.models import Person
-from orgs.selectors import get_visible, scope_to
+from orgs.selectors import get_or_404, get_visible, scope_to
 
 
 def with_overdue(queryset: QuerySet[Hazard]) -> QuerySet[Hazard]:
@@ -39,8 +37,9 @@ def hazard_detail_queryset(queryset: QuerySet[Hazard]) -> QuerySet[Hazard]:
     return queryset.prefetch_related("photos", events)
 
 
-def hazard_get_for(person: Person, hazard_id) -> Hazard:
-    """One hazard with its history, or 404 (also for another tenant's id)."""
+def access_hazard(person: Person, hazard_id) -> Hazard:
+    """One hazard with its history, or 404 (also for another tenant's id). The moves of the workflow
+    fetch theirs through HazardViewSet.get_object and check the roles in the services."""
     return get_visible(person, hazard_detail_queryset(hazards_visible_to(person)), hazard_id)
 
 
@@ -49,8 +48,6 @@ def notifications_of(person: Person) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=person).order_by("-created_at", "-id")
 
 
-def notification_get_for(person: Person, notification_id) -> Notification:
-    try:
-        return notifications_of(person).get(pk=notification_id)
-    except (Notification.DoesNotExist, ValueError, TypeError):
-        raise NotFound(_("未找到。")) from None
+def access_notification(person: Person, notification_id) -> Notification:
+    """One of the person's own notifications, else 404 (reading and marking read are the same right)."""
+    return get_or_404(notifications_of(person), notification_id)

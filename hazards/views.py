@@ -60,7 +60,7 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return serializer.validated_data
 
     def _render(self, hazard, code=status.HTTP_200_OK) -> Response:
-        hazard = selectors.hazard_get_for(self.request.user, hazard.pk)
+        hazard = selectors.access_hazard(self.request.user, hazard.pk)
         return Response(HazardDetailSerializer(hazard, context=self.get_serializer_context()).data, status=code)
 
     @extend_schema(
@@ -192,7 +192,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
-        notification = selectors.notification_get_for(request.user, pk)
+        notification = selectors.access_notification(request.user, pk)
         notification = services.notification_mark_read(notification=notification, by=request.user)
         return Response(NotificationSerializer(notification).data)
 

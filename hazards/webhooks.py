@@ -18,7 +18,6 @@ import urllib.request
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -204,8 +203,6 @@ def webhook_deliver(*, delivery_id: int) -> str:
         return "missing"
     if delivery.status != DeliveryStatus.PENDING:
         return f"already {delivery.status}"
-    if settings.WEBHOOK_TEST_DELAY:
-        time.sleep(settings.WEBHOOK_TEST_DELAY)  # tests kill the worker here (tests/integration)
     now = timezone.now()
     # Claim by an optimistic update: of two workers holding the same delivery, one updates the row
     # and the other finds it leased; a worker that dies after this leaves it to the retry scan.

@@ -16,12 +16,10 @@ from hazards.filters import HazardFilter
 from hazards.selectors import hazards_visible_to
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Person
 from orgs.selectors import (
-    member_only_enterprises,
+    enterprises_readable_by,
     regulated_enterprises,
     role_in,
     roles_of,
-    scope_to,
-    visible_enterprises,
 )
 from reports import selectors as report_selectors
 from reports.filters import MonthlyDispatchFilter
@@ -49,7 +47,7 @@ def hazard_board(*, person: Person, params, page_number=1) -> HazardBoard:
     return HazardBoard(
         filters=filters,
         page=page,
-        enterprises=visible_enterprises(person).order_by("name"),
+        enterprises=enterprises_readable_by(person).order_by("name"),
         overdue_count=queryset.filter(overdue=True).count(),
     )
 
@@ -85,8 +83,7 @@ def nav_for(person: Person) -> Nav:
 
 def report_enterprises(person: Person) -> QuerySet[Enterprise]:
     """The enterprises whose day logs and dispatches the person reads (reports_readable on Enterprise)."""
-    readable = scope_to(person, Enterprise.objects.all(), via="")
-    return readable.exclude(pk__in=member_only_enterprises(person, REPORT_READER_ROLES)).order_by("name")
+    return enterprises_readable_by(person, roles=REPORT_READER_ROLES).order_by("name")
 
 
 @dataclass(frozen=True)

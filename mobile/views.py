@@ -18,10 +18,11 @@ from rest_framework.exceptions import ValidationError
 
 from checklists.flags import flag_text
 from checklists.models import FlagReview, HazardGrade
-from checklists.selectors import inspection_get_for
+from checklists.selectors import access_inspection
 from checklists.services import flag_review_add
 from core.auth import lockout_seconds
 from core.errors import ApplicationError, Gone, NotFound
+from core.exports import PDF_MEDIA_TYPE, XLSX_MEDIA_TYPE, content_disposition
 from hazards.models import HazardSource, HazardStatus
 from mobile import charts, selectors
 from orgs.models import RiskLevel
@@ -30,7 +31,7 @@ from reports import exports, services
 from reports.models import CheckStatus
 from reports.selectors import stats_for
 from reports.serializers import NOTE_MAX, ReportDateField
-from reports.stats_xlsx import XLSX_MEDIA_TYPE, stats_xlsx
+from reports.stats_xlsx import stats_xlsx
 
 RISK_LABELS = {level.value: str(level.label) for level in RiskLevel}
 REVIEW_NOTE_MAX = FlagReview._meta.get_field("note").max_length
@@ -247,7 +248,7 @@ def daily_flag_review(request):
     try:
         if len(note) > REVIEW_NOTE_MAX:
             raise ApplicationError(_("核查意见不能超过 %(max)s 个字。") % {"max": REVIEW_NOTE_MAX}, field="note")
-        inspection = inspection_get_for(request.user, inspection_id)
+        inspection = access_inspection(request.user, inspection_id, write=True)
         if inspection.enterprise_id != page.enterprise.id:
             raise NotFound(_("未找到。"))
         flag_review_add(by=request.user, inspection=inspection, note=note)
@@ -299,7 +300,7 @@ def dispatch_detail(request, pk: int):
 
 def _download(content: bytes, media_type: str, name: str) -> HttpResponse:
     response = HttpResponse(content, content_type=media_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = content_disposition(name)
     return response
 
 
@@ -312,7 +313,7 @@ def dispatch_file(request, pk: int, extension: str):
     dispatch = selectors.dispatch_get(person=request.user, pk=pk)
     name = f"dispatch-{dispatch.enterprise_id}-{dispatch.month}.{extension}"
     if extension == "pdf":
-        return _download(exports.dispatch_pdf(dispatch), "application/pdf", name)
+        return _download(exports.dispatch_pdf(dispatch), PDF_MEDIA_TYPE, name)
     return _download(exports.dispatch_xlsx(dispatch), XLSX_MEDIA_TYPE, name)
 
 

@@ -6,13 +6,14 @@ command, task) obeys the same rules. `data` is validated input: model instances 
 
 from collections.abc import Iterable
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
-from core.errors import ApplicationError, Conflict, Forbidden
+from core.errors import ApplicationError, Conflict, Forbidden, NotFound, savepoint_or_raise
 from orgs.models import (
     ORG_ADMIN_ROLES,
     SAFETY_MANAGER_ROLES,
@@ -41,7 +42,6 @@ ENTERPRISE_FIELDS = (
 # identity: an enterprise must not move itself out of its regulator's sight. The time zone decides every
 # period (day, week, month) of its figures: changed by platform staff only, and each change recorded.
 ENTERPRISE_SUPERUSER_FIELDS = ("credit_code", "region", "industry", "timezone")
-DEPARTMENT_FIELDS = ("name",)
 POST_FIELDS = ("name", "department", "risk_level", "location")
 
 
@@ -67,11 +67,8 @@ def enterprise_create(*, by: Person, data: dict) -> Enterprise:
         raise Forbidden(_("只有系统管理员可以登记企业。"))
     _check_credit_code_free(data["credit_code"])
     enterprise = Enterprise(**{f: data[f] for f in ENTERPRISE_FIELDS if f in data})
-    try:
-        with transaction.atomic():
-            enterprise.save()
-    except IntegrityError:  # a concurrent registration of the same code
-        raise ApplicationError(_("该统一社会信用代码已登记。"), field="credit_code", code="unique")
+    with savepoint_or_raise(ApplicationError(_("该统一社会信用代码已登记。"), field="credit_code", code="unique")):
+        enterprise.save()
     return enterprise
 
 
@@ -88,11 +85,8 @@ def enterprise_update(*, enterprise: Enterprise, by: Person, data: dict) -> Ente
     for field in ENTERPRISE_FIELDS:
         if field in data:
             setattr(enterprise, field, data[field])
-    try:
-        with transaction.atomic():
-            enterprise.save()
-    except IntegrityError:
-        raise ApplicationError(_("该统一社会信用代码已登记。"), field="credit_code", code="unique")
+    with savepoint_or_raise(ApplicationError(_("该统一社会信用代码已登记。"), field="credit_code", code="unique")):
+        enterprise.save()
     return enterprise
 
 
@@ -109,11 +103,8 @@ def _check_department_name_free(enterprise_id: int, name: str, *, exclude_pk: in
 
 
 def _save_department(department: Department) -> Department:
-    try:
-        with transaction.atomic():
-            department.save()
-    except IntegrityError:  # the same name saved concurrently
-        raise ApplicationError(_("该企业已有同名部门。"), field="name", code="unique")
+    with savepoint_or_raise(ApplicationError(_("该企业已有同名部门。"), field="name", code="unique")):
+        department.save()
     return department
 
 
@@ -170,11 +161,8 @@ def _resolve_holders(enterprise_id: int, person_ids: Iterable[int]) -> list[Pers
 
 
 def _save_post(post: Post) -> Post:
-    try:
-        with transaction.atomic():
-            post.save()
-    except IntegrityError:
-        raise ApplicationError(_("该部门已有同名岗位。"), field="name", code="unique")
+    with savepoint_or_raise(ApplicationError(_("该部门已有同名岗位。"), field="name", code="unique")):
+        post.save()
     return post
 
 
@@ -262,6 +250,7 @@ def _keep_one_org_admin(membership: Membership, *, new_role: str | None) -> None
 
 
 NEW_PERSON_FIELDS = ("name", "phone", "password")
+PERSON_FIELDS = ("name", "phone")
 
 
 def _attachable_person(username: str, enterprise: Enterprise) -> Person | None:
@@ -279,7 +268,7 @@ def _attachable_person(username: str, enterprise: Enterprise) -> Person | None:
     return person
 
 
-def _person_for_membership(data: dict) -> Person:
+def _person_for_membership(data: dict, password_hashes: dict[str, str] | None = None) -> Person:
     """The person to add: with the username alone an existing person who belongs nowhere else (or
     already here), otherwise a new person made from name, phone and password.
 
@@ -303,32 +292,36 @@ def _person_for_membership(data: dict) -> Person:
         validate_password(data["password"], user=person)
     except DjangoValidationError as exc:
         raise ApplicationError(" ".join(exc.messages), field="password", code="password_invalid")
-    person.set_password(data["password"])
-    try:
-        with transaction.atomic():
-            person.save()
-    except IntegrityError:  # the same username (in any case) created concurrently
-        raise ApplicationError(_("用户名已存在。"), field="username", code="username_taken")
+    if password_hashes is None:
+        person.set_password(data["password"])
+    else:
+        # A hash costs about a second (PBKDF2 at Django's default work factor): a roster sharing one
+        # initial password hashes it once and the people share the encoded hash. Sharing reveals
+        # nothing: they were all given that password, and each should change it at the first login.
+        if data["password"] not in password_hashes:
+            password_hashes[data["password"]] = make_password(data["password"])
+        person.password = password_hashes[data["password"]]
+    with savepoint_or_raise(ApplicationError(_("用户名已存在。"), field="username", code="username_taken")):
+        person.save()
     return person
 
 
 @transaction.atomic
-def membership_create(*, by: Person, data: dict) -> Membership:
+def membership_create(*, by: Person, data: dict, password_hashes: dict[str, str] | None = None) -> Membership:
     """Add a person to an enterprise with a role: a new person, or an existing one who belongs nowhere
     else (see _person_for_membership).
 
     data: enterprise, role, username and, for a new person, name, password and optionally phone.
+    `password_hashes` (password -> encoded hash), shared by the calls of one import, hashes each
+    initial password once.
     """
     enterprise = data["enterprise"]
     _require_org_admin(by, enterprise.pk)
-    person = _person_for_membership(data)
+    person = _person_for_membership(data, password_hashes)
     if Membership.objects.filter(person=person, enterprise=enterprise).exists():
         raise ApplicationError(_("该人员已是本企业成员。"), field="username", code="already_member")
-    try:
-        with transaction.atomic():
-            return Membership.objects.create(person=person, enterprise=enterprise, role=data["role"])
-    except IntegrityError:
-        raise ApplicationError(_("该人员已是本企业成员。"), field="username", code="already_member")
+    with savepoint_or_raise(ApplicationError(_("该人员已是本企业成员。"), field="username", code="already_member")):
+        return Membership.objects.create(person=person, enterprise=enterprise, role=data["role"])
 
 
 @transaction.atomic
@@ -339,6 +332,26 @@ def membership_update(*, membership: Membership, by: Person, data: dict) -> Memb
         membership.role = data["role"]
         membership.save(update_fields=["role"])
     return membership
+
+
+@transaction.atomic
+def person_update(*, by: Person, enterprise: Enterprise, person: Person, data: dict) -> Person:
+    """Change the name or phone of one of the enterprise's own people: a member of it who belongs
+    nowhere else. An enterprise never edits a person who belongs elsewhere (DESIGN.md, trust rules);
+    the row is locked, so that a concurrent attachment elsewhere cannot slip in between."""
+    _require_org_admin(by, enterprise.pk)
+    Person.objects.select_for_update().filter(pk=person.pk).first()
+    found = with_belonging(Person.objects.filter(pk=person.pk), enterprise.pk).first()
+    if found is None or not found.member_here:
+        raise NotFound(_("未找到。"))
+    if found.belongs_elsewhere:
+        raise Forbidden(_("该用户名已属于其他企业的人员,不能修改其姓名或手机号。"), field="name")
+    changed = [f for f in PERSON_FIELDS if f in data and data[f] != getattr(found, f)]
+    for field in changed:
+        setattr(person, field, data[field])
+    if changed:
+        person.save(update_fields=changed)
+    return person
 
 
 @transaction.atomic
@@ -369,11 +382,8 @@ def _check_certificate(enterprise_id: int, certificate: Certificate, *, exclude_
 
 
 def _save_certificate(certificate: Certificate) -> Certificate:
-    try:
-        with transaction.atomic():
-            certificate.save()
-    except IntegrityError:  # the same number recorded concurrently
-        raise ApplicationError(_("该证书编号已登记。"), field="number", code="unique") from None
+    with savepoint_or_raise(ApplicationError(_("该证书编号已登记。"), field="number", code="unique")):
+        certificate.save()
     return certificate
 
 

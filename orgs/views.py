@@ -13,7 +13,7 @@ from core.schema import error_example
 from core.serializers import ErrorSerializer
 from orgs import filters, services
 from orgs.models import CertificateKind, Department, Industry, Membership, Person, Post, Region, RegulatorScope
-from orgs.selectors import certificates_visible_to, members_of, post_get_for, scope_to, visible_enterprises
+from orgs.selectors import access_post, certificates_visible_to, enterprises_readable_by, members_of, scope_to
 from orgs.serializers import (
     CertificateKindSerializer,
     CertificateSerializer,
@@ -132,7 +132,7 @@ class EnterpriseViewSet(
     filterset_class = filters.EnterpriseFilter
 
     def get_queryset(self):
-        return visible_enterprises(self.request.user).select_related("region", "industry")
+        return enterprises_readable_by(self.request.user).select_related("region", "industry")
 
     def perform_create(self, serializer):
         serializer.instance = services.enterprise_create(by=self.request.user, data=serializer.validated_data)
@@ -239,7 +239,7 @@ class PostFenceApi(APIView):
         ],
     )
     def put(self, request, pk):
-        post = post_get_for(request.user, pk)
+        post = access_post(request.user, pk, write=True)
         serializer = PostFenceSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         post = services.post_fence_set(post=post, by=request.user, **serializer.validated_data)
@@ -247,7 +247,7 @@ class PostFenceApi(APIView):
 
     @extend_schema(summary=_("取消岗位的电子围栏(安全管理人员);此后的检查记录不再保存位置"), responses={204: None})
     def delete(self, request, pk):
-        post = post_get_for(request.user, pk)
+        post = access_post(request.user, pk, write=True)
         services.post_fence_clear(post=post, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

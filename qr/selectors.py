@@ -12,7 +12,7 @@ from checklists.models import ScanEvent
 from checklists.selectors import DueChecklist, checklists_due
 from core.errors import Conflict, Forbidden, Gone, NotFound
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Membership, Person, Post, PostQrToken
-from orgs.selectors import certificates_missing, get_visible, member_only_enterprises
+from orgs.selectors import certificates_missing, enterprise_readable_by, get_visible
 from qr.models import CardSheet
 
 
@@ -92,7 +92,7 @@ def qr_print_check(person: Person, enterprise_id: int) -> None:
     gets 403. Call it on an enterprise the person can read (others have had their 404 already)."""
     # A member below the manager roles reads as a worker, unless a regulator scope of theirs covers
     # the enterprise (a membership never lowers what a regulator reads).
-    if enterprise_id not in member_only_enterprises(person, SAFETY_MANAGER_ROLES):
+    if enterprise_readable_by(person, enterprise_id, roles=SAFETY_MANAGER_ROLES):
         return
     raise Forbidden(_("只有企业的安全管理人员可以获取岗位二维码和明白卡打印文件。"))
 
@@ -116,7 +116,7 @@ def qr_token_for_print(person: Person, post: Post) -> PostQrToken:
     return token
 
 
-def card_sheet_get_for(person: Person, sheet_id) -> CardSheet:
+def access_card_sheet(person: Person, sheet_id) -> CardSheet:
     """A rendered (or rendering) card sheet of an enterprise the person may read, else 404; a worker
     of the enterprise gets 403 (the sheet carries every post's QR token)."""
     sheet = get_visible(person, CardSheet.objects.select_related("enterprise"), sheet_id)

@@ -9,11 +9,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.auth import client_address
+from core.exports import PDF_MEDIA_TYPE, content_disposition
 from core.renderers import BinaryRenderer, JsonErrorsMixin, json_error_responses
 from core.schema import error_example
 from core.serializers import ErrorSerializer
-from orgs.models import Enterprise
-from orgs.selectors import get_visible, post_get_for
+from orgs.selectors import access_enterprise, access_post
 from qr import selectors, services
 from qr.models import CardSheetStatus
 from qr.serializers import (
@@ -48,7 +48,7 @@ class _QrImageApi(JsonErrorsMixin, APIView):
 
     def _image(self, body, *, pk, extension: str) -> Response:
         response = Response(body)
-        response["Content-Disposition"] = f'inline; filename="post-{pk}-qr.{extension}"'
+        response["Content-Disposition"] = content_disposition(f"post-{pk}-qr.{extension}", inline=True)
         response["Cache-Control"] = "private, no-cache"  # a rotation must not leave old codes in caches
         return response
 
@@ -91,7 +91,7 @@ class PostQrPngApi(_QrImageApi):
     def get(self, request, pk):
         query = QrPngQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        post = post_get_for(request.user, pk)
+        post = access_post(request.user, pk)
         token = selectors.qr_token_for_print(request.user, post)
         return self._image(
             services.qr_png(services.qr_url(token.token), size=query.validated_data["size"]), pk=pk, extension="png"
@@ -116,7 +116,7 @@ class PostQrSvgApi(_QrImageApi):
         examples=[NOT_ISSUED],
     )
     def get(self, request, pk):
-        post = post_get_for(request.user, pk)
+        post = access_post(request.user, pk)
         token = selectors.qr_token_for_print(request.user, post)
         return self._image(services.qr_svg(services.qr_url(token.token)), pk=pk, extension="svg")
 
@@ -141,7 +141,7 @@ class PostQrRotateApi(APIView):
         ],
     )
     def post(self, request, pk):
-        post = post_get_for(request.user, pk)
+        post = access_post(request.user, pk, write=True)
         token = services.qr_token_rotate(post=post, by=request.user)
         return Response(QrTokenSerializer(token).data, status=status.HTTP_201_CREATED)
 
@@ -196,12 +196,10 @@ class QrScanApi(APIView):
 # ---------------------------------------------------------------------------------------------
 # Printable cards
 
-PDF_TYPE = "application/pdf"
-
 
 def _pdf_response(body, *, filename: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=PDF_TYPE)
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response = HttpResponse(body, content_type=PDF_MEDIA_TYPE)
+    response["Content-Disposition"] = content_disposition(filename, inline=True)
     response["Cache-Control"] = "private, no-cache"  # a rotated token must not survive in a cache
     return response
 
@@ -231,7 +229,7 @@ class EnterpriseCardsPdfApi(APIView):
             "后台生成中返回 202,从未 POST 过返回 409 `cards_not_rendered`。"
         ),
         responses={
-            (200, PDF_TYPE): PDF_OK,
+            (200, PDF_MEDIA_TYPE): PDF_OK,
             (202, "application/json"): SHEET_PENDING,
             ("409", "application/json"): NOT_YET,
         },
@@ -247,7 +245,7 @@ class EnterpriseCardsPdfApi(APIView):
         ],
     )
     def get(self, request, pk):
-        enterprise = get_visible(request.user, Enterprise.objects.all(), pk, via="")
+        enterprise = access_enterprise(request.user, pk)
         return self._answer(services.cards_pdf_for(enterprise=enterprise, by=request.user), enterprise)
 
     @extend_schema(
@@ -259,13 +257,13 @@ class EnterpriseCardsPdfApi(APIView):
         ),
         request=None,
         responses={
-            (200, PDF_TYPE): PDF_OK,
+            (200, PDF_MEDIA_TYPE): PDF_OK,
             (202, "application/json"): SHEET_PENDING,
             ("409", "application/json"): NOT_YET,
         },
     )
     def post(self, request, pk):
-        enterprise = get_visible(request.user, Enterprise.objects.all(), pk, via="")
+        enterprise = access_enterprise(request.user, pk, write=True)
         return self._answer(services.cards_pdf_request(enterprise=enterprise, by=request.user), enterprise)
 
     def _answer(self, result, enterprise):
@@ -282,10 +280,10 @@ class CardSheetApi(APIView):
 
     @extend_schema(
         summary=_("明白卡打印文件的生成状态;生成完成后直接返回 PDF"),
-        responses={(200, PDF_TYPE): PDF_OK, (202, "application/json"): SHEET_PENDING},
+        responses={(200, PDF_MEDIA_TYPE): PDF_OK, (202, "application/json"): SHEET_PENDING},
     )
     def get(self, request, pk):
-        sheet = selectors.card_sheet_get_for(request.user, pk)
+        sheet = selectors.access_card_sheet(request.user, pk)
         if sheet.status == CardSheetStatus.DONE:
             return _sheet_pdf(sheet)
         return Response(CardSheetSerializer(sheet).data, status=status.HTTP_202_ACCEPTED)

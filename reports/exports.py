@@ -10,7 +10,6 @@ formula, and every text a user typed (enterprise, signer, summary, decisions, ow
 PDF's paragraphs. The table cells given as plain strings are drawn as text, not parsed as markup.
 """
 
-import unicodedata
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
@@ -26,6 +25,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from core.exports import display_width
 from core.exports_safety import XLSXWRITER_OPTIONS, pdf_text, sheet_text
 from reports.models import MonthlyDispatch
 
@@ -121,11 +121,6 @@ def _dispatch_title(dispatch: MonthlyDispatch) -> str:
 # Excel
 
 
-def display_width(value) -> int:
-    """Columns as Excel counts them: a CJK (East-Asian wide or full-width) character takes two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(value))
-
-
 class _DispatchSheet:
     """A worksheet that remembers the widest cell of each column, to size the columns at the end."""
 
@@ -185,7 +180,8 @@ def dispatch_xlsx(dispatch: MonthlyDispatch) -> bytes:
     overview.sheet.merge_range(overview.row, 0, overview.row, 7, "", wrap)
     overview.write_cell(0, dispatch.summary, wrap)
     # Roughly one line per 100 narrow characters across the merged columns.
-    overview.sheet.set_row(overview.row, 15 * max(1, display_width(dispatch.summary) // 100 + 1))
+    lines = str(dispatch.summary).splitlines()
+    overview.sheet.set_row(overview.row, 15 * max(1, sum(display_width(line) // 100 + 1 for line in lines)))
     overview.row += 1
     overview.fit()
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from checklists.periods import MONTHLY, WEEKLY, Period, period_of
-from core.errors import ApplicationError, Conflict, Forbidden
+from core.errors import ApplicationError, Conflict, Forbidden, savepoint_or_raise
 from hazards.notifications import Message, members_by_role, send
 from orgs.models import Enterprise, Membership, Person, Role
 from orgs.selectors import role_required
@@ -71,11 +71,8 @@ def daily_review_sign(*, by: Person, enterprise: Enterprise, day: date, note: st
         signed_by=by,
         signed_at=now,
     )
-    try:
-        with transaction.atomic():
-            review.save()
-    except IntegrityError:  # another signature of the same day won the race
-        raise Conflict(_("%(date)s 的日管控台账已审核签字。") % {"date": day.isoformat()}, field="date") from None
+    with savepoint_or_raise(Conflict(_("%(date)s 的日管控台账已审核签字。") % {"date": day.isoformat()}, field="date")):
+        review.save()
     return review
 
 

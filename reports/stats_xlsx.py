@@ -4,20 +4,13 @@ under-sizes Chinese columns (STACK-NOTES). Names are string cells, quoted when t
 (core.exports_safety: exports are inert)."""
 
 import io
-import unicodedata
 
 import xlsxwriter
 from django.utils.translation import gettext as _
 
+from core.exports import display_width
 from core.exports_safety import XLSXWRITER_OPTIONS, sheet_text
 from reports.selectors import TIERS, GroupBy, Stats, StatsFigures
-
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def display_width(text: str) -> int:
-    """Width in Excel character cells: wide and full-width characters take two."""
-    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
 
 
 def _columns(group_by: str) -> list[tuple[str, str, object]]:

@@ -10,6 +10,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.exports import PDF_MEDIA_TYPE, XLSX_MEDIA_TYPE, content_disposition
 from core.renderers import JsonErrorsMixin, PdfRenderer, XlsxRenderer, json_error_responses
 from core.schema import ERROR_DESCRIPTIONS, error_example
 from core.serializers import ErrorSerializer
@@ -34,7 +35,7 @@ from reports.serializers import (
     WeeklyReportUpdateSerializer,
     stats_payload,
 )
-from reports.stats_xlsx import XLSX_MEDIA_TYPE, stats_xlsx
+from reports.stats_xlsx import stats_xlsx
 
 FROZEN = OpenApiResponse(ErrorSerializer, description="Already signed, or signed out of order (code signed, ...).")
 FROZEN_EXAMPLE = error_example("signed", "报告已签字,不能修改。", "status", status_codes=("409",))
@@ -269,7 +270,7 @@ class _DispatchFileApi(JsonErrorsMixin, APIView):
         dispatch = selectors.report_get_for(self.request.user, selectors.dispatches_queryset(), pk)
         response = Response(render(dispatch))
         name = f"dispatch-{dispatch.enterprise_id}-{dispatch.month}.{self.extension}"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Content-Disposition"] = content_disposition(name)
         return response
 
 
@@ -299,7 +300,7 @@ class DispatchPdfApi(_DispatchFileApi):
         summary=_("月调度可打印 PDF,附当月每日完成情况和隐患图表"),
         description=_("月调度的导出文件;出错时仍返回 API 的 JSON 错误体(与二维码图片相同)。"),
         responses={
-            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF, fonts embedded"),
+            (200, PDF_MEDIA_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="PDF, fonts embedded"),
             **json_error_responses("401", "403", "404", "406"),
         },
     )
@@ -352,7 +353,7 @@ class StatsApi(JsonErrorsMixin, APIView):
         stats = stats_for(request.user, **query.validated_data)
         if self.xlsx_only or request.accepted_renderer.format == "xlsx":
             response = Response(stats_xlsx(stats), content_type=XLSX_MEDIA_TYPE)
-            response["Content-Disposition"] = f'attachment; filename="stats-{stats.month}.xlsx"'
+            response["Content-Disposition"] = content_disposition(f"stats-{stats.month}.xlsx")
             return response
         return Response(stats_payload(stats))
 

@@ -1,4 +1,5 @@
 from io import BytesIO
+from urllib.parse import quote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -6,7 +7,8 @@ from openpyxl import load_workbook
 
 from cards.models import Card
 from checklists.models import ChecklistItem, ChecklistTemplate
-from checklists.onboarding import COLUMNS, XLSX_CONTENT_TYPE
+from checklists.onboarding import COLUMNS
+from core.exports import XLSX_MEDIA_TYPE
 from orgs.models import Department, Membership, Person, Post, Role
 from tests import factories
 
@@ -28,7 +30,7 @@ def admin(world):
 
 def template_book(api, person):
     response = api.as_(person).get(TEMPLATE)
-    assert response.status_code == 200 and response["Content-Type"] == XLSX_CONTENT_TYPE
+    assert response.status_code == 200 and response["Content-Type"] == XLSX_MEDIA_TYPE
     return load_workbook(BytesIO(response.content))
 
 
@@ -39,7 +41,7 @@ def to_bytes(book) -> bytes:
 
 
 def upload(api, person, enterprise, data: bytes, *, dry_run=False, name="导入.xlsx"):
-    file = SimpleUploadedFile(name, data, content_type=XLSX_CONTENT_TYPE)
+    file = SimpleUploadedFile(name, data, content_type=XLSX_MEDIA_TYPE)
     return api.as_(person).post(import_url(enterprise), {"file": file, "dry_run": dry_run}, format="multipart")
 
 
@@ -112,7 +114,11 @@ def test_the_example_imports_and_importing_again_updates_rather_than_duplicates(
 def test_an_export_imports_again_unchanged_and_exports_the_same(api, world, admin):
     upload(api, admin, world.enterprise, to_bytes(template_book(api, admin)))
     exported = api.as_(admin).get(export_url(world.enterprise))
-    assert exported.status_code == 200 and exported["Content-Type"] == XLSX_CONTENT_TYPE
+    assert exported.status_code == 200 and exported["Content-Type"] == XLSX_MEDIA_TYPE
+    # The enterprise's Chinese name survives in filename* (RFC 5987), after an ASCII fallback.
+    name = quote(f"{world.enterprise.name}-导入.xlsx")
+    assert exported["Content-Disposition"].startswith('attachment; filename="')
+    assert exported["Content-Disposition"].endswith(f"; filename*=UTF-8''{name}")
     before = counts()
     again = upload(api, admin, world.enterprise, exported.content)
     assert again.status_code == 200, again.content
@@ -211,8 +217,23 @@ def test_the_import_is_all_or_nothing(api, world, admin):
     before = counts()
     response = upload(api, admin, world.enterprise, to_bytes(book))
     assert response.status_code == 400, response.content
+    error = response.json()["errors"][0]
+    assert (error["sheet"], error["row"], error["column"]) == ("人员", 3, "角色")
+    assert error["message"] == "企业至少需要一名管理员或主要负责人。"
     assert counts() == before
     assert Membership.objects.get(person=admin).role == Role.ADMIN
+
+
+def test_an_admin_may_hand_over_to_a_principal_listed_after_them(api, world, admin):
+    # Written through orgs.services.membership_update, which never leaves the enterprise without an org
+    # admin: the promotions of the sheet go first, whatever the order of its rows.
+    book = template_book(api, admin)
+    book["人员"].append([admin.username, None, None, "安全员", None, None])
+    book["人员"].append(["lisi", "李四", None, "主要负责人", None, "Init-Pass-2024"])
+    response = upload(api, admin, world.enterprise, to_bytes(book))
+    assert response.status_code == 200, response.content
+    assert Membership.objects.get(person=admin).role == Role.SAFETY_OFFICER
+    assert Membership.objects.get(person__username="lisi").role == Role.PRINCIPAL
 
 
 def test_only_org_admins_import_and_other_tenants_get_404(api, world, admin):
@@ -264,7 +285,7 @@ def test_new_people_sharing_an_initial_password_can_all_log_in(api, world, admin
 def test_the_workbook_urls_ignore_a_format_parameter_and_answer_errors_in_json(api, world):
     api.as_(world.worker)
     response = api.get(TEMPLATE + "?format=AAA")  # DRF made an unknown ?format= a 404
-    assert response.status_code == 200 and response["Content-Type"] == XLSX_CONTENT_TYPE
+    assert response.status_code == 200 and response["Content-Type"] == XLSX_MEDIA_TYPE
     missing = api.get("/api/v1/enterprises/0/onboarding.xlsx?format=xlsx")
     assert missing.status_code == 404 and missing["Content-Type"] == "application/json"
     assert missing.json()["code"] == "not_found"

@@ -2,13 +2,13 @@ import base64
 import hashlib
 import hmac
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 import time_machine
 from django.db import connection
+from django.utils import timezone
 
 from hazards import notifications, tasks, webhooks
 from hazards.models import DeliveryStatus, Hazard, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -297,14 +297,22 @@ def test_an_enterprise_without_robots_costs_no_webhook_queries(world, staff, dja
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_holding_the_same_delivery_post_it_once(world, phones, robot, monkeypatch, settings):
+def test_two_workers_holding_the_same_delivery_post_it_once(world, phones, robot, monkeypatch):
     endpoint(world.enterprise, robot)
     monkeypatch.setattr(webhooks, "_enqueue", lambda ids: None)
     report(world)
     delivery = WebhookDelivery.objects.get()
     barrier = threading.Barrier(2)
-    settings.WEBHOOK_TEST_DELAY = 1  # the hook where both workers have read the row and neither has claimed it
-    monkeypatch.setattr(webhooks, "time", SimpleNamespace(sleep=lambda s: barrier.wait(10), monotonic=time.monotonic))
+    waited = set()
+
+    def now():
+        # The first reading of the clock is where both workers have read the row and neither has claimed it.
+        if threading.get_ident() not in waited:
+            waited.add(threading.get_ident())
+            barrier.wait(10)
+        return timezone.now()
+
+    monkeypatch.setattr(webhooks, "timezone", SimpleNamespace(now=now))
     outcomes = []
 
     def worker():

@@ -77,14 +77,17 @@ class Processes:
         }
 
     def worker(self, name: str, delay: int = 0) -> tuple[subprocess.Popen, Path]:
+        """A worker; with `delay`, one that stops that many seconds in webhook_deliver before it claims
+        the delivery (tests/integration/slow_worker.py), for the test to kill it there."""
         log = self.logs / f"{name}.log"
-        command = [sys.executable, "-m", "celery", "-A", "backend", "worker", "--pool", "solo", "--concurrency", "1"]
+        entry = ["-m", "tests.integration.slow_worker"] if delay else ["-m", "celery", "-A", "backend"]
+        command = [sys.executable, *entry, "worker", "--pool", "solo", "--concurrency", "1"]
         command += ["-l", "info", "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"]
         with open(log, "w") as out:
             process = subprocess.Popen(
                 command,
                 cwd=settings.BASE_DIR,
-                env=self.env(MINGBAI_WEBHOOK_TEST_DELAY=str(delay)),
+                env=self.env(SLOW_WORKER_DELAY=str(delay)),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group, killed whole
@@ -201,7 +204,7 @@ def test_a_worker_delivers_a_major_hazard_to_the_robot_once(processes, robot, en
 def test_a_task_whose_worker_is_killed_mid_task_reruns_on_a_fresh_worker_and_delivers_once(
     processes, robot, enterprise_with_robot
 ):
-    doomed, log = processes.worker("doomed", delay=30)  # sleeps in webhook_deliver before posting
+    doomed, log = processes.worker("doomed", delay=30)  # sleeps in webhook_deliver before claiming
     report_major_hazard(processes, *enterprise_with_robot)
     arrived = lambda: "deliver_webhook[" in log.read_text()  # noqa: E731
     wait_for(arrived, "the task to arrive", explain=processes.explain)

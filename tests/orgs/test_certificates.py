@@ -6,7 +6,7 @@ import time_machine
 from hazards.escalation import certificates_remind_expiring
 from hazards.models import Notification
 from orgs.models import Certificate, CertificateKind, Enterprise, Role
-from orgs.selectors import certificate_gaps, certificate_gaps_by_enterprise, certificates_missing
+from orgs.selectors import certificate_gaps_by_enterprise, certificates_missing
 from tests import factories
 
 CERTIFICATES = "/api/v1/certificates/"
@@ -119,11 +119,6 @@ def test_certificate_gaps_per_enterprise_count_holders_times_required_kinds(
         rows[world.other_enterprise.pk].certificates_required,
         rows[world.other_enterprise.pk].certificates_missing,
     ) == (0, 0)
-    gaps = list(certificate_gaps(Enterprise.objects.all(), on=D(2024, 7, 3)))
-    assert {(g["person"], g["kind_name"]) for g in gaps} == {
-        (colleague.pk, "危险化学品安全作业"),
-        (colleague.pk, "电工作业"),
-    }
 
 
 def test_expiring_certificates_are_reminded_once_30_days_ahead(world, chemicals):

@@ -7,7 +7,8 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from reports.exports import PDF_FONT_PATH, display_width
+from core.exports import display_width
+from reports.exports import PDF_FONT_PATH
 from reports.models import MonthlyDispatch
 from tests.conftest import require_service
 from tests.reports.conftest import DISPATCHES, assert_error

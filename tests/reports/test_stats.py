@@ -13,10 +13,10 @@ import time_machine
 
 from cards.models import CardVersion
 from checklists.models import Tier
+from core.exports import display_width
 from orgs.models import CertificateKind, Enterprise, Person, Role
 from reports.selectors import stats_for
 from reports.serializers import StatsSerializer, stats_payload
-from reports.stats_xlsx import display_width
 from tests import factories
 
 STATS = "/api/v1/stats/"

@@ -14,7 +14,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from cards import services as card_services
-from checklists.onboarding import XLSX_CONTENT_TYPE
+from core.exports import XLSX_MEDIA_TYPE
 from orgs import models as orgs_models
 from orgs.models import CertificateKind, Enterprise, Membership, Person, Role
 from reports import services as report_services
@@ -155,7 +155,7 @@ def people_book(api, person, rows):
 
 
 def upload(api, person, enterprise, data):
-    file = SimpleUploadedFile("导入.xlsx", data, content_type=XLSX_CONTENT_TYPE)
+    file = SimpleUploadedFile("导入.xlsx", data, content_type=XLSX_MEDIA_TYPE)
     return api.as_(person).post(import_url(enterprise), {"file": file}, format="multipart")
 
 

@@ -26,7 +26,7 @@ from pypdf import PdfReader
 from cards.models import Card, CardVersion
 from checklists import onboarding
 from checklists.models import ChecklistTemplate
-from checklists.onboarding import XLSX_CONTENT_TYPE
+from core.exports import XLSX_MEDIA_TYPE
 from orgs.models import CertificateKind, Department, Membership, Person, Post, Role
 from reports.exports import PDF_FONT_PATH
 from tests import factories
@@ -179,7 +179,7 @@ def admin(world) -> Person:
 
 
 def upload(api, person, enterprise, data: bytes, *, dry_run=False, name="导入.xlsx"):
-    file = SimpleUploadedFile(name, data, content_type=XLSX_CONTENT_TYPE)
+    file = SimpleUploadedFile(name, data, content_type=XLSX_MEDIA_TYPE)
     url = f"/api/v1/enterprises/{enterprise.id}/onboarding/"
     return api.as_(person).post(url, {"file": file, "dry_run": dry_run}, format="multipart")
 

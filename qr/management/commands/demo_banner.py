@@ -1,13 +1,13 @@
 """What `make run` shows before the server starts: where to go, who to log in as, and a QR code of
 the worker's post to scan with a phone."""
 
-import unicodedata
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
+from core.exports import display_width
 from orgs.models import Person
 from qr.management.commands.seed_demo import DEMO_PASSWORD, ENTERPRISES, PEOPLE
 from qr.services import qr_terminal_text, qr_token_issue, qr_url
@@ -24,8 +24,7 @@ LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 def pad(text: str, width: int) -> str:
     """Left-justify in a terminal, where a Chinese character takes two columns."""
-    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    return text + " " * max(1, width - used)
+    return text + " " * max(1, width - display_width(text))
 
 
 class Command(BaseCommand):
