@@ -179,6 +179,10 @@ class Drill(models.Model):
     done_on = models.DateField(_("实施日期"), null=True, blank=True)
     participants = models.PositiveIntegerField(_("参演人数"), default=0)
     summary = models.TextField(_("演练小结"), blank=True)
+    # The local day it was recorded as done, and whether that was after its date (补录): a late drill is
+    # counted apart, and counts for the obligation only from the day it was recorded (cards.selectors).
+    recorded_on = models.DateField(_("记录日期"), null=True, blank=True)
+    late = models.BooleanField(_("补录"), default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

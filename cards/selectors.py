@@ -1,30 +1,22 @@
 """Reads of cards: the current published version of a post, the cards a person may read, knowledge
 questions and spot-checks, emergency drills and the aggregates the statistics read."""
 
-from datetime import date
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.db.models import (
     BooleanField,
-    Case,
-    CharField,
     Count,
-    DateField,
     Exists,
-    ExpressionWrapper,
-    F,
-    FloatField,
-    IntegerField,
+    Max,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Sum,
-    Value,
-    When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Coalesce
 
 from cards.models import Card, CardAcknowledgement, CardVersion, Drill, KnowledgeQuestion, SpotCheck, SpotCheckAnswer
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Person, Post
@@ -38,7 +30,7 @@ def card_current_version(post: Post, *, acknowledged_by: Person | None = None) -
     acknowledged this version (the scan answer's `acknowledged`, without a query of its own)."""
     versions = CardVersion.objects.filter(card__post=post).select_related("card").order_by("-version")
     if acknowledged_by is not None:
-        # Written as SQL, like orgs.selectors.post_get_for's annotations: Exists() costs more to compile
+        # Written as SQL, like orgs.selectors.access_post's annotations: Exists() costs more to compile
         # than the query takes to run, on the path of every scan (bench/load.py).
         table, acks = CardVersion._meta.db_table, CardAcknowledgement._meta.db_table
         versions = versions.annotate(
@@ -119,28 +111,38 @@ def spot_check_detail(spot_check: SpotCheck, reader: Person | None = None) -> Sp
     return SpotCheck.objects.prefetch_related(answers).select_related("person", "started_by").get(pk=spot_check.pk)
 
 
-def awareness_by_enterprise(enterprise_qs: QuerySet[Enterprise], *, start=None, end=None) -> QuerySet[Enterprise]:
-    """Annotate `spot_check_questions` and `spot_check_correct` (sums over finished spot-checks, with
-    finished_at in [start, end) when given) and `awareness_rate` (0..1, null without questions; seed
-    item 6 wants >= 0.8). One query whatever the number of enterprises."""
-    finished = SpotCheck.objects.filter(enterprise=OuterRef("pk"), finished_at__isnull=False)
-    if start is not None:
-        finished = finished.filter(finished_at__gte=start)
-    if end is not None:
-        finished = finished.filter(finished_at__lt=end)
+# A window of the figures: given make(start, end) -> Q, the condition for each enterprise's own period
+# (one OR-branch per time zone in the statistics, the period itself for one enterprise).
+Window = Callable[[Callable[[datetime, datetime], Q]], Q]
 
-    def total(field):
-        rows = finished.values("enterprise").annotate(n=Sum(field)).values("n")[:1]
-        return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
-    return enterprise_qs.annotate(
-        spot_check_questions=total("question_count"), spot_check_correct=total("correct_count")
-    ).annotate(
-        awareness_rate=Case(
-            When(spot_check_questions=0, then=Value(None, output_field=FloatField())),
-            default=Cast(F("spot_check_correct"), FloatField()) / Cast(F("spot_check_questions"), FloatField()),
-            output_field=FloatField(),
+def awareness_by_enterprise(spot_checks: QuerySet[SpotCheck], window: Window) -> QuerySet:
+    """应知应会知晓率 (seed item 6, >= 80%): rows {enterprise_id, spot_checks, questions, correct} over
+    the spot-checks finished in the window (finished_at is the server's clock: a spot-check is recorded
+    when it is finished, never after its date). One grouped query; the rate is
+    reports.selectors.rates.awareness_rate."""
+    finished = window(lambda start, end: Q(finished_at__gte=start, finished_at__lt=end))
+    return (
+        spot_checks.filter(finished)
+        .values("enterprise_id")
+        .annotate(spot_checks=Count("id"), questions=Sum("question_count"), correct=Sum("correct_count"))
+        .order_by()
+    )
+
+
+def card_coverage_by_enterprise(posts: QuerySet[Post], window: Window) -> QuerySet:
+    """明白卡覆盖率 (seed item 12, 100%): rows {enterprise_id, posts, with_card}: the posts existing at the
+    window's end, and of those the ones whose card had a version published by then. Joined and counted
+    distinct rather than an EXISTS per post: the planner's estimate of a subplan per post set off
+    PostgreSQL's JIT compiler, which alone took longer than the query. One grouped query."""
+    existing = window(lambda start, end: Q(created_at__lt=end))
+    carded = window(lambda start, end: Q(created_at__lt=end, card__versions__published_at__lt=end))
+    return (
+        posts.values("enterprise_id")
+        .annotate(
+            posts=Count("id", distinct=True, filter=existing), with_card=Count("card", distinct=True, filter=carded)
         )
+        .order_by()
     )
 
 
@@ -164,55 +166,117 @@ def drill_period(on: date, *, high_risk: bool) -> tuple[date, date]:
     return date(on.year, 1, 1), date(on.year + 1, 1, 1)
 
 
-def drills_due_status(enterprise_qs: QuerySet[Enterprise], *, on: date) -> QuerySet[Enterprise]:
-    """Annotate each enterprise with its drill obligation for the period containing `on` (a local date):
+@dataclass(frozen=True)
+class DrillFigures:
+    """An enterprise's drill obligation as at a day `on`, as it was known that day (a drill recorded
+    later, 补录, counts only from the day it was recorded), and its drills of one month."""
 
-    drill_period_start, drill_period_end  [start, end): year, or half-year for high-risk industries
-    drills_done       drills done in the period up to `on`
-    drills_planned    drills of the period not done yet, planned on or after `on`
-    drills_overdue    drills of the period not done, planned before `on` (a missed plan)
-    last_drill_on     the latest done_on up to `on` (any period), or null
-    drill_status      done | overdue | planned | due (nothing done, nothing planned)
+    period_start: date  # [start, end) of the drill period containing `on`
+    period_end: date
+    done: int  # drills done in the period up to `on`
+    planned: int  # drills of the period not done (as known on `on`), planned on or after `on`
+    overdue: int  # drills of the period not done, planned before `on` (a missed plan)
+    last_done_on: date | None  # the latest drill done up to `on`, any period
+    status: str  # drill_status
+    month_done: int = 0  # done in the month asked for, recorded on their date
+    month_late: int = 0  # done in the month, recorded after their date (补录)
+    year_done: int = 0  # done from 1 January to `on`
 
-    One query whatever the number of enterprises (filter on drill_status as on any annotation)."""
+    # The names drills_due_status's callers read.
+    @property
+    def drill_period_start(self) -> date:
+        return self.period_start
+
+    @property
+    def drill_period_end(self) -> date:
+        return self.period_end
+
+    @property
+    def drill_status(self) -> str:
+        return self.status
+
+
+def drill_status(*, done: int, overdue: int, planned: int) -> str:
+    """The one rule of a drill obligation: done when a drill was done in the period, else overdue when
+    a plan of the period has passed, else planned, else due (nothing done, nothing planned)."""
+    if done:
+        return DRILL_DONE
+    if overdue:
+        return DRILL_OVERDUE
+    if planned:
+        return DRILL_PLANNED
+    return DRILL_DUE
+
+
+def drill_figures(
+    high_risk: dict[int, bool], *, on: date, month: tuple[date, date] | None = None
+) -> dict[int, DrillFigures]:
+    """{enterprise id: DrillFigures} for the enterprises of `high_risk` ({id: high-risk industry}) as at
+    `on` (a local date), with the drills of `month` ([first, last] days) when given. One grouped query
+    whatever the number of enterprises; enterprises without drills are included."""
     year_start, year_end = drill_period(on, high_risk=False)
     half_start, half_end = drill_period(on, high_risk=True)
-    start = Case(When(industry__high_risk=True, then=Value(half_start)), default=Value(year_start))
-    end = Case(When(industry__high_risk=True, then=Value(half_end)), default=Value(year_end))
+    known = Q(recorded_on__isnull=True) | Q(recorded_on__lte=on)
+    done = Q(done_on__isnull=False, done_on__lte=on) & known
+    pending = Q(done_on__isnull=True) | ~known
 
-    def count(**conditions):
-        rows = (
-            Drill.objects.filter(enterprise=OuterRef("pk"), **conditions)
-            .values("enterprise")
-            .annotate(n=Count("pk"))
-            .values("n")[:1]
-        )
-        return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+    def between(start, end):
+        return Count("id", filter=done & Q(done_on__gte=start, done_on__lt=end))
 
-    last = Drill.objects.filter(enterprise=OuterRef("pk"), done_on__lte=on).order_by("-done_on").values("done_on")[:1]
-    return (
-        enterprise_qs.annotate(
-            drill_period_start=ExpressionWrapper(start, output_field=DateField()),
-            drill_period_end=ExpressionWrapper(end, output_field=DateField()),
-        )
+    def plans(start, end, *, before: bool):
+        when = Q(planned_on__gte=start, planned_on__lt=on) if before else Q(planned_on__gte=on, planned_on__lt=end)
+        return Count("id", filter=pending & when)
+
+    first, last = month or (on, on)
+    rows = (
+        Drill.objects.filter(enterprise__in=list(high_risk))
+        .values("enterprise_id")
         .annotate(
-            drills_done=count(done_on__gte=OuterRef("drill_period_start"), done_on__lte=on),
-            drills_planned=count(done_on__isnull=True, planned_on__gte=on, planned_on__lt=OuterRef("drill_period_end")),
-            drills_overdue=count(
-                done_on__isnull=True, planned_on__gte=OuterRef("drill_period_start"), planned_on__lt=on
-            ),
-            last_drill_on=Subquery(last, output_field=DateField()),
+            done_year=between(year_start, year_end),
+            done_half=between(half_start, half_end),
+            overdue_year=plans(year_start, year_end, before=True),
+            overdue_half=plans(half_start, half_end, before=True),
+            planned_year=plans(year_start, year_end, before=False),
+            planned_half=plans(half_start, half_end, before=False),
+            last=Max("done_on", filter=done),
+            month_done=Count("id", filter=Q(done_on__gte=first, done_on__lte=last, late=False)),
+            month_late=Count("id", filter=Q(done_on__gte=first, done_on__lte=last, late=True)),
         )
-        .annotate(
-            drill_status=Case(
-                When(drills_done__gt=0, then=Value(DRILL_DONE)),
-                When(drills_overdue__gt=0, then=Value(DRILL_OVERDUE)),
-                When(drills_planned__gt=0, then=Value(DRILL_PLANNED)),
-                default=Value(DRILL_DUE),
-                output_field=CharField(),
-            )
-        )
+        .order_by()
     )
+    found = {row["enterprise_id"]: row for row in rows}
+    out = {}
+    for enterprise_id, high in high_risk.items():
+        row = found.get(enterprise_id, {})
+        scope = "half" if high else "year"
+        counts = {name: row.get(f"{name}_{scope}", 0) for name in ("done", "overdue", "planned")}
+        out[enterprise_id] = DrillFigures(
+            period_start=half_start if high else year_start,
+            period_end=half_end if high else year_end,
+            last_done_on=row.get("last"),
+            status=drill_status(**counts),
+            month_done=row.get("month_done", 0) if month else 0,
+            month_late=row.get("month_late", 0) if month else 0,
+            year_done=row.get("done_year", 0),
+            **counts,
+        )
+    return out
+
+
+def drills_due_status(enterprise_qs: QuerySet[Enterprise], *, on: date) -> list[DrillFigures]:
+    """The drill obligation (drill_figures) of each enterprise of the queryset as at `on`, as a list of
+    (pk, figures) pairs read like the enterprise rows they stand for."""
+    high_risk = dict(enterprise_qs.values_list("pk", "industry__high_risk"))
+    return [_EnterpriseDrills(pk, figures) for pk, figures in drill_figures(high_risk, on=on).items()]
+
+
+@dataclass(frozen=True)
+class _EnterpriseDrills:
+    pk: int
+    figures: DrillFigures
+
+    def __getattr__(self, name):
+        return getattr(self.figures, name)
 
 
 def drills_overdue(enterprise_qs: QuerySet[Enterprise], *, on: date) -> QuerySet[Drill]:

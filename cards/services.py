@@ -345,10 +345,13 @@ def drill_record(*, by: Person, drill: Drill, done_on, participants: int, summar
     """Record that a planned drill took place. Not in the future (the enterprise's calendar)."""
     role_required(by, drill.enterprise_id, SAFETY_MANAGER_ROLES)
     drill = _locked_planned_drill(drill)
-    if done_on > timezone.localdate(timezone=ZoneInfo(drill.enterprise.timezone)):
+    today = timezone.localdate(timezone=ZoneInfo(drill.enterprise.timezone))
+    if done_on > today:
         raise ApplicationError(_("实施日期不能晚于今天。"), field="done_on")
     drill.done_on, drill.participants, drill.summary = done_on, participants, summary
-    drill.save(update_fields=["done_on", "participants", "summary"])
+    # Recorded after its date: 补录, counted apart (it never makes a closed period's obligation done).
+    drill.recorded_on, drill.late = today, done_on < today
+    drill.save(update_fields=["done_on", "participants", "summary", "recorded_on", "late"])
     return drill
 
 

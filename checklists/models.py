@@ -55,6 +55,32 @@ class ChecklistTemplate(models.Model):
         return f"{self.name}({self.get_tier_display()})"
 
 
+class TemplateAssignment(models.Model):
+    """Which template applied to which post, with which tier, and when (effective-dated history): the
+    expected checks of any period come from the rows in force then (checklists.history), so retiring
+    a template, re-tiering it or changing its posts today changes no closed period's figures. Written
+    only by checklists.history.template_history_sync (on every save of a template and change of its
+    posts); a row is never changed except to close it (valid_to)."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="+", db_index=False)
+    template = models.ForeignKey(ChecklistTemplate, on_delete=models.CASCADE, related_name="assignments")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
+    tier = models.CharField(max_length=10, choices=Tier.choices)
+    valid_from = models.DateTimeField()
+    valid_to = models.DateTimeField(null=True, blank=True)  # exclusive; null while in force
+
+    class Meta:
+        ordering = ["template", "post", "valid_from", "id"]
+        indexes = [models.Index(fields=["enterprise", "valid_from"], name="assignment_by_enterprise")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "post"], condition=Q(valid_to__isnull=True), name="assignment_one_open_per_pair"
+            )
+        ]
+        verbose_name = _("检查表适用记录")
+        verbose_name_plural = _("检查表适用记录")
+
+
 class ChecklistItem(models.Model):
     template = models.ForeignKey(ChecklistTemplate, on_delete=models.CASCADE, related_name="items")
     order = models.PositiveIntegerField(_("序号"), default=0)
@@ -219,6 +245,9 @@ class Inspection(models.Model):
     # enterprise's chain lock; derived, not covered by the archive hash. Statistics count these rows
     # instead of grouping every record by slot (README, Performance).
     first_of_slot = models.BooleanField(default=False)
+    # Whether its slot was expected when it was stored (checklists.expected): a record for a period before
+    # the template applied to the post counts among the records, not the checks. Derived, not hashed.
+    in_plan = models.BooleanField(default=True, db_default=True)
     # What makes the record suspicious (checklists.flags): [{code, label, detail}], [] when clean. Covered
     # by the archive hash when not empty; `flagged` is bool(flags), for the day log and the statistics.
     flags = models.JSONField(default=list, blank=True, db_default=[])

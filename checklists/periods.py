@@ -2,11 +2,21 @@
 
 daily 2024-07-03, weekly ISO week 2024-W27 (Monday start), monthly 2024-07, quarterly 2024-Q3.
 A check at 00:30 on 1 August Beijing time (16:30 UTC on 31 July) belongs to August.
+
+Also here: the keys people type (a week, a month: `week_key_parse`, `month_key_parse`, one rule and one
+message each), the periods of a kind that begin inside another (each check period counts in exactly one
+week and one month), the month a period key counts in, and the calendar arithmetic on dates (last day of
+a month, months before a day).
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext as _
+
+from core.errors import ApplicationError
 
 DAILY, WEEKLY, MONTHLY, QUARTERLY = "daily", "weekly", "monthly", "quarterly"
 KINDS = (DAILY, WEEKLY, MONTHLY, QUARTERLY)
@@ -72,3 +82,95 @@ def period_kind_for(tier: str, *, high_risk: bool) -> str:
     if tier == QUARTERLY and high_risk:
         return MONTHLY
     return tier
+
+
+def local_day_period(day: date, tz: ZoneInfo | str) -> Period:
+    """The local day `day` of the time zone as a daily period."""
+    tz = ZoneInfo(tz) if isinstance(tz, str) else tz
+    return period_of(DAILY, _midnight(day, tz), tz)
+
+
+def month_period(year: int, month: int, tz: ZoneInfo | str) -> Period:
+    tz = ZoneInfo(tz) if isinstance(tz, str) else tz
+    return period_of(MONTHLY, _midnight(date(year, month, 1), tz), tz)
+
+
+def periods_starting_in(kind: str, outer: Period) -> list[Period]:
+    """The periods of `kind` that begin inside `outer`, in outer's time zone: each check period counts
+    in exactly one week and one month (a week in the month of its Monday, a quarter in its first month;
+    a weekly sweep of the week spanning 31 July belongs to July)."""
+    tz = outer.start.tzinfo
+    found = []
+    period = period_of(kind, outer.start, tz)
+    if period.start < outer.start:
+        period = period_of(kind, period.end, tz)
+    while period.start < outer.end:
+        found.append(period)
+        period = period_of(kind, period.end, tz)
+    return found
+
+
+def period_days(period: Period) -> tuple[date, date]:
+    """The first and last local day of a period."""
+    tz = period.start.tzinfo
+    return period.start.astimezone(tz).date(), (period.end - timedelta(microseconds=1)).astimezone(tz).date()
+
+
+def month_of_period(key: str) -> str:
+    """The month (YYYY-MM) a period key counts in: 2024-07-03 and 2024-07 in 2024-07, 2024-W27 (Monday
+    1 July) in 2024-07, 2024-Q3 in 2024-07 (the rule of periods_starting_in)."""
+    if "-W" in key:
+        year, week = key.split("-W")
+        return date.fromisocalendar(int(year), int(week), 1).strftime("%Y-%m")
+    if "-Q" in key:
+        year, quarter = key.split("-Q")
+        return f"{year}-{3 * int(quarter) - 2:02d}"
+    return key[:7]
+
+
+def month_last_day(year: int, month: int) -> date:
+    return _first_day_of_month(year, month + 1) - timedelta(days=1)
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` calendar months earlier (the month's last day when it is shorter)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, month_last_day(year, month + 1).day))
+
+
+# Keys people type. Years 2000-2999: the campaign's archive, and far enough from datetime's limits
+# (9999-12-31 has no next day to end a period on).
+WEEK_KEY = re.compile(r"^(2\d{3})-W(\d{2})$")
+MONTH_KEY = re.compile(r"^(2\d{3})-(\d{2})$")
+
+
+def month_key_parse(value: str | None, *, field: str = "month") -> tuple[int, int]:
+    """`YYYY-MM` as (year, month), or a 400 naming `field`."""
+    match = MONTH_KEY.fullmatch(value or "")
+    if not match or not 1 <= int(match[2]) <= 12:
+        raise ApplicationError(_("月份应写作 2024-07 的形式。"), field=field)
+    return int(match[1]), int(match[2])
+
+
+def week_key_parse(value: str | None, *, field: str = "week") -> date:
+    """`YYYY-Www` (ISO week) as its Monday, or a 400 naming `field`."""
+    match = WEEK_KEY.fullmatch(value or "")
+    try:
+        monday = date.fromisocalendar(int(match[1]), int(match[2]), 1) if match else None
+    except ValueError:
+        monday = None
+    if monday is None:
+        raise ApplicationError(_("周应写作 2024-W27 的形式,且该周须存在。"), field=field)
+    return monday
+
+
+def week_period_of_key(key: str | None, tz: ZoneInfo | str, *, field: str = "week") -> Period:
+    monday = week_key_parse(key, field=field)
+    tz = ZoneInfo(tz) if isinstance(tz, str) else tz
+    return period_of(WEEKLY, _midnight(monday, tz), tz)
+
+
+def month_period_of_key(key: str | None, tz: ZoneInfo | str, *, field: str = "month") -> Period:
+    year, month = month_key_parse(key, field=field)
+    return month_period(year, month, tz)

@@ -9,16 +9,10 @@ from django.utils import timezone
 from checklists.archive import archive_hash, inspection_record
 from checklists.models import ArchiveHead, ChecklistTemplate, Inspection, Photo
 from checklists.periods import Period, period_kind_for, period_of
+from checklists.slots import DueStatus, slot_status  # noqa: F401  (DueStatus: the name callers import)
 from checklists.tallies import tally_inspection
 from orgs.models import Person, Post
 from orgs.selectors import get_or_404, get_visible, scope_to, write_required
-
-
-class DueStatus:
-    DUE = "due"  # the period is open and nothing is recorded yet
-    DONE = "done"  # recorded within the period
-    LATE = "late"  # recorded, but only after the period had closed
-    MISSED = "missed"  # the period has closed with nothing recorded
 
 
 @dataclass(frozen=True)
@@ -43,22 +37,21 @@ def checklists_due(*, post: Post, at: datetime | None = None) -> list[DueCheckli
         t.id: period_of(period_kind_for(t.tier, high_risk=enterprise.is_high_risk), at, enterprise.timezone)
         for t in templates
     }
-    recorded: dict[tuple[int, str], tuple[int, bool]] = {}
-    rows = Inspection.objects.filter(
-        post=post, template__in=[t.id for t in templates], period__in={p.key for p in periods.values()}
-    ).values_list("template_id", "period", "id", "late")
-    for template_id, key, inspection_id, late in rows.order_by("received_at", "id"):
-        previous = recorded.get((template_id, key))
-        if previous is None or (previous[1] and not late):  # an on-time record wins over a late one
-            recorded[(template_id, key)] = (inspection_id, late)
+    # The record that counts for each slot: its first (checklists.slots).
+    recorded = {
+        (template_id, key): (inspection_id, late)
+        for template_id, key, inspection_id, late in Inspection.objects.filter(
+            post=post,
+            template__in=[t.id for t in templates],
+            period__in={p.key for p in periods.values()},
+            first_of_slot=True,
+        ).values_list("template_id", "period", "id", "late")
+    }
     due = []
     for template in templates:
         period = periods[template.id]
         found = recorded.get((template.id, period.key))
-        if found:
-            status = DueStatus.LATE if found[1] else DueStatus.DONE
-        else:
-            status = DueStatus.DUE if now < period.end else DueStatus.MISSED
+        status = slot_status(found[1] if found else None, period, now)
         due.append(DueChecklist(template, template.tier, period, status, found[0] if found else None))
     return due
 

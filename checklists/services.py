@@ -20,6 +20,7 @@ from pillow_heif import register_heif_opener
 
 from checklists import geofence, photo_reuse
 from checklists.archive import archive_hash, canonical_json, inspection_record, utc_iso
+from checklists.expected import slot_in_plan
 from checklists.flags import NO_SCAN_EVENT, PHOTO_TIME_MISSING, PHOTO_TIME_SKEW, TOO_FAST, flag
 from checklists.models import (
     ArchiveHead,
@@ -448,6 +449,9 @@ def inspection_submit(*, by: Person, data: dict) -> tuple[Inspection, bool]:
             # the statistics count with first_of_slot).
             inspection.received_at = max(inspection.received_at, timezone.now())
             inspection.late = inspection.received_at >= period.end
+            inspection.in_plan = slot_in_plan(
+                template_id=inspection.template_id, post_id=inspection.post_id, tier=inspection.tier, period=period
+            )
             inspection.sequence = head.last_sequence + 1
             inspection.prev_hash = head.last_hash
             photo_hashes = {id(r): [p.sha256 for p in r.photo_objects] for r in results}

@@ -2,7 +2,8 @@
 its archive head.
 
 A check is done once per slot (post, template, period), counted on the slot's first record
-(`Inspection.first_of_slot`), late when that record is. Every record (a slot's first, a second copy, a
+(`Inspection.first_of_slot`), late (补录) when that record is, and only when the slot was expected
+(`Inspection.in_plan`, checklists.expected). Every record (a slot's first, a second copy, a
 correction) is counted too: received, on site (`Inspection.on_site`: it cites a scan of the same
 person at the post shortly before) and flagged (`Inspection.flagged`), for the statistics' on-site and
 flagged rates (issue 12). `inspection_submit` adds each record to `ArchiveHead.slot_tallies`
@@ -18,22 +19,10 @@ on 1 August counts in July, with its check.
 """
 
 from collections import defaultdict
-from datetime import date
 
 from django.db.models import Count, Q
 
-
-def month_of_period(key: str) -> str:
-    """The month (YYYY-MM) a period key counts in: 2024-07-03 and 2024-07 in 2024-07, 2024-W27 (Monday
-    1 July) in 2024-07, 2024-Q3 in 2024-07."""
-    if "-W" in key:
-        year, week = key.split("-W")
-        return date.fromisocalendar(int(year), int(week), 1).strftime("%Y-%m")
-    if "-Q" in key:
-        year, quarter = key.split("-Q")
-        return f"{year}-{3 * int(quarter) - 2:02d}"
-    return key[:7]
-
+from checklists.periods import month_of_period
 
 RECORDS = "records"  # the month's key of the record counts, beside the tiers' keys
 
@@ -56,7 +45,7 @@ def tally_records(tallies: dict, *, period: str, received: int = 1, on_site: int
 def tally_inspection(tallies: dict, inspection) -> None:
     """What one stored record adds to its enterprise's tallies: itself, and the check done when it is
     its slot's first record. No query (inspection_submit calls it under the archive lock)."""
-    if inspection.first_of_slot:
+    if inspection.first_of_slot and inspection.in_plan:
         tally_add(tallies, tier=inspection.tier, period=inspection.period, late=inspection.late)
     tally_records(tallies, period=inspection.period, on_site=int(inspection.on_site), flagged=int(inspection.flagged))
 
@@ -69,13 +58,20 @@ def month_tallies(tallies: dict, month: str) -> tuple[dict[str, tuple[int, int]]
     return checks, (received, on_site, flagged)
 
 
+def _counted(inspections) -> Q:
+    """The records that count a check: slots' first records, when expected (migrations before the
+    history pass a model without `in_plan`: every slot was expected then)."""
+    names = {f.name for f in inspections.model._meta.get_fields()}
+    return Q(first_of_slot=True, in_plan=True) if "in_plan" in names else Q(first_of_slot=True)
+
+
 def count_slot_tallies(inspections, *, records: bool = True) -> dict[int, dict]:
     """{enterprise_id: tallies} recounted from an Inspection queryset (one grouped query). Takes the
     queryset so that migrations can pass their historical model's; `records=False` counts the checks
     only (migration 0005, whose model has no `flagged` yet)."""
     if not records:
         rows = (
-            inspections.filter(first_of_slot=True)
+            inspections.filter(_counted(inspections))
             .values_list("enterprise_id", "tier", "period")
             .annotate(done=Count("id"), late=Count("id", filter=Q(late=True)))
             .order_by()
@@ -84,7 +80,7 @@ def count_slot_tallies(inspections, *, records: bool = True) -> dict[int, dict]:
         for enterprise_id, tier, period, done, late in rows:
             tally_add(tallies[enterprise_id], tier=tier, period=period, done=done, late=late)
         return tallies
-    first = Q(first_of_slot=True)
+    first = _counted(inspections)
     rows = (
         inspections.values_list("enterprise_id", "tier", "period")
         .annotate(

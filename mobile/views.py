@@ -32,6 +32,7 @@ from reports.models import CheckStatus
 from reports.selectors import stats_for
 from reports.serializers import NOTE_MAX, ReportDateField
 from reports.stats_xlsx import stats_xlsx
+from reports.targets import targets_missed, targets_sentence
 
 RISK_LABELS = {level.value: str(level.label) for level in RiskLevel}
 REVIEW_NOTE_MAX = FlagReview._meta.get_field("note").max_length
@@ -317,20 +318,6 @@ def dispatch_file(request, pk: int, extension: str):
     return _download(exports.dispatch_xlsx(dispatch), XLSX_MEDIA_TYPE, name)
 
 
-def _target_missed(figures) -> dict[str, bool]:
-    """The campaign targets a row misses (no figure, e.g. no hazard found, misses nothing)."""
-
-    def below(rate, target):
-        return rate is not None and rate < target
-
-    return {
-        "card_coverage": below(figures.card_coverage, 1),
-        "rectification_rate": below(figures.rectification_rate, 1),
-        "awareness_rate": below(figures.awareness_rate, 0.8),
-        "check_completion": below(figures.check_completion, 1),
-    }
-
-
 @require_GET
 @login_required(login_url=LOGIN)
 @_errors_as_pages
@@ -341,7 +328,7 @@ def region_view(request):
     region = _int_param(request.GET.get("region"), "region")
     page = selectors.region_page(person=request.user, month=month, region=region)
     targets = page.by_region.targets
-    rows = lambda stats: [(row, _target_missed(row.figures)) for row in stats.rows]  # noqa: E731
+    rows = lambda stats: [(row, targets_missed(row.figures)) for row in stats.rows]  # noqa: E731
     query = {"month": page.by_region.month, **({"region": region} if region else {})}
     context = {
         "page": page,
@@ -349,8 +336,9 @@ def region_view(request):
         "region_rows": rows(page.by_region),
         "enterprise_rows": rows(page.by_enterprise),
         "total": page.by_enterprise.total,
-        "total_missed": _target_missed(page.by_enterprise.total),
+        "total_missed": targets_missed(page.by_enterprise.total),
         "targets": targets,
+        "targets_sentence": targets_sentence(),
         "month": page.by_region.month,
         "xlsx_query": urlencode(query),
     }

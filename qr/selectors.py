@@ -41,7 +41,7 @@ def qr_scan_resolve(*, token: str, person: Person | None) -> QrScan:
     # What the answer needs to know of the post and the caller rides on the token's query: whether the
     # post requires certificates (most do not, and then cost no query), and for a signed-in caller
     # their role in the enterprise and whether they hold the post. Written as SQL like
-    # orgs.selectors.post_get_for's annotations: Exists() costs more to compile than these take to run.
+    # orgs.selectors.access_post's annotations: Exists() costs more to compile than these take to run.
     requires = Post.required_certificate_kinds.through._meta.db_table
     annotations = {
         "requires_certificates": RawSQL(

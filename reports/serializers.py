@@ -85,6 +85,10 @@ class DayLogRecordSerializer(serializers.Serializer):
     flagged = serializers.BooleanField(default=False, help_text="The record has flags (see needs_look)")
 
 
+class DayLogLateRecordSerializer(DayLogRecordSerializer):
+    status = serializers.ChoiceField(choices=CheckStatus.choices, help_text="Always late (补录)")
+
+
 class DayLogNeedsLookSerializer(serializers.Serializer):
     """A flagged record of the day without a manager's look (待核查): POST /inspections/{id}/reviews/."""
 
@@ -153,6 +157,12 @@ class DailyReviewDetailSerializer(DailyReviewSerializer):
 
 
 class DayLogAnswerSerializer(DayLogSerializer):
+    late_records = DayLogLateRecordSerializer(
+        many=True,
+        required=False,
+        help_text="A signed day: records of its checks made after the signature, each a late record (补录); "
+        "the frozen log does not count them. [] for an unsigned day",
+    )
     review = DailyReviewSerializer(allow_null=True, help_text="The signature; null while the day is unsigned")
 
 
@@ -191,13 +201,17 @@ class ReportPeriodSerializer(serializers.Serializer):
 
 
 class ReportTierFiguresSerializer(serializers.Serializer):
-    expected = serializers.IntegerField(help_text="Check periods beginning in the period, per post and template")
-    done = serializers.IntegerField()
-    late = serializers.IntegerField()
+    expected = serializers.IntegerField(
+        help_text="Expected checks: check periods beginning in the period (and begun), per post and template "
+        "in force during them (README, Figures)"
+    )
+    done = serializers.IntegerField(help_text="Recorded within their period")
+    late = serializers.IntegerField(help_text="Recorded only after their period closed (补录), counted apart")
     missed = serializers.IntegerField()
     open = serializers.IntegerField(help_text="Periods still open when computed")
     off_site = serializers.IntegerField()
     completion_rate = serializers.FloatField(allow_null=True, help_text="(done + late) / expected")
+    on_time_rate = serializers.FloatField(required=False, allow_null=True, help_text="done / expected")
 
 
 class ReportChecksSerializer(serializers.Serializer):
@@ -244,6 +258,15 @@ class ReportDrillFiguresSerializer(serializers.Serializer):
     )
     overdue = serializers.IntegerField(required=False, help_text="Planned drills of the obligation not done in time")
     last_done_on = serializers.DateField(required=False, allow_null=True)
+    late = serializers.IntegerField(
+        required=False, help_text="Drills done in the period but recorded after their date (补录), counted apart"
+    )
+
+
+class ReportCertificateFiguresSerializer(serializers.Serializer):
+    required = serializers.IntegerField(help_text="Pairs of a post holder and a certificate kind the post requires")
+    missing = serializers.IntegerField(help_text="Of those, without a valid certificate at the period's end")
+    certified_rate = serializers.FloatField(allow_null=True, help_text="持证上岗率 (target 100%)")
 
 
 class ReportDayFiguresSerializer(serializers.Serializer):
@@ -262,6 +285,7 @@ class ReportFiguresSerializer(serializers.Serializer):
     cards = ReportCardFiguresSerializer()
     knowledge = ReportKnowledgeFiguresSerializer()
     drills = ReportDrillFiguresSerializer()
+    certificates = ReportCertificateFiguresSerializer(required=False, help_text="Not in older snapshots")
     days = ReportDayFiguresSerializer(many=True)
 
 
@@ -410,10 +434,16 @@ class StatsQuerySerializer(serializers.Serializer):
 
 
 class StatsTierSerializer(serializers.Serializer):
-    due = serializers.IntegerField(help_text="Periods begun in the month x posts the tier's active templates are on")
-    done = serializers.IntegerField(help_text="Recorded, one per post, template and period (late ones included)")
-    late = serializers.IntegerField(help_text="Recorded only after the period had closed")
-    rate = serializers.FloatField(allow_null=True, help_text="min(done, due) / due; null when nothing was due")
+    due = serializers.IntegerField(
+        help_text="Expected checks: periods begun in the month, per post and template in force during them "
+        "(README, Figures; the dispatch's `expected`)"
+    )
+    done = serializers.IntegerField(help_text="Recorded within their period, one per post, template and period")
+    late = serializers.IntegerField(help_text="Recorded only after the period had closed (补录), counted apart")
+    rate = serializers.FloatField(
+        allow_null=True, help_text="Completion: (done + late) / due; null when nothing was due"
+    )
+    on_time_rate = serializers.FloatField(allow_null=True, help_text="done / due; null when nothing was due")
 
 
 class StatsChecksSerializer(serializers.Serializer):
@@ -432,22 +462,31 @@ class StatsFiguresSerializer(serializers.Serializer):
     posts_with_card = serializers.IntegerField(help_text="Posts with a card version published before the month's end")
     card_coverage = serializers.FloatField(allow_null=True, help_text="posts_with_card / posts (target 1.0)")
     checks = StatsChecksSerializer(source="*")
-    check_completion = serializers.FloatField(allow_null=True, help_text="All tiers: done / due (target 1.0)")
+    check_completion = serializers.FloatField(allow_null=True, help_text="All tiers: (done + late) / due (target 1.0)")
+    check_on_time = serializers.FloatField(allow_null=True, help_text="All tiers: done / due (late ones never count)")
     hazards_found = serializers.IntegerField(help_text="Found in the month")
-    hazards_closed = serializers.IntegerField(help_text="Of those found in the month, closed (销号) by now")
-    hazards_overdue = serializers.IntegerField(help_text="Found up to the month's end, open and past the deadline now")
+    hazards_closed = serializers.IntegerField(
+        help_text="Of those found in the month, closed (销号) by the month's end (now for the current month)"
+    )
+    hazards_overdue = serializers.IntegerField(
+        help_text="Open at the month's end (now for the current month) and past their deadline then"
+    )
     rectification_rate = serializers.FloatField(allow_null=True, help_text="closed / found (target 1.0)")
-    major_hazards_open = serializers.IntegerField(help_text="Major hazards found up to the month's end, still open")
+    major_hazards_open = serializers.IntegerField(help_text="Major hazards open at the month's end")
     spot_checks = serializers.IntegerField(help_text="Knowledge spot-checks finished in the month")
     questions = serializers.IntegerField()
     correct_answers = serializers.IntegerField()
     awareness_rate = serializers.FloatField(
         allow_null=True, help_text="应知应会知晓率: correct_answers / questions (target >= 0.8)"
     )
-    drills_month = serializers.IntegerField(help_text="Emergency drills done in the month")
-    drills_year = serializers.IntegerField(help_text="Done from 1 January to the month's end")
+    drills_month = serializers.IntegerField(help_text="Emergency drills done in the month, recorded on their date")
+    drills_month_late = serializers.IntegerField(
+        help_text="Drills done in the month, recorded after their date (补录), counted apart"
+    )
+    drills_year = serializers.IntegerField(help_text="Done from 1 January to the month's end, as known then")
     drills_up_to_date = serializers.IntegerField(
-        help_text="Enterprises whose last drill is within a year of the month's end (half a year if high-risk)"
+        help_text="Enterprises whose drill obligation at the month's end is done: a drill in the calendar year, "
+        "the half-year in high-risk industries (seed item 49), as known then"
     )
     certificates_required = serializers.IntegerField(
         help_text="Pairs of a post holder and a certificate kind the post requires (持证上岗)"
@@ -489,10 +528,13 @@ class StatsRowSerializer(serializers.Serializer):
 
 
 class StatsTargetsSerializer(serializers.Serializer):
-    card_coverage = serializers.FloatField()
-    check_completion = serializers.FloatField()
-    rectification_rate = serializers.FloatField()
-    awareness_rate = serializers.FloatField()
+    """reports.targets: each with its seed item (README, Figures)."""
+
+    card_coverage = serializers.FloatField(help_text="Seed item 12")
+    check_completion = serializers.FloatField(help_text="Seed item 24")
+    rectification_rate = serializers.FloatField(help_text="Seed item 3")
+    awareness_rate = serializers.FloatField(help_text="Seed item 6")
+    certified_rate = serializers.FloatField(help_text="Seed item 16")
 
 
 class StatsSerializer(serializers.Serializer):
@@ -513,9 +555,11 @@ def _figures_payload(f) -> dict:
         "posts_with_card": f.posts_with_card,
         "card_coverage": f.card_coverage,
         "checks": {
-            tier: {"due": t.due, "done": t.done, "late": t.late, "rate": t.rate} for tier, t in f.checks.items()
+            tier: {"due": t.due, "done": t.done, "late": t.late, "rate": t.rate, "on_time_rate": t.on_time_rate}
+            for tier, t in f.checks.items()
         },
         "check_completion": f.check_completion,
+        "check_on_time": f.check_on_time,
         "hazards_found": f.hazards_found,
         "hazards_closed": f.hazards_closed,
         "hazards_overdue": f.hazards_overdue,
@@ -526,6 +570,7 @@ def _figures_payload(f) -> dict:
         "correct_answers": f.correct_answers,
         "awareness_rate": f.awareness_rate,
         "drills_month": f.drills_month,
+        "drills_month_late": f.drills_month_late,
         "drills_year": f.drills_year,
         "drills_up_to_date": f.drills_up_to_date,
         "certificates_required": f.certificates_required,

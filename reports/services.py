@@ -6,15 +6,24 @@ database constraint backs the check, so a race ends with one row); the figures n
 generation; a signature freezes what it signs (409 afterwards).
 """
 
-import re
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, time
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from checklists.periods import MONTHLY, WEEKLY, Period, period_of
+from checklists.expected import timezone_in_force
+from checklists.periods import (
+    MONTHLY,
+    WEEKLY,
+    Period,
+    month_key_parse,
+    month_period_of_key,
+    period_days,
+    period_of,
+    week_key_parse,
+    week_period_of_key,
+)
 from core.errors import ApplicationError, Conflict, Forbidden, savepoint_or_raise
 from hazards.notifications import Message, members_by_role, send
 from orgs.models import Enterprise, Membership, Person, Role
@@ -27,11 +36,6 @@ WEEKLY_WRITE_ROLES = frozenset({Role.SAFETY_OFFICER, Role.SAFETY_DIRECTOR})
 WEEKLY_SIGN_ROLES = frozenset({Role.SAFETY_DIRECTOR, Role.PRINCIPAL})
 DISPATCH_WRITE_ROLES = frozenset({Role.PRINCIPAL, Role.ADMIN})  # the admin may prepare the minutes
 DISPATCH_SIGN_ROLES = frozenset({Role.PRINCIPAL})
-
-# Years 2000-2999: the campaign's archive, and far enough from datetime's limits (9999-12-31 has no
-# next day to end a period on).
-WEEK_KEY = re.compile(r"^(2\d{3})-W(\d{2})$")
-MONTH_KEY = re.compile(r"^(2\d{3})-(\d{2})$")
 
 
 def _signer_role(by: Person, enterprise_id: int, roles) -> str:
@@ -58,7 +62,7 @@ def daily_review_sign(*, by: Person, enterprise: Enterprise, day: date, note: st
     and frozen with the note. A day is signed once (409 afterwards)."""
     _signer_role(by, enterprise.id, DAILY_SIGN_ROLES)
     now = timezone.now()
-    period = selectors.local_day_period(day, enterprise.timezone)
+    period = selectors.enterprise_day(enterprise, day)
     if now < period.end:
         raise ApplicationError(_("当日尚未结束,次日起才能审核签字。"), field="date", code="period_open")
     if DailyReview.objects.filter(enterprise=enterprise, date=day).exists():
@@ -77,30 +81,17 @@ def daily_review_sign(*, by: Person, enterprise: Enterprise, day: date, note: st
 
 
 # ---------------------------------------------------------------------------------------------
-# Periods named by their keys
+# Periods named by their keys (checklists.periods), in the time zone the enterprise had then
 
 
-def week_period(key: str, tz: str) -> Period:
-    match = WEEK_KEY.fullmatch(key or "")
-    try:
-        monday = date.fromisocalendar(int(match[1]), int(match[2]), 1) if match else None
-    except ValueError:
-        monday = None
-    if monday is None:
-        raise ApplicationError(_("周应写作 2024-W27 的形式,且该周须存在。"), field="week")
-    return period_of(WEEKLY, datetime(monday.year, monday.month, monday.day, 12, tzinfo=ZoneInfo(tz)), tz)
+def week_period(key: str, enterprise: Enterprise) -> Period:
+    monday = week_key_parse(key, field="week")
+    return week_period_of_key(key, timezone_in_force(enterprise, datetime.combine(monday, time(), UTC)))
 
 
-def month_period(key: str, tz: str) -> Period:
-    match = MONTH_KEY.fullmatch(key or "")
-    if not match or not 1 <= int(match[2]) <= 12:
-        raise ApplicationError(_("月份应写作 2024-07 的形式。"), field="month")
-    return period_of(MONTHLY, datetime(int(match[1]), int(match[2]), 15, tzinfo=ZoneInfo(tz)), tz)
-
-
-def _days(period: Period) -> tuple[date, date]:
-    tz = period.start.tzinfo
-    return period.start.date(), (period.end - timedelta(microseconds=1)).astimezone(tz).date()
+def month_period(key: str, enterprise: Enterprise) -> Period:
+    year, month = month_key_parse(key, field="month")
+    return month_period_of_key(key, timezone_in_force(enterprise, datetime(year, month, 1, tzinfo=UTC)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -116,7 +107,7 @@ def weekly_report_generate(
     if by is not None:
         role_required(by, enterprise.id, WEEKLY_WRITE_ROLES)
     now = now or timezone.now()
-    period = week_period(week, enterprise.timezone)
+    period = week_period(week, enterprise)
     _ended(period, now, "week")
     return _snapshot_generate(WeeklyReport, enterprise=enterprise, by=by, period=period, now=now, week=period.key)
 
@@ -127,7 +118,7 @@ def _snapshot_generate(model, *, enterprise: Enterprise, by: Person | None, peri
     existing = model.objects.filter(enterprise=enterprise, **key).first()
     if existing:
         return existing, False
-    start, end = _days(period)
+    start, end = period_days(period)
     snapshot = model(
         enterprise=enterprise,
         period_start=start,
@@ -201,7 +192,7 @@ def dispatch_generate(
     if by is not None:
         role_required(by, enterprise.id, DISPATCH_WRITE_ROLES)
     now = now or timezone.now()
-    period = month_period(month, enterprise.timezone)
+    period = month_period(month, enterprise)
     _ended(period, now, "month")
     return _snapshot_generate(MonthlyDispatch, enterprise=enterprise, by=by, period=period, now=now, month=period.key)
 

@@ -26,11 +26,13 @@ def _columns(group_by: str) -> list[tuple[str, str, object]]:
         name = tier_names[tier]
         columns += [
             (_("%(tier)s应检") % {"tier": name}, "int", lambda f, t=tier: f.checks[t].due),
-            (_("%(tier)s已检") % {"tier": name}, "int", lambda f, t=tier: f.checks[t].done),
+            (_("%(tier)s按时完成") % {"tier": name}, "int", lambda f, t=tier: f.checks[t].done),
+            (_("%(tier)s补录") % {"tier": name}, "int", lambda f, t=tier: f.checks[t].late),
             (_("%(tier)s完成率") % {"tier": name}, "pct", lambda f, t=tier: f.checks[t].rate),
         ]
     columns += [
         (_("检查完成率"), "pct", lambda f: f.check_completion),
+        (_("按时完成率"), "pct", lambda f: f.check_on_time),
         (_("发现隐患"), "int", lambda f: f.hazards_found),
         (_("已销号"), "int", lambda f: f.hazards_closed),
         (_("逾期未改"), "int", lambda f: f.hazards_overdue),
@@ -41,6 +43,7 @@ def _columns(group_by: str) -> list[tuple[str, str, object]]:
         (_("答对题数"), "int", lambda f: f.correct_answers),
         (_("应知应会知晓率"), "pct", lambda f: f.awareness_rate),
         (_("本月演练"), "int", lambda f: f.drills_month),
+        (_("本月演练补录"), "int", lambda f: f.drills_month_late),
         (_("本年演练"), "int", lambda f: f.drills_year),
         (_("演练按期企业数"), "int", lambda f: f.drills_up_to_date),
         (_("持证上岗应持证"), "int", lambda f: f.certificates_required),

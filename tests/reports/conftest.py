@@ -21,7 +21,7 @@ import pytest
 import time_machine
 
 from cards.models import CardVersion, Drill, SpotCheck
-from checklists.models import ChecklistItem, ChecklistTemplate, HazardGrade, ScanEvent, Tier
+from checklists.models import ChecklistItem, ChecklistTemplate, HazardGrade, ScanEvent, TemplateAssignment, Tier
 from checklists.services import inspection_submit
 from hazards import services as hazard_services
 from hazards.models import Hazard, HazardStatus
@@ -91,6 +91,8 @@ def backdate(*models) -> None:
     """The world is built today; say it existed before the archive began."""
     for model in models:
         model.objects.update(created_at=LONG_AGO)
+    if ChecklistTemplate in models:  # and which templates applied to which posts (checklists.expected)
+        TemplateAssignment.objects.update(valid_from=LONG_AGO)
 
 
 @pytest.fixture
@@ -173,7 +175,7 @@ def more_posts(world, archive: Archive, n: int) -> None:
         archive.weekly.posts.add(post)
         archive.tokens[post.id] = factories.QrTokenFactory(post=post).token
         check(archive, post, at=beijing(2024, 7, 3, 9, i), fail={"valve"})
-    backdate(Post)
+    backdate(Post, ChecklistTemplate)
 
 
 def assert_error(response, status: int, field: str | None = None, code: str | None = None) -> dict:

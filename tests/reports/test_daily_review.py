@@ -125,6 +125,6 @@ def test_reviews_have_no_update_or_delete(api, world, archive):
 def test_the_log_endpoint_takes_a_fixed_number_of_queries(api, world, archive, extra, django_assert_max_num_queries):
     more_posts(world, archive, extra)
     client = api.as_(world.officer)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         response = client.get(log_url(world))
     assert response.status_code == 200 and response.data["counts"]["records"] == 3 + extra

@@ -89,6 +89,7 @@ def test_the_week_figures_equal_the_archive(world, archive):
         "open": 0,
         "off_site": 1,
         "completion_rate": round(5 / 14, 4),
+        "on_time_rate": round(4 / 14, 4),
     }
     assert figures["checks"]["weekly"] == {
         "expected": 1,
@@ -98,6 +99,7 @@ def test_the_week_figures_equal_the_archive(world, archive):
         "open": 0,
         "off_site": 0,
         "completion_rate": 1.0,
+        "on_time_rate": 1.0,
     }
     assert figures["checks"]["monthly"]["expected"] == 0  # the high-risk quarterly runs monthly; none here
     assert figures["checks"]["total"]["expected"] == 15 and figures["checks"]["total"]["done"] == 5
@@ -114,7 +116,7 @@ def test_the_week_figures_equal_the_archive(world, archive):
     }
     assert figures["cards"] == {"posts": 2, "with_card": 1, "coverage_rate": 0.5}
     assert figures["knowledge"] == {"spot_checks": 1, "questions": 5, "correct": 4, "awareness_rate": 0.8}
-    assert figures["drills"] == {"done": 1, "status": "done", "overdue": 0, "last_done_on": "2024-07-04"}
+    assert figures["drills"] == {"done": 1, "late": 0, "status": "done", "overdue": 0, "last_done_on": "2024-07-04"}
     days = {d["date"]: d for d in figures["days"]}
     assert list(days) == [f"2024-07-0{n}" for n in range(1, 8)]
     assert days["2024-07-01"] == {"date": "2024-07-01", "expected": 2, "recorded": 2, "missed": 0, "hazards_found": 0}
@@ -147,9 +149,10 @@ def test_figures_are_as_at_the_end_of_the_period_whenever_they_are_computed(worl
 
 
 def test_a_post_or_template_added_mid_period_is_expected_only_from_then(world, archive):
-    from checklists.models import ChecklistTemplate
+    from checklists.models import TemplateAssignment
 
-    ChecklistTemplate.objects.filter(pk=archive.daily.pk).update(created_at=beijing(2024, 7, 5, 12, 0))
+    # The history says the template applied to its posts from noon on 5 July (checklists.expected).
+    TemplateAssignment.objects.filter(template=archive.daily).update(valid_from=beijing(2024, 7, 5, 12, 0))
     figures = period_figures(enterprise=enterprise_of(world), period=week27(world))
     assert figures["checks"]["daily"]["expected"] == 6  # 5, 6 and 7 July for two posts
 
@@ -158,10 +161,10 @@ def test_a_post_or_template_added_mid_period_is_expected_only_from_then(world, a
 def test_the_log_and_the_figures_take_a_fixed_number_of_queries(world, archive, extra, django_assert_max_num_queries):
     more_posts(world, archive, extra)
     enterprise = enterprise_of(world)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):  # with the time zone in force that day
         log = day_log(enterprise=enterprise, day=date(2024, 7, 3))
     assert log["counts"]["records"] == 3 + extra
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(8):  # with the certificates (持证上岗) since issue 13
         figures = period_figures(enterprise=enterprise, period=july(world))
     assert figures["checks"]["daily"]["expected"] == 31 * (2 + extra)
 
@@ -187,7 +190,7 @@ def test_the_month_figures_show_a_missed_drill_plan_as_overdue(world, archive):
     Drill.objects.filter(enterprise=world.enterprise).delete()  # the archive's drill of 4 July
     factories.DrillFactory(enterprise=world.enterprise, planned_on=date(2024, 7, 10))
     drills = period_figures(enterprise=enterprise_of(world), period=july(world))["drills"]
-    assert drills == {"done": 0, "status": "overdue", "overdue": 1, "last_done_on": None}
+    assert drills == {"done": 0, "late": 0, "status": "overdue", "overdue": 1, "last_done_on": None}
     factories.DrillFactory(enterprise=world.enterprise, done_on=date(2024, 7, 20))
     drills = period_figures(enterprise=enterprise_of(world), period=july(world))["drills"]
     assert (drills["done"], drills["status"], drills["last_done_on"]) == (1, "done", "2024-07-20")

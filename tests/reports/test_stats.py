@@ -12,12 +12,13 @@ import pytest
 import time_machine
 
 from cards.models import CardVersion
-from checklists.models import Tier
+from checklists.models import ChecklistTemplate, Tier
 from core.exports import display_width
-from orgs.models import CertificateKind, Enterprise, Person, Role
+from orgs.models import CertificateKind, Enterprise, Person, Post, Role
 from reports.selectors import stats_for
 from reports.serializers import StatsSerializer, stats_payload
 from tests import factories
+from tests.reports.conftest import backdate
 
 STATS = "/api/v1/stats/"
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -92,11 +93,14 @@ def archive(world) -> Archive:
     drill(enterprise=ent, done_on=date(2024, 7, 20))
     drill(enterprise=ent, done_on=date(2024, 3, 1))
     drill(enterprise=ent, done_on=None, planned_on=date(2024, 7, 25))
-    drill(enterprise=other, done_on=date(2023, 12, 1))  # within a year of 31 July: enough, not high-risk
+    # Not high-risk: the obligation is the calendar year (seed item 49, the dispatch's rule); a drill of
+    # December 2023 does not make 2024's done.
+    drill(enterprise=other, done_on=date(2023, 12, 1))
 
     city = world.enterprise.region.parent
     other_district = factories.RegionFactory(code="420703", name="华容区", parent=city)
     third = factories.EnterpriseFactory(region=other_district, industry=other.industry)
+    backdate(Post, ChecklistTemplate)  # the posts and templates applied before July (checklists.expected)
     return Archive(city, world.enterprise.region, other_district, third)
 
 
@@ -125,36 +129,48 @@ def test_july_figures_equal_the_ones_computed_by_hand(api, world, archive):
     assert (f["posts"], f["posts_with_card"], f["card_coverage"]) == (2, 1, 0.5)
     # Daily: 2 posts x 31 days; world.post 10 days + 31 July (late), post2 5 days. The inactive
     # template counts for nothing.
-    assert f["checks"]["daily"] == {"due": 62, "done": 16, "late": 1, "rate": round(16 / 62, 4)}
+    # Done means on time; the late one (补录) is counted apart, and in the completion rate.
+    assert f["checks"]["daily"] == {
+        "due": 62,
+        "done": 15,
+        "late": 1,
+        "rate": round(16 / 62, 4),
+        "on_time_rate": round(15 / 62, 4),
+    }
     # Weekly: W27..W31 begin in July (W31 on Monday 29 July and ends on 4 August).
-    assert f["checks"]["weekly"] == {"due": 5, "done": 2, "late": 0, "rate": 0.4}
-    assert f["checks"]["monthly"] == {"due": 0, "done": 0, "late": 0, "rate": None}
-    assert f["checks"]["quarterly"] == {"due": 1, "done": 1, "late": 0, "rate": 1.0}  # monthly when high-risk
+    assert f["checks"]["weekly"] == {"due": 5, "done": 2, "late": 0, "rate": 0.4, "on_time_rate": 0.4}
+    assert f["checks"]["monthly"] == {"due": 0, "done": 0, "late": 0, "rate": None, "on_time_rate": None}
+    quarterly = {"due": 1, "done": 1, "late": 0, "rate": 1.0, "on_time_rate": 1.0}
+    assert f["checks"]["quarterly"] == quarterly  # monthly when high-risk
     assert f["check_completion"] == round(19 / 68, 4)
     assert (f["hazards_found"], f["hazards_closed"], f["rectification_rate"]) == (2, 1, 0.5)
-    assert (f["hazards_overdue"], f["major_hazards_open"]) == (1, 1)
+    # As at the month's end: the hazard of 31 July was not yet past its deadline (5 August) then.
+    assert (f["hazards_overdue"], f["major_hazards_open"]) == (0, 1)
     assert (f["spot_checks"], f["questions"], f["correct_answers"], f["awareness_rate"]) == (2, 15, 12, 0.8)
     assert (f["drills_month"], f["drills_year"], f["drills_up_to_date"]) == (1, 2, 1)
 
     theirs = rows[world.other_enterprise.id]["figures"]
     assert (theirs["posts"], theirs["posts_with_card"], theirs["card_coverage"]) == (1, 0, 0.0)
-    assert theirs["checks"]["daily"] == {"due": 31, "done": 0, "late": 0, "rate": 0.0}
-    assert theirs["checks"]["quarterly"] == {"due": 1, "done": 0, "late": 0, "rate": 0.0}  # Q3 begins in July
+    nothing = {"done": 0, "late": 0, "rate": 0.0, "on_time_rate": 0.0}
+    assert theirs["checks"]["daily"] == {"due": 31, **nothing}
+    assert theirs["checks"]["quarterly"] == {"due": 1, **nothing}  # Q3 begins in July
     assert (theirs["hazards_found"], theirs["rectification_rate"], theirs["awareness_rate"]) == (0, None, None)
-    assert (theirs["drills_month"], theirs["drills_year"], theirs["drills_up_to_date"]) == (0, 0, 1)
+    assert (theirs["drills_month"], theirs["drills_year"], theirs["drills_up_to_date"]) == (0, 0, 0)
     assert rows[world.other_enterprise.id]["last_drill_on"] == "2023-12-01"
 
     total = body["total"]
     assert total["enterprises"] == 3
     assert (total["posts"], total["posts_with_card"], total["card_coverage"]) == (3, 1, round(1 / 3, 4))
-    assert total["checks"]["daily"] == {"due": 93, "done": 16, "late": 1, "rate": round(16 / 93, 4)}
-    assert (total["hazards_found"], total["hazards_closed"], total["hazards_overdue"]) == (2, 1, 1)
-    assert (total["drills_month"], total["drills_year"], total["drills_up_to_date"]) == (1, 2, 2)
-    assert body["targets"] == {
+    daily = {"due": 93, "done": 15, "late": 1, "rate": round(16 / 93, 4), "on_time_rate": round(15 / 93, 4)}
+    assert total["checks"]["daily"] == daily
+    assert (total["hazards_found"], total["hazards_closed"], total["hazards_overdue"]) == (2, 1, 0)
+    assert (total["drills_month"], total["drills_year"], total["drills_up_to_date"]) == (1, 2, 1)
+    assert body["targets"] == {  # reports.targets, with the seed items in the README's table
         "card_coverage": 1.0,
         "check_completion": 1.0,
         "rectification_rate": 1.0,
         "awareness_rate": 0.8,
+        "certified_rate": 1.0,
     }
 
 
@@ -168,8 +184,10 @@ def test_the_fast_body_is_the_documented_one(world, archive, group_by):
 def test_the_current_month_counts_only_the_periods_begun_so_far(api, world, archive):
     f = by_id(get(api, world.officer).json())[world.enterprise.id]["figures"]  # month defaults to August
     assert f["posts_with_card"] == 2  # post2's card was published on 2 August
-    assert f["checks"]["daily"] == {"due": 20, "done": 1, "late": 0, "rate": 0.05}  # 1..10 August, 2 posts
-    assert f["checks"]["weekly"] == {"due": 1, "done": 0, "late": 0, "rate": 0.0}  # W32 began on 5 August
+    daily = {"due": 20, "done": 1, "late": 0, "rate": 0.05, "on_time_rate": 0.05}
+    assert f["checks"]["daily"] == daily  # 1..10 August, 2 posts
+    weekly = {"due": 1, "done": 0, "late": 0, "rate": 0.0, "on_time_rate": 0.0}
+    assert f["checks"]["weekly"] == weekly  # W32 began on 5 August
     assert (f["hazards_found"], f["hazards_overdue"], f["major_hazards_open"]) == (1, 1, 2)
     assert (f["spot_checks"], f["questions"], f["correct_answers"]) == (1, 10, 2)
     assert f["drills_month"] == 0 and f["drills_up_to_date"] == 1
@@ -280,9 +298,10 @@ def test_statistics_take_a_constant_number_of_queries(api, world, django_assert_
         _grow(world, grown)
         assert Enterprise.objects.count() == expected
         client = api.as_(world.regulator)
-        # 14: the caller's memberships and scopes (2), its regions one tree level at a time (2), all
-        # regions and industries (2), the enterprises (1), then one query per kind of figure (7).
-        with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(14):
+        # 16: the caller's memberships and scopes (2), its regions one tree level at a time (2), all
+        # regions and industries (2), the time zones changed since (1), the enterprises (1), then one
+        # query per kind of figure (7) and the templates applied for part of the month (1).
+        with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(16):
             response = client.get(STATS, {"month": "2024-07", "group_by": group_by})
         assert response.status_code == 200
         assert response.json()["total"]["enterprises"] == expected
@@ -302,7 +321,7 @@ def test_the_workbook_reads_back_with_the_same_figures_and_wide_enough_columns(a
     lines = {row[0]: dict(zip(header, row, strict=True)) for row in rows[3:]}
     mine = lines[world.enterprise.name]
     assert mine["岗位数"] == 2 and mine["明白卡覆盖率"] == 0.5
-    assert mine["日管控应检"] == 62 and mine["日管控已检"] == 16
+    assert mine["日管控应检"] == 62 and mine["日管控按时完成"] == 15 and mine["日管控补录"] == 1
     assert mine["整改率"] == 0.5 and mine["应知应会知晓率"] == 0.8
     assert lines[world.other_enterprise.name]["整改率"] is None  # nothing found: no rate
     total = lines["合计"]
@@ -336,14 +355,17 @@ def test_the_workbook_is_also_served_with_format_xlsx_and_errors_stay_json(api, 
 
 
 def test_weeks_count_in_the_month_of_their_monday_and_quarters_in_their_first_month():
-    from reports.selectors import _month_periods
+    from checklists.periods import month_period, periods_starting_in
 
-    keys = lambda kind, year, month: [p.key for p in _month_periods(kind, year, month, BEIJING)]  # noqa: E731
+    def in_month(kind, year, month):
+        return periods_starting_in(kind, month_period(year, month, BEIJING))
+
+    keys = lambda kind, year, month: [p.key for p in in_month(kind, year, month)]  # noqa: E731
     assert keys("weekly", 2024, 12) == ["2024-W49", "2024-W50", "2024-W51", "2024-W52", "2025-W01"]
     assert keys("weekly", 2025, 1) == ["2025-W02", "2025-W03", "2025-W04", "2025-W05"]
     assert keys("quarterly", 2024, 7) == ["2024-Q3"] and keys("quarterly", 2024, 9) == []
     assert len(keys("daily", 2024, 2)) == 29 and keys("monthly", 2024, 2) == ["2024-02"]
-    first = _month_periods("daily", 2024, 8, BEIJING)[0]
+    first = in_month("daily", 2024, 8)[0]
     assert first.start == datetime(2024, 7, 31, 16, 0, tzinfo=UTC)  # 00:00 on 1 August in Beijing
 
 
