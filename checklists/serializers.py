@@ -29,7 +29,10 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
         required=False,
         allow_null=True,
         help_text="The control measure (管控措施) of the risk register this item verifies.",
-        error_messages={"does_not_exist": gettext_lazy("管控措施不存在。"), "incorrect_type": gettext_lazy("管控措施不存在。")},
+        error_messages={
+            "does_not_exist": gettext_lazy("管控措施不存在。"),
+            "incorrect_type": gettext_lazy("管控措施不存在。"),
+        },
     )
 
     class Meta:

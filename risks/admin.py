@@ -1,11 +1,10 @@
 from django import forms
 from django.contrib import admin
 
-from core.errors import ApplicationError
-from risks.services import control_level_check
-
 from core.admin import ReadOnlyAdmin
+from core.errors import ApplicationError
 from risks.models import Assessment, Control, HazardSource, RiskBands, RiskGrade, RiskPoint, SitePlan
+from risks.services import control_level_check
 
 
 class HazardSourceInline(admin.TabularInline):
@@ -29,7 +28,7 @@ class RiskPointAdmin(admin.ModelAdmin):
 class ControlForm(forms.ModelForm):
     class Meta:
         model = Control
-        exclude = ["enterprise"]
+        fields = ["source", "measure", "type", "level", "owner_post", "tier", "active"]
 
     def clean(self):
         data = super().clean()
