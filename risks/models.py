@@ -7,6 +7,7 @@ hazards.Hazard. The grade of a point is the grade of its latest assessment under
 every grade it ever had is a RiskGrade row.
 """
 
+import secrets
 from decimal import Decimal
 
 from django.db import models
@@ -162,6 +163,10 @@ class SitePlan(models.Model):
         return f"{self.enterprise} 平面图"
 
 
+def new_point_token() -> str:
+    return secrets.token_urlsafe(12)
+
+
 class RiskPoint(models.Model):
     """A risk point (风险点): a piece of equipment, an area or an operation where hazards are found."""
 
@@ -178,6 +183,11 @@ class RiskPoint(models.Model):
     plan_y = models.DecimalField(_("平面图纵坐标"), max_digits=5, decimal_places=4, null=True, blank=True)
     posts = models.ManyToManyField(Post, blank=True, related_name="risk_points", verbose_name=_("接触岗位"))
     emergency_steps = models.JSONField(_("应急处置措施"), default=list, blank=True)  # [str], on the notice card
+    owner_name = models.CharField(_("责任人"), max_length=50, blank=True)
+    owner_phone = models.CharField(_("责任人电话"), max_length=20, blank=True)
+    # The random part of the QR code on the point's notice card (风险告知卡), which opens the public page
+    # of the point: random, so that the pages of all points cannot be listed by counting ids.
+    token = models.CharField(max_length=32, unique=True, default=new_point_token, editable=False)
     # The grade of the latest assessment under the current bands; null until assessed. Written only by
     # risks.services (assessment_create, risk_bands_set), with a RiskGrade row each time it changes.
     level = models.CharField(_("风险等级"), max_length=10, choices=RiskLevel.choices, null=True, blank=True)

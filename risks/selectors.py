@@ -35,11 +35,28 @@ def risk_points_visible_to(person: Person) -> QuerySet[RiskPoint]:
         Prefetch(
             "sources",
             queryset=HazardSource.objects.prefetch_related(
-                Prefetch("controls", queryset=controls_with_checked(Control.objects.all()))
+                Prefetch("controls", queryset=controls_with_checked(Control.objects.select_related("owner_post")))
             ),
         ),
         Prefetch("assessments", queryset=Assessment.objects.select_related("assessed_by")),
         Prefetch("grades", queryset=RiskGrade.objects.all()),
+    )
+
+
+def public_risk_point(token: str) -> RiskPoint | None:
+    """The active point whose notice card carries this token, with what its public page shows."""
+    return (
+        RiskPoint.objects.filter(token=token, active=True)
+        .select_related("enterprise", "department")
+        .prefetch_related(
+            Prefetch(
+                "sources",
+                queryset=HazardSource.objects.prefetch_related(
+                    Prefetch("controls", queryset=Control.objects.select_related("owner_post"))
+                ),
+            )
+        )
+        .first()
     )
 
 

@@ -149,6 +149,8 @@ class RiskPointSerializer(serializers.ModelSerializer):
             "plan_y",
             "posts",
             "emergency_steps",
+            "owner_name",
+            "owner_phone",
             "active",
             "level",
             "sources",

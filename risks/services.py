@@ -178,7 +178,18 @@ def risk_bands_set(*, by: Person, enterprise: Enterprise, data: dict) -> tuple[R
 # ---------------------------------------------------------------------------------------------
 # Points, hazard sources, controls
 
-POINT_FIELDS = ("kind", "name", "department", "location", "plan_x", "plan_y", "emergency_steps", "active")
+POINT_FIELDS = (
+    "kind",
+    "name",
+    "department",
+    "location",
+    "plan_x",
+    "plan_y",
+    "emergency_steps",
+    "owner_name",
+    "owner_phone",
+    "active",
+)
 
 
 def _same_enterprise(objects, enterprise_id: int, field: str) -> None:
