@@ -46,6 +46,7 @@ from orgs.selectors import (
     scope_to,
 )
 from reports.models import DailyReview, DispatchDecision, MonthlyDispatch, WeeklyReport
+from risks.selectors import RiskFigures, risk_figures
 
 # Who reads reviews, reports and dispatches: the enterprise's safety managers, and regulators in scope.
 REPORT_READER_ROLES = SAFETY_MANAGER_ROLES
@@ -549,6 +550,7 @@ class StatsFigures:
     records_received: int = 0
     records_on_site: int = 0
     records_flagged: int = 0
+    risk: RiskFigures = field(default_factory=RiskFigures)  # the register (双重预防), as it is now
 
     @property
     def card_coverage(self) -> float | None:
@@ -591,6 +593,7 @@ class StatsFigures:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for tier, figures in other.checks.items():
             self.checks[tier].add(figures)
+        self.risk = self.risk + other.risk
 
 
 @dataclass
@@ -758,6 +761,8 @@ def stats_for(
     last_drill: dict[int, date | None] = {}
     if enterprises:
         last_drill = _collect(figures, enterprises, chosen, year, month_number, month_key)
+        for pk, one in risk_figures(figures).items():
+            figures[pk].risk = one
 
     total = StatsFigures()
     for one in figures.values():

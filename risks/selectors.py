@@ -152,24 +152,31 @@ def post_register(post: Post) -> PostRegister:
 
 @dataclass(frozen=True)
 class RiskFigures:
-    points: int
-    by_level: dict  # {"red": n, "orange": n, "yellow": n, "blue": n, "none": n}
-    major: int  # red points
-    major_controlled: int  # of those, controlled at company level, with an owner, checked
-    control_rate: float | None  # 管控到位率: major_controlled / major (None without major risks)
-    controls: int
-    controls_unchecked: int
+    """The register's figures of one enterprise, or of several added up (`+`: rates from the sums).
 
-    def as_dict(self) -> dict:
-        return {
-            "points": self.points,
-            "by_level": self.by_level,
-            "major": self.major,
-            "major_controlled": self.major_controlled,
-            "control_rate": self.control_rate,
-            "controls": self.controls,
-            "controls_unchecked": self.controls_unchecked,
-        }
+    They describe the register as it is now (grades and controls are not effective-dated)."""
+
+    points: int = 0
+    red: int = 0  # 重大风险 (the major risks)
+    orange: int = 0
+    yellow: int = 0
+    blue: int = 0
+    not_assessed: int = 0
+    major_controlled: int = 0  # red points controlled at company level, each control owned and checked
+    controls: int = 0
+    controls_unchecked: int = 0  # active controls no active checklist item verifies
+
+    @property
+    def control_rate(self) -> float | None:
+        """管控到位率 (seed item 4, target 100 %): major risks controlled in place / major risks."""
+        return round(self.major_controlled / self.red, 4) if self.red else None
+
+    def __add__(self, other: "RiskFigures") -> "RiskFigures":
+        return RiskFigures(**{f: getattr(self, f) + getattr(other, f) for f in RISK_FIGURE_FIELDS})
+
+
+RISK_FIGURE_FIELDS = tuple(RiskFigures.__dataclass_fields__)
+TARGET_CONTROL_RATE = 1.0  # seed item 4: every major risk controlled in place
 
 
 def _major_controlled(controls: list[dict]) -> bool:
@@ -185,16 +192,14 @@ def risk_figures(enterprise_ids) -> dict[int, RiskFigures]:
     number of enterprises or points; the statistics and the region page call this one function."""
     enterprise_ids = list(enterprise_ids)
     levels = {e: Counter() for e in enterprise_ids}
-    for enterprise_id, level in RiskPoint.objects.filter(enterprise_id__in=enterprise_ids, active=True).values_list(
-        "enterprise_id", "level"
-    ):
-        levels[enterprise_id][level or "none"] += 1
+    points = RiskPoint.objects.filter(enterprise_id__in=enterprise_ids, active=True)
+    for enterprise_id, level in points.values_list("enterprise_id", "level"):
+        levels[enterprise_id][level or "not_assessed"] += 1
     controls = controls_with_checked(
         Control.objects.filter(enterprise_id__in=enterprise_ids, active=True, source__risk_point__active=True)
     ).values("enterprise_id", "source__risk_point_id", "source__risk_point__level", "level", "owner_post_id", "checked")
     by_point: dict[int, list[dict]] = {}
-    unchecked, count = Counter(), Counter()
-    point_enterprise = {}
+    unchecked, count, point_enterprise = Counter(), Counter(), {}
     for row in controls:
         count[row["enterprise_id"]] += 1
         unchecked[row["enterprise_id"]] += not row["checked"]
@@ -202,36 +207,14 @@ def risk_figures(enterprise_ids) -> dict[int, RiskFigures]:
             by_point.setdefault(row["source__risk_point_id"], []).append(row)
             point_enterprise[row["source__risk_point_id"]] = row["enterprise_id"]
     controlled = Counter(point_enterprise[p] for p, rows in by_point.items() if _major_controlled(rows))
-    figures = {}
-    for enterprise_id in enterprise_ids:
-        counts = levels[enterprise_id]
-        major = counts[RiskLevel.RED]
-        figures[enterprise_id] = RiskFigures(
-            points=sum(counts.values()),
-            by_level={**{str(level): counts[level] for level in LEVEL_ORDER}, "none": counts["none"]},
-            major=major,
-            major_controlled=controlled[enterprise_id],
-            control_rate=round(controlled[enterprise_id] / major, 4) if major else None,
-            controls=count[enterprise_id],
-            controls_unchecked=unchecked[enterprise_id],
+    return {
+        e: RiskFigures(
+            points=sum(levels[e].values()),
+            **{str(level): levels[e][level] for level in LEVEL_ORDER},
+            not_assessed=levels[e]["not_assessed"],
+            major_controlled=controlled[e],
+            controls=count[e],
+            controls_unchecked=unchecked[e],
         )
-    return figures
-
-
-def risk_figures_total(figures: dict[int, RiskFigures]) -> dict:
-    """The figures of several enterprises added up (a region), the rate recomputed from the sums."""
-    rows = list(figures.values())
-    by_level = Counter()
-    for row in rows:
-        by_level.update(row.by_level)
-    major = sum(r.major for r in rows)
-    controlled = sum(r.major_controlled for r in rows)
-    return RiskFigures(
-        points=sum(r.points for r in rows),
-        by_level={key: by_level[key] for key in [*map(str, LEVEL_ORDER), "none"]},
-        major=major,
-        major_controlled=controlled,
-        control_rate=round(controlled / major, 4) if major else None,
-        controls=sum(r.controls for r in rows),
-        controls_unchecked=sum(r.controls_unchecked for r in rows),
-    ).as_dict()
+        for e in enterprise_ids
+    }

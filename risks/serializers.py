@@ -16,6 +16,7 @@ from risks.models import (
     RiskPoint,
     RiskPointKind,
 )
+from risks.selectors import RISK_FIGURE_FIELDS
 
 
 def _ref(model, message, **kwargs):
@@ -191,3 +192,28 @@ class SitePlanSerializer(serializers.Serializer):
     width = serializers.IntegerField()
     height = serializers.IntegerField()
     uploaded_at = serializers.DateTimeField()
+
+
+class RiskFiguresSerializer(serializers.Serializer):
+    """The register's figures (risks.selectors.risk_figures): the statistics and the region page."""
+
+    points = serializers.IntegerField(help_text="Active risk points")
+    red = serializers.IntegerField(help_text="重大风险 (major risks)")
+    orange = serializers.IntegerField(help_text="较大风险")
+    yellow = serializers.IntegerField(help_text="一般风险")
+    blue = serializers.IntegerField(help_text="低风险")
+    not_assessed = serializers.IntegerField(help_text="Points without an assessment")
+    major_controlled = serializers.IntegerField(
+        help_text="Major risks whose controls are all at company level, owned by a post and verified by an item"
+    )
+    control_rate = serializers.FloatField(
+        allow_null=True,
+        help_text="管控到位率: major_controlled / red (seed item 4, target 1.0); null without major risks",
+    )
+    controls = serializers.IntegerField(help_text="Active controls")
+    controls_unchecked = serializers.IntegerField(help_text="Active controls that no active checklist item verifies")
+
+
+def risk_figures_payload(figures) -> dict:
+    """What RiskFiguresSerializer renders, built directly (reports.serializers.stats_payload: fast path)."""
+    return {**{f: getattr(figures, f) for f in RISK_FIGURE_FIELDS}, "control_rate": figures.control_rate}
