@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "core",
     "orgs",
+    "risks",
     "cards",
     "checklists",
     "hazards",

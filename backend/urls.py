@@ -6,6 +6,7 @@ from core.views import healthz
 
 api_v1 = [
     path("", include("orgs.urls")),
+    path("", include("risks.urls")),
     path("", include("cards.urls")),
     path("", include("checklists.urls")),
     path("", include("hazards.urls")),

@@ -11,5 +11,6 @@ router.register("drills", views.DrillViewSet, basename="drill")
 
 urlpatterns = [
     path("posts/<int:pk>/card/", views.PostCardApi.as_view(), name="post-card"),
+    path("posts/<int:pk>/card/from-register/", views.PostCardFromRegisterApi.as_view(), name="post-card-register"),
     *router.urls,
 ]

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from cards import selectors, services
 from cards.filters import CardFilter, DrillFilter, KnowledgeQuestionFilter, SpotCheckFilter
 from cards.models import KnowledgeQuestion, SpotCheck
+from cards.register import card_sync_register
 from cards.serializers import (
     CardAcknowledgementSerializer,
     CardDraftSerializer,
@@ -417,3 +418,25 @@ class DrillViewSet(viewsets.ModelViewSet):
         record.is_valid(raise_exception=True)
         drill = services.drill_record(by=request.user, drill=self.get_object(), **record.validated_data)
         return Response(DrillSerializer(drill).data)
+
+
+class PostCardFromRegisterApi(APIView):
+    @extend_schema(
+        summary=gettext_lazy("按风险清单更新岗位明白卡并发布新版本(安全管理人员)"),
+        description=gettext_lazy(
+            "主要风险取岗位接触的风险点的危险源及其风险等级(红橙黄蓝),管控措施取本岗位负责的措施。"
+            "内容有变化时发布新版本(201),没有变化时返回当前版本(200)。"
+        ),
+        request=None,
+        responses={200: CardVersionSerializer, 201: CardVersionSerializer},
+        examples=[
+            VERSION_EXAMPLE,
+            error_example("no_register", "该岗位没有接触任何已评价的风险点。", "post"),
+            error_example("incomplete", "至少填写一条岗位职责。", "duties"),
+        ],
+    )
+    def post(self, request, pk):
+        card, version = card_sync_register(post=access_post(request.user, pk), by=request.user)
+        if version is None:
+            return Response(CardVersionSerializer(selectors.card_current_version(card.post)).data)
+        return Response(CardVersionSerializer(version).data, status=status.HTTP_201_CREATED)

@@ -44,6 +44,11 @@ class ChecklistTemplate(models.Model):
     active = models.BooleanField(_("启用"), default=True)
     # A record completed in less than this per item answered is flagged too_fast (checklists.flags).
     min_seconds_per_item = models.PositiveIntegerField(_("每项最少用时(秒)"), default=2, db_default=2)
+    # Set on the templates checklists.register builds from the controls a post owns (one per post and
+    # tier): regenerating updates that template instead of adding another.
+    register_post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("由风险管控生成")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -99,6 +104,16 @@ class ChecklistItem(models.Model):
     normal_min = models.DecimalField(_("正常下限"), max_digits=14, decimal_places=4, null=True, blank=True)
     normal_max = models.DecimalField(_("正常上限"), max_digits=14, decimal_places=4, null=True, blank=True)
     active = models.BooleanField(_("启用"), default=True)
+    # The control measure of the risk register this item proves is in place (双重预防): an active
+    # control that no active item verifies is reported as unchecked (risks.selectors).
+    control = models.ForeignKey(
+        "risks.Control",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="verifying_items",
+        verbose_name=_("验证的管控措施"),
+    )
 
     class Meta:
         ordering = ["template", "order", "id"]

@@ -2,6 +2,7 @@ import json
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -18,10 +19,21 @@ from checklists.models import (
 from core.serializers import ErrorItemSerializer, ErrorSerializer
 from orgs.models import Person, Post
 from orgs.serializers import EnterpriseRefField, ScopedPrimaryKeyRelatedField
+from risks.models import Control
 
 
 class ChecklistItemSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(required=False, help_text="Give the id to update an item; leave it out to add one.")
+    control = ScopedPrimaryKeyRelatedField(
+        queryset=Control.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The control measure (管控措施) of the risk register this item verifies.",
+        error_messages={
+            "does_not_exist": gettext_lazy("管控措施不存在。"),
+            "incorrect_type": gettext_lazy("管控措施不存在。"),
+        },
+    )
 
     class Meta:
         model = ChecklistItem
@@ -38,6 +50,7 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
             "normal_min",
             "normal_max",
             "unit",
+            "control",
         ]
         read_only_fields = ["order"]
         extra_kwargs = {

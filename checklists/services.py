@@ -83,6 +83,9 @@ def template_save(*, by: Person, template: ChecklistTemplate | None, data: dict)
                 raise ApplicationError(
                     _("检查项 %(id)s 不属于此检查表。") % {"id": item_id}, field=f"items[{order - 1}].id"
                 )
+            control = item_data.get("control")
+            if control is not None and control.enterprise_id != enterprise.id:
+                raise ApplicationError(_("管控措施不属于该企业。"), field=f"items[{order - 1}].control")
             item = existing.get(item_id) or ChecklistItem(template=template)
             for field, value in item_data.items():
                 if field != "id":

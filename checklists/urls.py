@@ -9,6 +9,11 @@ router.register("inspections", views.InspectionViewSet, basename="inspection")
 
 urlpatterns = [
     path("posts/<int:pk>/due/", views.PostDueApi.as_view(), name="post-due"),
+    path(
+        "posts/<int:pk>/checklists/from-controls/",
+        views.PostChecklistsFromControlsApi.as_view(),
+        name="post-checklists-from-controls",
+    ),
     path("photos/", views.PhotoUploadApi.as_view(), name="photo-upload"),
     path("photos/<int:pk>/", views.PhotoDetailApi.as_view(), name="photo-detail"),
     path("photos/<int:pk>/display.jpg", views.PhotoDisplayApi.as_view(), name="photo-display"),

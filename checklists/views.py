@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from checklists import onboarding, photo_display, selectors, services
 from checklists.filters import InspectionFilter, TemplateFilter
 from checklists.models import ChecklistItem, ChecklistTemplate, FlagReview, InspectionResult
+from checklists.register import checklist_generate_from_controls
 from checklists.serializers import (
     ChecklistTemplateSerializer,
     DueChecklistSerializer,
@@ -354,3 +355,26 @@ class EnterpriseOnboardingImportApi(APIView):
             dry_run=upload.validated_data["dry_run"],
         )
         return Response(OnboardingReportSerializer(report).data)
+
+
+# ---------------------------------------------------------------------------------------------
+# Checklists from the risk register (双重预防)
+
+
+class PostChecklistsFromControlsApi(APIView):
+    @extend_schema(
+        summary=_("按岗位负责的管控措施生成或更新岗位检查表(每个排查周期一张,安全管理人员)"),
+        description=_(
+            "每条管控措施成为一个检查项,检查项验证该措施;重大风险的措施检查异常时生成重大隐患。"
+            "不再由本岗位负责的措施,其检查项停用(档案仍引用它们,不删除)。"
+        ),
+        request=None,
+        responses={200: ChecklistTemplateSerializer(many=True)},
+        examples=[error_example("no_controls", "该岗位没有负责的管控措施。", "post")],
+    )
+    def post(self, request, pk):
+        templates = checklist_generate_from_controls(post=access_post(request.user, pk), by=request.user)
+        templates = ChecklistTemplate.objects.filter(pk__in=[t.pk for t in templates]).prefetch_related(
+            "posts", Prefetch("items", queryset=ChecklistItem.objects.filter(active=True))
+        )
+        return Response(ChecklistTemplateSerializer(templates, many=True, context={"request": request}).data)

@@ -13,6 +13,12 @@ TAGS = [
         "Regions, industries, enterprises, departments, posts, members, onboarding.",
     ),
     ("证书", "Certificates", "持证上岗:证书类型与人员证书。Certificate kinds and workers' certificates."),
+    (
+        "风险分级管控",
+        "Risk register",
+        "风险点、危险源、LEC/LS 评价与分级、管控措施、四色分布图与风险告知卡。"
+        "Risk points, hazard sources, assessments and bands, controls, the four-colour map, notice cards.",
+    ),
     ("明白卡", "Cards", "岗位安全生产明白卡、版本与确认。Responsibility cards, versions, acknowledgements."),
     ("二维码", "QR", "岗位二维码、扫码与打印卡片。QR codes, scans and printable card sheets."),
     ("检查", "Checks", "检查表、应检清单、照片与自查自纠档案。Checklists, due checks, photos, the archive."),
@@ -26,6 +32,9 @@ TAGS = [
 ]
 TAG_ROUTES = [
     (r"^/api/v1/(auth|me)/", "认证"),
+    (r"^/api/v1/(risk-points|hazard-sources|risk-controls)/", "风险分级管控"),
+    (r"^/api/v1/enterprises/[^/]+/(risk-|site-plan)", "风险分级管控"),
+    (r"^/api/v1/posts/[^/]+/checklists/from-controls/", "检查"),
     (r"^/api/v1/(posts/[^/]+/(qr\.|rotate-qr)|enterprises/[^/]+/cards\.pdf|card-sheets|scan)", "二维码"),
     (r"^/api/v1/posts/[^/]+/card/", "明白卡"),
     (r"^/api/v1/posts/[^/]+/due/", "检查"),

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from mobile import views
+from mobile import risk_views, views
 
 urlpatterns = [
     path("s/<str:token>", views.scan_page, name="mobile-scan"),
@@ -16,6 +16,8 @@ urlpatterns = [
     path("m/dispatches/<int:pk>.pdf", views.dispatch_file, {"extension": "pdf"}, name="mobile-dispatch-pdf"),
     path("m/region/", views.region_view, name="mobile-region"),
     path("m/region/stats.xlsx", views.region_xlsx, name="mobile-region-xlsx"),
+    path("r/<str:token>", risk_views.risk_point_page, name="mobile-risk-point"),
+    path("m/risk-map/<int:pk>/", risk_views.risk_map_page, name="mobile-risk-map"),
     path("m/login/", views.LoginView.as_view(), name="mobile-login"),
     path("m/logout/", auth_views.LogoutView.as_view(next_page="mobile-login"), name="mobile-logout"),
 ]

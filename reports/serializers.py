@@ -20,6 +20,7 @@ from reports.models import (
     WeeklyReportStatus,
 )
 from reports.selectors import GroupBy
+from risks.serializers import RiskFiguresSerializer, risk_figures_payload
 
 NOTE_MAX = 2000
 TEXT_MAX = 10000
@@ -457,6 +458,7 @@ class StatsChecksSerializer(serializers.Serializer):
 
 
 class StatsFiguresSerializer(serializers.Serializer):
+    risk = RiskFiguresSerializer(help_text="The risk register (双重预防), as it is now")
     enterprises = serializers.IntegerField()
     posts = serializers.IntegerField()
     posts_with_card = serializers.IntegerField(help_text="Posts with a card version published before the month's end")
@@ -550,6 +552,7 @@ class StatsSerializer(serializers.Serializer):
 
 def _figures_payload(f) -> dict:
     return {
+        "risk": risk_figures_payload(f.risk),
         "enterprises": f.enterprises,
         "posts": f.posts,
         "posts_with_card": f.posts_with_card,

@@ -41,6 +41,7 @@ from reports.selectors.rates import (
     rectification_rate,
 )
 from reports.targets import targets_payload
+from risks.selectors import RiskFigures, risk_figures
 
 STATS_DEFAULT_TZ = ZoneInfo("Asia/Shanghai")  # the month a regulator means when they give none
 
@@ -107,6 +108,7 @@ class StatsFigures:
     records_received: int = 0
     records_on_site: int = 0
     records_flagged: int = 0
+    risk: RiskFigures = field(default_factory=RiskFigures)  # the register (双重预防), as it is now
 
     def _checks_sum(self) -> TierFigures:
         total = TierFigures()
@@ -154,6 +156,7 @@ class StatsFigures:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for tier, figures in other.checks.items():
             self.checks[tier].add(figures)
+        self.risk = self.risk + other.risk
 
 
 @dataclass
@@ -307,6 +310,8 @@ def stats_for(
     last_drill: dict[int, date | None] = {}
     if enterprises:
         last_drill = _collect(figures, enterprises, chosen, changed_zone, year, month_number, month_key)
+        for pk, one in risk_figures(figures).items():
+            figures[pk].risk = one
 
     total = StatsFigures()
     for one in figures.values():

@@ -11,6 +11,7 @@ endpoint gets a row of one or two lines (see the examples below).
 """
 
 import hashlib
+import io
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.generators import EndpointEnumerator
+from PIL import Image
 
 from cards import services as card_services
 from cards.models import Card
@@ -37,6 +39,8 @@ from qr.models import CardSheet
 from qr.services import qr_token_issue, qr_tokens_issue_all
 from reports import services as report_services
 from reports.models import MonthlyDispatch, WeeklyReport
+from risks import services as risk_services
+from risks.models import Control, HazardSource, RiskPoint
 from tests import factories
 from tests.checklists.conftest import jpeg_bytes, submission
 
@@ -48,7 +52,7 @@ MANAGERS = ("officer", "director", "principal", "admin")  # orgs.models.SAFETY_M
 ORG_ADMINS = ("principal", "admin")  # orgs.models.ORG_ADMIN_ROLES
 ACCEPTORS = ("officer", "director", "principal")  # hazards.services.ACCEPTING_ROLES
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-TENANT_APPS = ("orgs", "cards", "checklists", "hazards", "qr", "reports")
+TENANT_APPS = ("orgs", "risks", "cards", "checklists", "hazards", "qr", "reports")
 REPORT_READERS = (*MANAGERS, "regulator")  # reports.selectors.REPORT_READER_ROLES and regulators in scope
 QR_READERS = (*MANAGERS, "regulator")  # qr.selectors.qr_print_check
 
@@ -101,6 +105,12 @@ def write(url, body, ok, status=200, **kw) -> Row:
 
 def later(days=3) -> str:
     return (timezone.now() + timedelta(days=days)).isoformat()
+
+
+def png_bytes() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 200, 200)).save(out, format="PNG")
+    return out.getvalue()
 
 
 def image(o) -> SimpleUploadedFile:
@@ -407,6 +417,66 @@ ROWS: dict[str, Row] = {
         lambda o: {"done_on": o.yesterday.isoformat(), "participants": 12, "summary": "五步法熟练"},
         MANAGERS,
     ),
+    # --- the risk register (双重预防): everyone reading the enterprise reads it; safety managers write.
+    "GET /api/v1/risk-points/": listing(lambda o: "/api/v1/risk-points/", lambda o: {o.risk_point.id}),
+    "POST /api/v1/risk-points/": write(
+        lambda o: "/api/v1/risk-points/",
+        lambda o: {"enterprise": o.enterprise.id, "kind": "area", "name": "装车台"},
+        MANAGERS,
+        201,
+        foreign=400,
+    ),
+    "GET /api/v1/risk-points/{pk}/": read(lambda o: f"/api/v1/risk-points/{o.risk_point.id}/"),
+    "PATCH /api/v1/risk-points/{pk}/": write(
+        lambda o: f"/api/v1/risk-points/{o.risk_point.id}/", lambda o: {"plan_x": 0.5, "plan_y": 0.5}, MANAGERS
+    ),
+    "GET /api/v1/risk-points/{pk}/assessments/": read(lambda o: f"/api/v1/risk-points/{o.risk_point.id}/assessments/"),
+    "POST /api/v1/risk-points/{pk}/assessments/": write(
+        lambda o: f"/api/v1/risk-points/{o.risk_point.id}/assessments/",
+        lambda o: {"method": "LEC", "likelihood": 6, "exposure": 6, "consequence": 15},
+        MANAGERS,
+        201,
+    ),
+    "GET /api/v1/risk-points/{pk}/notice.pdf": read(lambda o: f"/api/v1/risk-points/{o.risk_point.id}/notice.pdf"),
+    "POST /api/v1/hazard-sources/": write(
+        lambda o: "/api/v1/hazard-sources/",
+        lambda o: {"risk_point": o.risk_point.id, "name": "静电积聚", "accident_types": ["fire"]},
+        MANAGERS,
+        201,
+        foreign=400,
+    ),
+    "PATCH /api/v1/hazard-sources/{pk}/": write(
+        lambda o: f"/api/v1/hazard-sources/{o.hazard_source.id}/", lambda o: {"name": "改名"}, MANAGERS
+    ),
+    "GET /api/v1/risk-controls/": listing(lambda o: "/api/v1/risk-controls/", lambda o: {o.control.id}),
+    "POST /api/v1/risk-controls/": write(
+        lambda o: "/api/v1/risk-controls/",
+        lambda o: {"source": o.hazard_source.id, "measure": "静电接地", "type": "engineering", "level": "company"},
+        MANAGERS,
+        201,
+        foreign=400,
+    ),
+    "PATCH /api/v1/risk-controls/{pk}/": write(
+        lambda o: f"/api/v1/risk-controls/{o.control.id}/", lambda o: {"tier": "weekly"}, MANAGERS
+    ),
+    "GET /api/v1/enterprises/{pk}/risk-bands/": read(lambda o: f"/api/v1/enterprises/{o.enterprise.id}/risk-bands/"),
+    "PUT /api/v1/enterprises/{pk}/risk-bands/": write(
+        lambda o: f"/api/v1/enterprises/{o.enterprise.id}/risk-bands/", lambda o: {"lec_red": 300}, MANAGERS
+    ),
+    "PUT /api/v1/enterprises/{pk}/site-plan/": write(
+        lambda o: f"/api/v1/enterprises/{o.enterprise.id}/site-plan/",
+        lambda o: {"image": SimpleUploadedFile("plan.png", png_bytes(), "image/png")},
+        MANAGERS,
+        fmt="multipart",
+    ),
+    "GET /api/v1/enterprises/{pk}/risk-map.svg": read(lambda o: f"/api/v1/enterprises/{o.enterprise.id}/risk-map.svg"),
+    "GET /api/v1/enterprises/{pk}/risk-map.pdf": read(lambda o: f"/api/v1/enterprises/{o.enterprise.id}/risk-map.pdf"),
+    "POST /api/v1/posts/{pk}/card/from-register/": write(
+        lambda o: f"/api/v1/posts/{o.post.id}/card/from-register/", None, MANAGERS, 201
+    ),
+    "POST /api/v1/posts/{pk}/checklists/from-controls/": write(
+        lambda o: f"/api/v1/posts/{o.post.id}/checklists/from-controls/", None, MANAGERS
+    ),
     # --- onboarding from Excel: the blank workbook for anyone signed in; an enterprise's own data for
     # its safety managers; importing (here a dry run of its own export) for the org admins.
     "GET /api/v1/onboarding/template.xlsx": read(lambda o: "/api/v1/onboarding/template.xlsx", ok=ROLES[:-1]),
@@ -571,6 +641,20 @@ def objects(world, daily):
     o.question = factories.QuestionFactory(card=o.card)
     o.spot_check = card_services.spot_check_start(by=officer, person=world.worker, enterprise=e, count=1)
     o.spare_question = factories.QuestionFactory(card=o.card)  # never asked: it may be deleted
+    o.risk_point = RiskPoint.objects.create(enterprise=e, kind="equipment", name="1# 反应釜")
+    o.risk_point.posts.add(world.post)
+    risk_services.assessment_create(
+        by=officer, risk_point=o.risk_point, data={"method": "LS", "likelihood": 3, "severity": 3}
+    )
+    o.hazard_source = HazardSource.objects.create(risk_point=o.risk_point, name="物料泄漏", accident_types=["fire"])
+    o.control = Control.objects.create(
+        enterprise=e,
+        source=o.hazard_source,
+        measure="报警仪完好",
+        type="engineering",
+        level="team",
+        owner_post=world.post,
+    )
     o.drill = factories.DrillFactory(enterprise=e, post=world.post, planned_on=date(2030, 9, 1))
     today = timezone.now().astimezone(ZoneInfo(e.timezone)).date()
     o.yesterday = today - timedelta(days=1)
