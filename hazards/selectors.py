@@ -1,14 +1,16 @@
 """Reads of the hazard register and the inbox. Every read takes the acting person (tenancy in one place)."""
 
-from django.db.models import BooleanField, Case, F, Prefetch, Q, QuerySet, Value, When
+from datetime import date
+
+from django.db.models import BooleanField, Case, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from checklists.models import HazardGrade
-from core.errors import NotFound
-from hazards.models import Hazard, HazardEvent, HazardStatus, Notification
-from orgs.models import Person
-from orgs.selectors import get_visible, scope_to
+from core.errors import ApplicationError, Forbidden, NotFound
+from hazards.models import Hazard, HazardEvent, HazardStatus, JudgmentClause, Notification, RectificationPlan
+from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Industry, Person, Region
+from orgs.selectors import _with_descendants, get_visible, regulated_enterprises, roles_of, scope_to
 
 
 def with_overdue(queryset: QuerySet[Hazard]) -> QuerySet[Hazard]:
@@ -36,7 +38,8 @@ def hazards_visible_to(person: Person) -> QuerySet[Hazard]:
 def hazard_detail_queryset(queryset: QuerySet[Hazard]) -> QuerySet[Hazard]:
     """What the detail shows: the photos and every event with its actor and photos (three more queries)."""
     events = Prefetch("events", queryset=HazardEvent.objects.select_related("actor").prefetch_related("photos"))
-    return queryset.prefetch_related("photos", events)
+    plans = Prefetch("plans", queryset=RectificationPlan.objects.select_related("responsible").order_by("-version"))
+    return queryset.select_related("basis_clause__standard", "supervision").prefetch_related("photos", events, plans)
 
 
 def hazard_get_for(person: Person, hazard_id) -> Hazard:
@@ -54,3 +57,104 @@ def notification_get_for(person: Person, notification_id) -> Notification:
         return notifications_of(person).get(pk=notification_id)
     except (Notification.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("未找到。")) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# The judgment standards, supervision and the regulator's figures (issue 16)
+
+
+def judgment_clauses_offered(person: Person, *, enterprise_id=None, on: date | None = None) -> list[JudgmentClause]:
+    """Clauses in force on `on` (default today), and with an enterprise those that apply to its industry.
+    An enterprise the person may not read is a 404. The catalogue is small: filtered in Python."""
+    clauses = JudgmentClause.objects.select_related("standard").order_by("standard__code", "ordinal")
+    enterprise = None
+    if enterprise_id is not None:
+        enterprise = get_visible(person, Enterprise.objects.select_related("industry"), enterprise_id, via="")
+    on = on or timezone.localdate()
+    return [
+        c
+        for c in clauses
+        if c.standard.in_force_on(on) and (enterprise is None or c.applies_to(enterprise.industry.code))
+    ]
+
+
+def supervised_hazards(person: Person) -> QuerySet[Hazard]:
+    """Hazards under supervision (挂牌督办) the person may read: those past the supervision deadline and not
+    closed first, then the nearest deadline."""
+    today = timezone.localdate()
+    late = Case(
+        When(~Q(status=HazardStatus.CLOSED) & Q(supervision__deadline__lt=today), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    queryset = with_overdue(
+        Hazard.objects.filter(supervision__isnull=False).select_related(
+            "enterprise", "post", "responsible", "found_by", "supervision", "basis_clause__standard"
+        )
+    )
+    return (
+        scope_to(person, queryset)
+        .annotate(supervision_overdue=late)
+        .order_by(F("supervision_overdue").desc(), "supervision__deadline", "-id")
+    )
+
+
+def major_hazards_by_clause(enterprises: QuerySet[Enterprise], *, date_from: date, date_to: date) -> list[dict]:
+    """Seed item 32 (分区域分行业统计): major hazards found in [date_from, date_to] in the given enterprises,
+    counted by clause, region and industry, in one query. Rows without a clause (free-text basis of old
+    rows, or none) are counted under clause None."""
+    rows = (
+        Hazard.objects.filter(
+            grade=HazardGrade.MAJOR,
+            enterprise__in=enterprises.values("pk"),
+            found_at__date__gte=date_from,
+            found_at__date__lte=date_to,
+        )
+        .values(
+            "basis_clause",
+            region=F("enterprise__region__code"),
+            region_name=F("enterprise__region__name"),
+            industry=F("enterprise__industry__code"),
+            industry_name=F("enterprise__industry__name"),
+            citation_order=F("basis_clause__standard__issuing_order"),
+            clause_number=F("basis_clause__number"),
+        )
+        .annotate(count=Count("id"), open=Count("id", filter=~Q(status=HazardStatus.CLOSED)))
+        .order_by("region", "industry", "basis_clause")
+    )
+    return [
+        {
+            "clause": r["basis_clause"],
+            "citation": f"{r['citation_order']} {r['clause_number']}" if r["basis_clause"] else "",
+            "region": r["region"],
+            "region_name": r["region_name"],
+            "industry": r["industry"],
+            "industry_name": r["industry_name"],
+            "count": r["count"],
+            "open": r["open"],
+        }
+        for r in rows
+    ]
+
+
+def major_hazard_stats_for(person: Person, *, date_from: date, date_to: date, region=None, industry=None) -> list[dict]:
+    """The figures of major_hazards_by_clause for what the person may count: a regulator their scope, a
+    safety manager their enterprise; anyone else is refused (403)."""
+    if date_to < date_from:
+        raise ApplicationError(_("结束日期不能早于开始日期。"), field="date_to")
+    if person.is_superuser:
+        enterprises = Enterprise.objects.all()
+    else:
+        managed = [pk for pk, role in roles_of(person).items() if role in SAFETY_MANAGER_ROLES]
+        regulated = regulated_enterprises(person)
+        if regulated is None and not managed:
+            raise Forbidden(_("只有监管人员和企业安全管理人员可以查看统计。"))
+        condition = Q(pk__in=managed)
+        if regulated is not None:
+            condition |= Q(pk__in=regulated.values("pk"))
+        enterprises = Enterprise.objects.filter(condition)
+    if region is not None:
+        enterprises = enterprises.filter(region__in=_with_descendants(Region, [region]))
+    if industry is not None:
+        enterprises = enterprises.filter(industry__in=_with_descendants(Industry, [industry]))
+    return major_hazards_by_clause(enterprises, date_from=date_from, date_to=date_to)

@@ -13,17 +13,27 @@ from core.schema import error_example
 from core.serializers import ErrorSerializer
 from hazards import selectors, services
 from hazards.filters import HazardFilter, NotificationFilter
-from hazards.models import Notification
+from hazards.models import JudgmentStandard, Notification
 from hazards.serializers import (
     HazardAcceptSerializer,
     HazardAssignSerializer,
     HazardDetailSerializer,
+    HazardPlanWriteSerializer,
+    HazardProgressSerializer,
     HazardRejectSerializer,
     HazardReportSerializer,
     HazardSerializer,
     HazardSubmitSerializer,
+    HazardSuperviseSerializer,
+    HazardVerifySerializer,
+    JudgmentClauseQuerySerializer,
+    JudgmentClauseSerializer,
+    JudgmentStandardSerializer,
+    MajorHazardStatsQuerySerializer,
+    MajorHazardStatsRowSerializer,
     NotificationReadAllSerializer,
     NotificationSerializer,
+    RectificationPlanSerializer,
 )
 
 ILLEGAL = OpenApiResponse(
@@ -46,6 +56,8 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     filterset_class = HazardFilter
 
     def get_queryset(self):
+        if self.action == "supervised":
+            return selectors.supervised_hazards(self.request.user)
         queryset = selectors.hazards_visible_to(self.request.user)
         if self.action == "retrieve":
             queryset = selectors.hazard_detail_queryset(queryset)
@@ -67,7 +79,9 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         summary=_("上报隐患(企业人员随手拍;监管人员在监管范围内的检查发现)"),
         description=_(
             "企业人员上报的来源为 `ad_hoc`,监管范围内的监管人员上报的来源为 `regulator`。"
-            "重大隐患须填写 `basis`(判定依据),并立即通知主要负责人和实际控制人(目标清单第 34 项)。"
+            "重大隐患须以 `basis_clause` 引用发现之日有效、适用于企业所属行业的判定标准条款"
+            "(否则 400,字段 `basis`),并立即通知主要负责人和实际控制人(目标清单第 34 项);"
+            "一般隐患可以引用。`basis` 文本仍可读写(旧数据)。"
             "调用者看不到的企业与不存在的企业答复相同。"
         ),
         request=HazardReportSerializer,
@@ -81,11 +95,12 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                     "post": 3,
                     "grade": "major",
                     "description": "反应釜区可燃气体报警器失效",
-                    "basis": "应急管理部令第10号 第二条第(三)项",
+                    "basis_clause": 12,
                     "photos": [41],
                 },
             ),
-            error_example("invalid", "重大隐患须注明判定依据。", "basis"),
+            error_example("invalid", "重大隐患须引用判定标准的条款(判定依据)。", "basis"),
+            error_example("clause_not_in_force", "应急管理部令第10号 第三条第(一)项 在发现之日不在有效期内。", "basis"),
         ],
     )
     def create(self, request):
@@ -175,6 +190,171 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         hazard = self.get_object()
         data = self._parse(HazardRejectSerializer)
         return self._render(services.hazard_reject(hazard=hazard, by=request.user, **data))
+
+    # --- The plan of a major hazard (五落实) ---------------------------------------------------
+
+    @extend_schema(
+        summary=_("制定或修改重大隐患治理方案(五落实,安全管理人员)"),
+        description=_(
+            "写入方案的新版本:治理措施、责任人、资金(金额和来源)、时限、治理期间的安全防范措施、应急预案。"
+            "未提交的部分沿用当前版本。新版本(包括修改已批准的方案)须经主要负责人重新批准;"
+            "重大隐患在方案获批前不能提交整改验收(409,字段名指出缺少的部分)。"
+        ),
+        request=HazardPlanWriteSerializer,
+        responses={201: RectificationPlanSerializer, 409: ILLEGAL},
+        examples=[
+            OpenApiExample(
+                "plan",
+                request_only=True,
+                value={
+                    "measures": "更换失效报警器并与紧急切断阀联锁",
+                    "responsible": 12,
+                    "funds_amount": "85000.00",
+                    "funds_source": "企业安全生产费用",
+                    "deadline": "2024-08-31",
+                    "interim_measures": "停用该罐区,每两小时人工巡检",
+                    "emergency_plan": "执行《液氯泄漏现场处置方案》",
+                },
+            ),
+            error_example("not_major", "只有重大隐患需要整改方案。", "grade", status_codes=("409",)),
+            READ_ONLY,
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def plan(self, request, pk=None):
+        hazard = self.get_object()
+        data = self._parse(HazardPlanWriteSerializer, hazard=hazard)
+        plan = services.hazard_plan_write(hazard=hazard, by=request.user, data=data)
+        return Response(RectificationPlanSerializer(plan).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=_("批准重大隐患治理方案的当前版本(主要负责人)"),
+        description=_("缺少任一部分时 409,`field` 为 `plan.<部分>`,`errors` 列出全部缺少的部分。"),
+        request=HazardAcceptSerializer,
+        responses={200: RectificationPlanSerializer, 409: ILLEGAL},
+        examples=[
+            error_example(
+                "plan_incomplete", "整改方案缺少「应急预案」。", "plan.emergency_plan", status_codes=("409",)
+            ),
+            error_example("permission_denied", "只有主要负责人可以批准整改方案。", status_codes=("403",)),
+        ],
+    )
+    @action(detail=True, methods=["post"], url_path="plan/approve")
+    def plan_approve(self, request, pk=None):
+        hazard = self.get_object()
+        data = self._parse(HazardAcceptSerializer)
+        plan = services.hazard_plan_approve(hazard=hazard, by=request.user, **data)
+        return Response(RectificationPlanSerializer(plan).data)
+
+    # --- The regulator's part -------------------------------------------------------------------
+
+    @extend_schema(
+        summary=_("挂牌督办重大隐患(监管范围内的监管人员)"),
+        description=_("企业人员 403;监管范围外 404。督办的隐患经企业验收后须由监管部门核查销号。"),
+        request=HazardSuperviseSerializer,
+        responses={200: HazardDetailSerializer, 409: ILLEGAL},
+        examples=[
+            OpenApiExample(
+                "supervise", request_only=True, value={"deadline": "2024-09-30", "note": "限期治理,每周报告进展"}
+            ),
+            error_example("permission_denied", "只有监管部门可以挂牌督办和核查销号。", status_codes=("403",)),
+            error_example("already_supervised", "该隐患已挂牌督办。", "hazard", status_codes=("409",)),
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def supervise(self, request, pk=None):
+        hazard = self.get_object()
+        data = self._parse(HazardSuperviseSerializer)
+        services.hazard_supervise(hazard=hazard, by=request.user, **data)
+        return self._render(hazard)
+
+    @extend_schema(
+        summary=_("报告督办隐患的治理进展(企业安全管理人员或整改责任人)"),
+        request=HazardProgressSerializer,
+        responses={200: HazardDetailSerializer, 409: ILLEGAL},
+        examples=[
+            OpenApiExample("progress", request_only=True, value={"note": "报警器已到货,计划下周安装", "photos": []}),
+            error_example("not_supervised", "该隐患未挂牌督办。", "hazard", status_codes=("409",)),
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def progress(self, request, pk=None):
+        hazard = self.get_object()
+        data = self._parse(HazardProgressSerializer)
+        services.hazard_progress_report(hazard=hazard, by=request.user, **data)
+        return self._render(hazard)
+
+    @extend_schema(
+        summary=_("核查销号督办隐患(监管范围内的监管人员)"),
+        description=_("pending_verification -> closed;`passed: false` 退回整改(须填写原因)。"),
+        request=HazardVerifySerializer,
+        responses={200: HazardDetailSerializer, 409: ILLEGAL},
+        examples=[
+            OpenApiExample("verified", request_only=True, value={"passed": True, "note": "现场核查合格"}),
+            error_example("permission_denied", "只有监管部门可以挂牌督办和核查销号。", status_codes=("403",)),
+            ILLEGAL_EXAMPLE,
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        hazard = self.get_object()
+        data = self._parse(HazardVerifySerializer)
+        return self._render(services.hazard_verify(hazard=hazard, by=request.user, **data))
+
+    @extend_schema(
+        summary=_("挂牌督办的隐患,逾期的在前"),
+        description=_("调用者可查看的挂牌督办隐患:先列过了督办期限仍未销号的,再按督办期限。"),
+        responses={200: HazardDetailSerializer(many=True)},
+    )
+    @action(detail=False, methods=["get"])
+    def supervised(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        serializer = HazardDetailSerializer(page, many=True, context=self.get_serializer_context())
+        return self.get_paginated_response(serializer.data)
+
+    @extend_schema(
+        summary=_("重大隐患按判定条款、区域和行业统计(分区域分行业统计)"),
+        description=_(
+            "目标清单第 32 项。监管人员统计其监管范围,企业安全管理人员统计本企业;其他人员 403。"
+            "时间按发现日期,`date_from` 和 `date_to` 均含。"
+        ),
+        parameters=[MajorHazardStatsQuerySerializer],
+        responses={200: MajorHazardStatsRowSerializer(many=True)},
+        filters=False,
+    )
+    @action(detail=False, methods=["get"], url_path="major-stats", filter_backends=[], pagination_class=None)
+    def major_stats(self, request):
+        query = MajorHazardStatsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = selectors.major_hazard_stats_for(request.user, **query.validated_data)
+        return Response(MajorHazardStatsRowSerializer(rows, many=True).data)
+
+
+@extend_schema_view(list=extend_schema(summary=_("重大事故隐患判定标准(各版本)")))
+class JudgmentStandardViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = JudgmentStandardSerializer
+    queryset = JudgmentStandard.objects.all()
+    pagination_class = None
+
+
+class JudgmentClauseViewSet(viewsets.GenericViewSet):
+    serializer_class = JudgmentClauseSerializer
+    pagination_class = None
+
+    @extend_schema(
+        summary=_("可引用的判定条款(按企业所属行业和日期)"),
+        description=_("`on` 当日有效的条款;给出 `enterprise` 时只列适用于其所属行业的条款(调用者看不到的企业 404)。"),
+        parameters=[JudgmentClauseQuerySerializer],
+        responses={200: JudgmentClauseSerializer(many=True)},
+    )
+    def list(self, request):
+        query = JudgmentClauseQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        clauses = selectors.judgment_clauses_offered(
+            request.user, enterprise_id=data.get("enterprise"), on=data.get("on")
+        )
+        return Response(JudgmentClauseSerializer(clauses, many=True).data)
 
 
 @extend_schema_view(list=extend_schema(summary=_("调用者的通知,最新的在前")))
