@@ -21,6 +21,8 @@ class HazardSource(models.TextChoices):
     INSPECTION = "inspection", _("检查发现")
     AD_HOC = "ad_hoc", _("随手拍")
     REGULATOR = "regulator", _("监管检查")
+    LEDGER = "ledger", _("台账导入")
+    PUBLIC = "public", _("群众举报")
 
 
 class RectificationMode(models.TextChoices):

@@ -352,3 +352,22 @@ class MajorHazardStatsQuerySerializer(serializers.Serializer):
     date_to = serializers.DateField(help_text="Last day found (inclusive)")
     region = serializers.IntegerField(required=False, min_value=1, help_text="Region id, with its child regions")
     industry = serializers.IntegerField(required=False, min_value=1, help_text="Industry id, with sub-industries")
+
+
+class LedgerUploadSerializer(serializers.Serializer):
+    enterprise = serializers.IntegerField(min_value=1, help_text="The enterprise whose ledger this is")
+    file = serializers.FileField(help_text="The workbook (.xlsx): sheet 隐患台账 with the export's columns")
+
+
+class LedgerImportResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField(help_text="How many hazards were imported")
+    hazards = serializers.ListField(child=serializers.IntegerField(), help_text="Their ids, in the rows' order")
+
+
+class LedgerQuerySerializer(serializers.Serializer):
+    enterprise = serializers.IntegerField(required=False, min_value=1, help_text="One enterprise's ledger")
+    region = serializers.IntegerField(
+        required=False, min_value=1, help_text="Or a region's (with its child regions), for regulators"
+    )
+    date_from = serializers.DateField(help_text="First day found (inclusive)")
+    date_to = serializers.DateField(help_text="Last day found (inclusive)")

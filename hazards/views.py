@@ -3,15 +3,24 @@
 Hazards have no PUT, PATCH or DELETE (405): every change is a move of the workflow, recorded as an event.
 """
 
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from checklists.serializers import OnboardingErrorSerializer
+from core.errors import ApplicationError, NotFound
+from core.renderers import PdfRenderer, XlsxRenderer, json_error_responses
 from core.schema import error_example
 from core.serializers import ErrorSerializer
-from hazards import selectors, services
+from hazards import ledger, selectors, services
 from hazards.filters import HazardFilter, NotificationFilter
 from hazards.models import JudgmentStandard, Notification
 from hazards.serializers import (
@@ -29,12 +38,17 @@ from hazards.serializers import (
     JudgmentClauseQuerySerializer,
     JudgmentClauseSerializer,
     JudgmentStandardSerializer,
+    LedgerImportResultSerializer,
+    LedgerQuerySerializer,
+    LedgerUploadSerializer,
     MajorHazardStatsQuerySerializer,
     MajorHazardStatsRowSerializer,
     NotificationReadAllSerializer,
     NotificationSerializer,
     RectificationPlanSerializer,
 )
+from orgs.models import Enterprise
+from orgs.selectors import get_visible
 
 ILLEGAL = OpenApiResponse(
     ErrorSerializer, description="The hazard's status does not allow this move (code illegal_transition)."
@@ -386,3 +400,98 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def read_all(self, request):
         count = services.notifications_mark_all_read(by=request.user)
         return Response(NotificationReadAllSerializer({"count": count}).data)
+
+
+# ---------------------------------------------------------------------------------------------
+# The ledger (隐患台账) in and out
+
+
+class LedgerImportApi(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        summary=_("导入隐患台账工作簿(系统上线前的隐患,安全管理人员)"),
+        description=_(
+            "工作表「隐患台账」,列与导出相同(序号、整改资金、状态只写不读)。发现人、整改责任人、验收人写本企业人员的"
+            "用户名或姓名;判定依据写「发布文号 条款号」,如「安监总管三〔2017〕121号 第五项」,"
+            "重大隐患必填且须在发现之日有效。"
+            "要么全部导入,要么都不导入;有误时 400,`errors` 列出每个问题及其工作表、行和列。"
+        ),
+        request={"multipart/form-data": LedgerUploadSerializer},
+        responses={201: LedgerImportResultSerializer, 400: OnboardingErrorSerializer},
+    )
+    def post(self, request):
+        upload = LedgerUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        try:
+            enterprise = get_visible(
+                request.user, Enterprise.objects.select_related("industry"), upload.validated_data["enterprise"], via=""
+            )
+        except NotFound:
+            raise ApplicationError(_("企业不存在。"), field="enterprise") from None
+        hazards = ledger.ledger_import(by=request.user, enterprise=enterprise, upload=upload.validated_data["file"])
+        body = {"created": len(hazards), "hazards": [h.id for h in hazards]}
+        return Response(LedgerImportResultSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class JsonErrorsNegotiation(DefaultContentNegotiation):
+    """The file is returned by the view itself; everything else (the errors) is the API's JSON body."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return JSONRenderer(), JSONRenderer.media_type
+
+
+LEDGER_ERRORS = json_error_responses("400", "401", "403", "404")
+
+
+class LedgerExportApi(APIView):
+    content_negotiation_class = JsonErrorsNegotiation
+    kind = "xlsx"
+
+    def get(self, request):
+        query = LedgerQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        hazards = selectors.ledger_hazards(request.user, **data)
+        title = _("隐患台账 %(from)s 至 %(to)s") % {"from": data["date_from"], "to": data["date_to"]}
+        if self.kind == "pdf":
+            body, content_type = ledger.ledger_pdf(hazards, title=str(title)), PdfRenderer.media_type
+        else:
+            body, content_type = ledger.ledger_xlsx(hazards, title=str(title)), XlsxRenderer.media_type
+        response = HttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = (
+            f'attachment; filename="ledger-{data["date_from"]}-{data["date_to"]}.{self.kind}"'
+        )
+        return response
+
+
+class LedgerXlsxApi(LedgerExportApi):
+    renderer_classes = [JSONRenderer, XlsxRenderer]
+
+    @extend_schema(
+        operation_id="v1_hazards_ledger_xlsx",
+        summary=_("导出隐患台账(Excel):企业或区域、期间"),
+        description=_(
+            "列:序号、隐患名称、隐患等级、位置、判定依据、发现日期、发现人、整改措施、整改责任人、整改资金、整改期限、"
+            "整改完成日期、验收人、状态。企业的安全管理人员和监管范围内的监管人员可导出;普通员工 403。"
+        ),
+        parameters=[LedgerQuerySerializer],
+        responses={(200, XlsxRenderer.media_type): OpenApiResponse(OpenApiTypes.BINARY), **LEDGER_ERRORS},
+    )
+    def get(self, request):
+        return super().get(request)
+
+
+class LedgerPdfApi(LedgerExportApi):
+    renderer_classes = [JSONRenderer, PdfRenderer]
+    kind = "pdf"
+
+    @extend_schema(
+        operation_id="v1_hazards_ledger_pdf",
+        summary=_("导出隐患台账(PDF):企业或区域、期间"),
+        description=_("与 Excel 相同的行和列(不含位置),横向 A4。"),
+        parameters=[LedgerQuerySerializer],
+        responses={(200, PdfRenderer.media_type): OpenApiResponse(OpenApiTypes.BINARY), **LEDGER_ERRORS},
+    )
+    def get(self, request):
+        return super().get(request)

@@ -39,6 +39,8 @@ from reports import services as report_services
 from reports.models import MonthlyDispatch, WeeklyReport
 from tests import factories
 from tests.checklists.conftest import jpeg_bytes, submission
+from tests.hazards.test_ledger import rows_of as ledger_rows
+from tests.hazards.test_ledger import workbook as ledger_workbook
 
 MEMBERS = ("worker", "officer", "director", "principal", "admin")
 READERS = (*MEMBERS, "regulator")  # everyone who may read world.enterprise
@@ -317,6 +319,22 @@ ROWS: dict[str, Row] = {
         lambda o: f"/api/v1/hazards/major-stats/?date_from=2020-01-01&date_to={later(1)[:10]}",
         ok=REPORT_READERS,
         expect={"far_regulator": 200, "outsider": 403},
+    ),
+    "POST /api/v1/hazards/ledger/": write(
+        lambda o: "/api/v1/hazards/ledger/",
+        lambda o: {"enterprise": o.enterprise.id, "file": ledger_workbook(ledger_rows(o.world))},
+        MANAGERS,
+        201,
+        fmt="multipart",
+        foreign=400,
+    ),
+    "GET /api/v1/hazards/ledger.xlsx": read(
+        lambda o: f"/api/v1/hazards/ledger.xlsx?enterprise={o.enterprise.id}&date_from=2020-01-01&date_to=2030-01-01",
+        ok=REPORT_READERS,
+    ),
+    "GET /api/v1/hazards/ledger.pdf": read(
+        lambda o: f"/api/v1/hazards/ledger.pdf?enterprise={o.enterprise.id}&date_from=2020-01-01&date_to=2030-01-01",
+        ok=REPORT_READERS,
     ),
     # The inbox is the caller's own: everyone lists theirs; someone else's message is a 404.
     "GET /api/v1/notifications/": listing(lambda o: "/api/v1/notifications/", None),
