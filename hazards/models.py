@@ -252,6 +252,38 @@ class Supervision(models.Model):
         verbose_name_plural = _("挂牌督办")
 
 
+class PublicReportStatus(models.TextChoices):
+    PENDING = "pending", _("待处理")
+    CONVERTED = "converted", _("已转为隐患")
+    DISMISSED = "dismissed", _("不予受理")
+
+
+class PublicReport(models.Model):
+    """有奖举报 (seed item 62): what anyone who scanned a post's code reported, logged in or not. It waits in
+    the safety managers' triage queue until it becomes a hazard or is dismissed with a reason. The phone
+    number (for the reward) is shown to the principal only."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="public_reports")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="public_reports")
+    description = models.TextField(_("举报内容"))
+    photo = models.FileField(_("照片"), upload_to="public-reports/%Y/%m/", blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    created_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=PublicReportStatus.choices, default=PublicReportStatus.PENDING)
+    hazard = models.OneToOneField(
+        Hazard, null=True, blank=True, on_delete=models.SET_NULL, related_name="public_report"
+    )
+    handled_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    handled_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(_("不予受理的理由"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["enterprise", "status"])]
+        verbose_name = _("群众举报")
+        verbose_name_plural = _("群众举报")
+
+
 class Notification(models.Model):
     """A message in a person's in-app inbox. `key` makes sending idempotent: a task that runs twice
     finds the row it made the first time."""

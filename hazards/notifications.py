@@ -206,3 +206,12 @@ def hazard_verification_failed(hazard: Hazard) -> list[Notification]:
     title = _("督办隐患未通过监管部门核查:%(text)s") % {"text": _short(hazard)}
     key = f"hazard:{hazard.id}:verify-failed:{round_}"
     return send([Message({hazard.responsible_id}, "hazard_verification_failed", key, title, "", hazard)])
+
+
+def public_report_received(report) -> list[Notification]:
+    """A report from the card waits in the safety managers' triage queue."""
+    roles = members_by_role([report.enterprise_id])[report.enterprise_id]
+    managers = set().union(*(roles[r] for r in (*OFFICER_ROLES, Role.PRINCIPAL)))
+    title = _("收到群众举报:%(text)s") % {"text": report.description[:60]}
+    key = f"public-report:{report.id}"
+    return send([Message(managers, "public_report", key, title, "", None, report.enterprise_id)])

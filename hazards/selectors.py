@@ -8,7 +8,16 @@ from django.utils.translation import gettext as _
 
 from checklists.models import HazardGrade
 from core.errors import ApplicationError, Forbidden, NotFound
-from hazards.models import Hazard, HazardEvent, HazardStatus, JudgmentClause, Notification, RectificationPlan
+from hazards.models import (
+    Hazard,
+    HazardEvent,
+    HazardStatus,
+    JudgmentClause,
+    Notification,
+    PublicReport,
+    PublicReportStatus,
+    RectificationPlan,
+)
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Industry, Person, Region
 from orgs.selectors import (
     _with_descendants,
@@ -195,3 +204,24 @@ def ledger_hazards(person: Person, *, date_from: date, date_to: date, enterprise
         .prefetch_related(events, plans)
         .order_by("enterprise_id", "found_at", "id")
     )
+
+
+def public_reports_for(person: Person) -> QuerySet[PublicReport]:
+    """The triage queue (有奖举报): reports of the enterprises where the person is a safety manager,
+    pending first, newest first."""
+    if not person or not person.is_authenticated:
+        return PublicReport.objects.none()
+    queryset = PublicReport.objects.select_related("post", "handled_by", "hazard")
+    if not person.is_superuser:
+        managed = [pk for pk, role in roles_of(person).items() if role in SAFETY_MANAGER_ROLES]
+        queryset = queryset.filter(enterprise_id__in=managed)
+    pending_first = Case(When(status=PublicReportStatus.PENDING, then=Value(0)), default=Value(1))
+    return queryset.annotate(pending_first=pending_first).order_by("pending_first", "-created_at", "-id")
+
+
+def access_public_report(person: Person, report_id, *, write: bool = False) -> PublicReport:
+    """One report of the person's queue, or 404 (a worker, a regulator and another tenant alike)."""
+    try:
+        return public_reports_for(person).get(pk=report_id)
+    except (PublicReport.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("未找到。")) from None

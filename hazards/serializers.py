@@ -13,11 +13,13 @@ from hazards.models import (
     JudgmentClause,
     JudgmentStandard,
     Notification,
+    PublicReport,
     RectificationMode,
     RectificationPlan,
     Supervision,
 )
-from orgs.models import Person, Post
+from orgs.models import Person, Post, Role
+from orgs.selectors import roles_of
 from orgs.serializers import EnterpriseRefField, ScopedPrimaryKeyRelatedField
 
 NOTE_MAX = 2000
@@ -371,3 +373,53 @@ class LedgerQuerySerializer(serializers.Serializer):
     )
     date_from = serializers.DateField(help_text="First day found (inclusive)")
     date_to = serializers.DateField(help_text="Last day found (inclusive)")
+
+
+class PublicReportSerializer(serializers.ModelSerializer):
+    post_name = serializers.CharField(source="post.name", read_only=True)
+    photo = serializers.FileField(read_only=True, allow_null=True)
+    phone = serializers.SerializerMethodField(help_text="The reporter's number: shown to the principal only")
+    handled_by = HazardPersonSerializer(allow_null=True, read_only=True)
+
+    class Meta:
+        model = PublicReport
+        fields = [
+            "id",
+            "enterprise",
+            "post",
+            "post_name",
+            "description",
+            "photo",
+            "phone",
+            "created_at",
+            "status",
+            "hazard",
+            "handled_by",
+            "handled_at",
+            "reason",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_phone(self, report) -> str | None:
+        # Seed item 62: the reward goes through the principal; nobody else learns who reported.
+        person = self.context["request"].user
+        if person.is_superuser or roles_of(person).get(report.enterprise_id) == Role.PRINCIPAL:
+            return report.phone
+        return None
+
+
+class PublicReportConvertSerializer(serializers.Serializer):
+    grade = serializers.ChoiceField(choices=HazardGrade.choices)
+    basis_clause = serializers.PrimaryKeyRelatedField(
+        queryset=JudgmentClause.objects.select_related("standard"),
+        required=False,
+        allow_null=True,
+        error_messages={"does_not_exist": _("判定条款不存在。"), "incorrect_type": _("判定条款不存在。")},
+    )
+    description = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class PublicReportDismissSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=NOTE_MAX, help_text="Why it is not a hazard")

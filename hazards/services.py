@@ -4,9 +4,13 @@ open -> rectifying -> pending_acceptance -> closed, and pending_acceptance -> re
 Every move locks the hazard row, checks the role and the current status, and writes an event.
 """
 
+import re
+import uuid
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +18,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from checklists import photo_reuse
 from checklists.models import HazardGrade, Inspection, InspectionResult, Photo
+from checklists.services import photo_prepare
 from core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from hazards import notifications
 from hazards.models import (
@@ -24,11 +29,13 @@ from hazards.models import (
     HazardStatus,
     JudgmentClause,
     Notification,
+    PublicReport,
+    PublicReportStatus,
     RectificationPlan,
     Supervision,
 )
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Membership, Person, Post, Role
-from orgs.selectors import regulated_enterprises, role_in, visible_enterprises
+from orgs.selectors import regulated_enterprises, role_in, role_required, visible_enterprises
 
 # Who accepts (销号) or rejects a rectification, and who assigns it.
 ACCEPTING_ROLES = frozenset({Role.SAFETY_OFFICER, Role.SAFETY_DIRECTOR, Role.PRINCIPAL})
@@ -514,3 +521,96 @@ def notification_mark_read(*, notification: Notification, by: Person) -> Notific
 def notifications_mark_all_read(*, by: Person) -> int:
     """Mark every unread notification of the person read; returns how many were unread."""
     return Notification.objects.filter(recipient=by, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# ---------------------------------------------------------------------------------------------
+# 有奖举报 (seed item 62): a report from the card, and its triage
+
+PUBLIC_PHONE = re.compile(r"^[0-9+\-\s]{5,20}$")
+PUBLIC_TEXT_MAX = 2000
+
+
+@transaction.atomic
+def public_report_submit(*, post: Post, description: str, phone: str = "", photo=None) -> PublicReport:
+    """Anyone who scanned the post's code reports a hazard; the photo is re-encoded (no EXIF, no
+    payload) before it is stored. The caller throttles per client."""
+    description, phone = (description or "").strip(), (phone or "").strip()
+    if not description:
+        raise ApplicationError(_("请描述发现的隐患。"), field="description")
+    if len(description) > PUBLIC_TEXT_MAX:
+        raise ApplicationError(_("内容不能超过 %(n)d 个字。") % {"n": PUBLIC_TEXT_MAX}, field="description")
+    if phone and not PUBLIC_PHONE.match(phone):
+        raise ApplicationError(_("请填写正确的电话号码,或留空。"), field="phone")
+    report = PublicReport(enterprise_id=post.enterprise_id, post=post, description=description, phone=phone)
+    report.created_at = timezone.now()
+    if photo is not None:
+        if photo.size > settings.PHOTO_MAX_BYTES:
+            raise ApplicationError(_("照片过大。"), field="photo", code="image_too_large")
+        prepared = photo_prepare(photo.read())  # a 400 naming `image` when it is not a picture
+        report.photo.save(f"{uuid.uuid4()}.jpg", ContentFile(prepared.image), save=False)
+    report.save()
+    notifications.public_report_received(report)
+    return report
+
+
+def _pending(report: PublicReport) -> PublicReport:
+    report = PublicReport.objects.select_for_update().select_related("enterprise__industry", "post").get(pk=report.pk)
+    if report.status != PublicReportStatus.PENDING:
+        raise Conflict(_("该举报已处理。"), field="status", code="already_handled")
+    return report
+
+
+@transaction.atomic
+def public_report_convert(*, report: PublicReport, by: Person, data: dict) -> Hazard:
+    """A safety manager turns the report into a hazard of the register (source `public`), found when it
+    was reported."""
+    report = _pending(report)
+    role_required(by, report.enterprise_id, SAFETY_MANAGER_ROLES)
+    grade, clause = data["grade"], data.get("basis_clause")
+    hazard_basis_check(
+        enterprise=report.enterprise,
+        grade=grade,
+        clause=clause,
+        found_on=local_day(report.enterprise, report.created_at),
+    )
+    description = data.get("description") or report.description
+    hazard = Hazard.objects.create(
+        enterprise=report.enterprise,
+        post=report.post,
+        location=data.get("location") or report.post.location,
+        grade=grade,
+        description=description,
+        basis=clause.citation if clause else "",
+        basis_clause=clause,
+        source=HazardSource.PUBLIC,
+        found_by=by,
+        found_at=report.created_at,
+    )
+    _record(
+        hazard, action=HazardAction.REPORT, actor=by, before="", note=_("群众举报:%(text)s") % {"text": description}
+    )
+    report.status, report.hazard, report.handled_by, report.handled_at = (
+        PublicReportStatus.CONVERTED,
+        hazard,
+        by,
+        timezone.now(),
+    )
+    report.save(update_fields=["status", "hazard", "handled_by", "handled_at"])
+    notifications.hazards_reported([hazard])
+    return hazard
+
+
+@transaction.atomic
+def public_report_dismiss(*, report: PublicReport, by: Person, reason: str) -> PublicReport:
+    report = _pending(report)
+    role_required(by, report.enterprise_id, SAFETY_MANAGER_ROLES)
+    if not reason.strip():
+        raise ApplicationError(_("请填写不予受理的理由。"), field="reason")
+    report.status, report.reason, report.handled_by, report.handled_at = (
+        PublicReportStatus.DISMISSED,
+        reason,
+        by,
+        timezone.now(),
+    )
+    report.save(update_fields=["status", "reason", "handled_by", "handled_at"])
+    return report

@@ -8,6 +8,7 @@ router.register("hazards", views.HazardViewSet, basename="hazard")
 router.register("notifications", views.NotificationViewSet, basename="notification")
 router.register("judgment-standards", views.JudgmentStandardViewSet, basename="judgment-standard")
 router.register("judgment-clauses", views.JudgmentClauseViewSet, basename="judgment-clause")
+router.register("hazard-reports", views.PublicReportViewSet, basename="hazard-report")
 
 urlpatterns = [
     # Before the router: "hazards/ledger/" is not a hazard's id.

@@ -45,6 +45,9 @@ from hazards.serializers import (
     MajorHazardStatsRowSerializer,
     NotificationReadAllSerializer,
     NotificationSerializer,
+    PublicReportConvertSerializer,
+    PublicReportDismissSerializer,
+    PublicReportSerializer,
     RectificationPlanSerializer,
 )
 from orgs.models import Enterprise
@@ -495,3 +498,60 @@ class LedgerPdfApi(LedgerExportApi):
     )
     def get(self, request):
         return super().get(request)
+
+
+# ---------------------------------------------------------------------------------------------
+# 有奖举报: the triage queue
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("群众举报待办(安全管理人员)"),
+        description=_("扫码举报的隐患,待处理的在前。举报人电话只向主要负责人显示,其他人为 null。"),
+    ),
+    retrieve=extend_schema(summary=_("单条群众举报")),
+)
+class PublicReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = PublicReportSerializer
+
+    def get_queryset(self):
+        return selectors.public_reports_for(self.request.user)
+
+    def get_object(self):
+        return selectors.access_public_report(self.request.user, self.kwargs["pk"], write=self.action != "retrieve")
+
+    def _parse(self, serializer_class):
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    @extend_schema(
+        summary=_("将群众举报转为隐患(安全管理人员)"),
+        description=_("按隐患上报的规则:重大隐患须引用发现之日有效的判定条款(400,字段 `basis`)。"),
+        request=PublicReportConvertSerializer,
+        responses={201: HazardDetailSerializer},
+        examples=[
+            error_example("already_handled", "该举报已处理。", "status", status_codes=("409",)),
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def convert(self, request, pk=None):
+        report = self.get_object()
+        data = self._parse(PublicReportConvertSerializer)
+        hazard = services.public_report_convert(report=report, by=request.user, data=data)
+        hazard = selectors.hazard_get_for(request.user, hazard.pk)
+        context = self.get_serializer_context()
+        return Response(HazardDetailSerializer(hazard, context=context).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=_("不予受理群众举报并说明理由(安全管理人员)"),
+        request=PublicReportDismissSerializer,
+        responses={200: PublicReportSerializer},
+        examples=[error_example("blank", "该字段不能为空。", "reason")],
+    )
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request, pk=None):
+        report = self.get_object()
+        data = self._parse(PublicReportDismissSerializer)
+        report = services.public_report_dismiss(report=report, by=request.user, **data)
+        return Response(PublicReportSerializer(report, context=self.get_serializer_context()).data)

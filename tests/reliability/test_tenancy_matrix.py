@@ -336,6 +336,26 @@ ROWS: dict[str, Row] = {
         lambda o: f"/api/v1/hazards/ledger.pdf?enterprise={o.enterprise.id}&date_from=2020-01-01&date_to=2030-01-01",
         ok=REPORT_READERS,
     ),
+    # 有奖举报: the triage queue is the safety managers'; anyone else is told nothing (404).
+    "GET /api/v1/hazard-reports/": listing(
+        lambda o: "/api/v1/hazard-reports/", lambda o: {o.public_report.id}, sees=MANAGERS
+    ),
+    "GET /api/v1/hazard-reports/{pk}/": read(
+        lambda o: f"/api/v1/hazard-reports/{o.public_report.id}/", ok=MANAGERS, denied=404
+    ),
+    "POST /api/v1/hazard-reports/{pk}/convert/": write(
+        lambda o: f"/api/v1/hazard-reports/{o.public_report.id}/convert/",
+        lambda o: {"grade": "general"},
+        MANAGERS,
+        201,
+        denied=404,
+    ),
+    "POST /api/v1/hazard-reports/{pk}/dismiss/": write(
+        lambda o: f"/api/v1/hazard-reports/{o.public_report.id}/dismiss/",
+        lambda o: {"reason": "不属实"},
+        MANAGERS,
+        denied=404,
+    ),
     # The inbox is the caller's own: everyone lists theirs; someone else's message is a 404.
     "GET /api/v1/notifications/": listing(lambda o: "/api/v1/notifications/", None),
     "POST /api/v1/notifications/{pk}/read/": write(
@@ -641,6 +661,7 @@ def objects(world, daily):
         ],
     )
     hazard_services.hazard_accept(hazard=o.to_verify, by=Person.objects.get(pk=world.officer.pk))
+    o.public_report = hazard_services.public_report_submit(post=world.post, description="阀门滴漏", phone="13900001111")
     o.notification = Notification.objects.filter(recipient=world.worker).first()
     assert o.notification is not None
 
