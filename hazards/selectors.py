@@ -1,6 +1,6 @@
 """Reads of the hazard register and the inbox. Every read takes the acting person (tenancy in one place)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import BooleanField, Case, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
@@ -225,3 +225,16 @@ def access_public_report(person: Person, report_id, *, write: bool = False) -> P
         return public_reports_for(person).get(pk=report_id)
     except (PublicReport.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("未找到。")) from None
+
+
+def region_major_context(person: Person, *, month: str) -> dict:
+    """What the regulator's region page shows of major hazards: those under supervision (overdue
+    first, at most 50) and the month's major hazards by clause, region and industry."""
+    year, number = (int(part) for part in month.split("-"))
+    first = date(year, number, 1)
+    last = date(year + number // 12, number % 12 + 1, 1) - timedelta(days=1)
+    try:
+        by_clause = major_hazard_stats_for(person, date_from=first, date_to=last)
+    except Forbidden:
+        by_clause = []
+    return {"supervised": list(supervised_hazards(person)[:50]), "major_by_clause": by_clause}

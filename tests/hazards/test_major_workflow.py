@@ -171,3 +171,22 @@ def test_the_statistics_count_major_hazards_by_clause_region_and_industry(api, w
     assert api.as_(world.far_regulator).get("/api/v1/hazards/major-stats/", query).data == []
     assert api.as_(world.worker).get("/api/v1/hazards/major-stats/", query).status_code == 403
     assert_error(api.as_(world.regulator).get("/api/v1/hazards/major-stats/", {}), 400, "date_from")
+
+
+def test_the_region_page_shows_the_supervised_hazards_overdue_first_and_the_majors_by_clause(api, client, world, staff):
+    later = assign(
+        report(world, grade="major", description="液氯罐区报警失效"), by=world.officer, responsible=world.worker
+    )
+    late = assign(
+        report(world, grade="major", description="光气管道穿越公共区域"), by=world.officer, responsible=world.worker
+    )
+    supervise(api, world.regulator, later, days=20)
+    supervise(api, world.regulator, late, days=5)
+    late.supervision.deadline = timezone.localdate() - timedelta(days=1)
+    late.supervision.save()
+    client.force_login(world.regulator)
+    page = client.get("/m/region/").content.decode()
+    section = page[page.index('id="supervised"') :]
+    assert section.index("光气管道穿越公共区域") < section.index("液氯罐区报警失效") and "已逾期" in section
+    by_clause = page[page.index('id="major-by-clause"') :]
+    assert "安监总管三〔2017〕121号 第二项" in by_clause
