@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core.views import healthz
+from hazards.pages import public_report_page
 
 api_v1 = [
     path("", include("orgs.urls")),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("s/<str:token>/report", public_report_page, name="public-report"),  # 有奖举报 from the card
     path("", include("mobile.urls")),  # phone and supervisor pages: /s/<token>, /m/...
 ]
 

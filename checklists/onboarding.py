@@ -188,15 +188,17 @@ class Row:
 
 
 class Problems:
-    """Every problem of the workbook, each with its sheet, row (as Excel numbers it) and column."""
+    """Every problem of the workbook, each with its sheet, row (as Excel numbers it) and column.
+    `columns`: the sheets and their columns (default: the onboarding workbook's; hazards' ledger has its own)."""
 
-    def __init__(self):
+    def __init__(self, columns: dict[str, list[str]] | None = None):
         self.items: list[dict] = []
+        self.columns = COLUMNS if columns is None else columns
 
     def add(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
         cell = None
-        if row is not None and column in COLUMNS.get(sheet, []):
-            cell = f"{_letter(COLUMNS[sheet].index(column))}{row}"
+        if row is not None and column in self.columns.get(sheet, []):
+            cell = f"{_letter(self.columns[sheet].index(column))}{row}"
         self.items.append(
             {
                 "sheet": sheet,
@@ -241,8 +243,9 @@ def _items(text: str) -> list[str]:
 # Reading
 
 
-def workbook_read(upload) -> dict[str, list[Row]]:
-    """The rows of each sheet. A file that is not an .xlsx workbook, or too big, is a 400."""
+def workbook_read(upload, columns: dict[str, list[str]] | None = None, optional=None) -> dict[str, list[Row]]:
+    """The rows of each sheet. A file that is not an .xlsx workbook, or too big, is a 400. `columns` and
+    `optional` describe another workbook than the onboarding one (hazards.ledger)."""
     name = getattr(upload, "name", "") or ""
     if not name.lower().endswith(".xlsx"):
         raise ApplicationError(_("请上传 Excel 工作簿(.xlsx)。"), field="file", code="not_xlsx")
@@ -259,26 +262,28 @@ def workbook_read(upload) -> dict[str, list[Row]]:
         max_bytes=settings.ONBOARDING_MAX_UNCOMPRESSED_BYTES,
         max_ratio=settings.ONBOARDING_MAX_COMPRESSION_RATIO,
     )
-    problems = Problems()
+    problems = Problems(columns)
     with workbook_errors():  # openpyxl reads the sheets lazily, in iter_rows: its failures are a 400 too
         book = load_workbook(BytesIO(data), read_only=True, data_only=True)
         try:
-            sheets = _sheets_read(book, problems)
+            sheets = _sheets_read(book, problems, columns, optional)
         finally:
             book.close()
     problems.raise_if_any()
     return sheets
 
 
-def _sheets_read(book, problems: Problems) -> dict[str, list[Row]]:
+def _sheets_read(book, problems: Problems, all_columns=None, optional=None) -> dict[str, list[Row]]:
     sheets: dict[str, list[Row]] = {}
-    for sheet, columns in COLUMNS.items():
+    all_columns = COLUMNS if all_columns is None else all_columns
+    optional = OPTIONAL_COLUMNS if optional is None else optional
+    for sheet, columns in all_columns.items():
         if sheet not in book.sheetnames:
             problems.add(sheet, None, None, _("缺少工作表「%(sheet)s」。") % {"sheet": sheet})
             continue
         rows = book[sheet].iter_rows(values_only=True, max_row=MAX_ROWS + 2)
         header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
-        missing = [c for c in columns if c not in header and c not in OPTIONAL_COLUMNS.get(sheet, ())]
+        missing = [c for c in columns if c not in header and c not in optional.get(sheet, ())]
         for column in missing:
             problems.add(sheet, 1, column, _("缺少列「%(column)s」。") % {"column": column})
         if missing:

@@ -1,7 +1,18 @@
 from django.contrib import admin
 from django.db import models
 
-from hazards.models import Hazard, HazardEvent, Notification, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from hazards.models import (
+    Hazard,
+    HazardEvent,
+    JudgmentClause,
+    JudgmentStandard,
+    Notification,
+    RectificationPlan,
+    Supervision,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -45,6 +56,45 @@ class HazardAdmin(ReadOnlyAdmin):
     date_hierarchy = "found_at"
     raw_id_fields = ["inspection", "inspection_result"]
     inlines = [HazardEventInline]
+
+
+class JudgmentClauseInline(admin.TabularInline):
+    model = JudgmentClause
+    extra = 0
+    fields = ["ordinal", "number", "text", "industry_codes"]
+
+
+@admin.register(JudgmentStandard)
+class JudgmentStandardAdmin(admin.ModelAdmin):
+    """The catalogue of judgment standards (判定标准). A new version of a standard is a new row with the
+    same code: set the old version's 废止日期 so hazards found before keep citing what was in force."""
+
+    list_display = ["title", "code", "version", "issuing_order", "sector", "effective_from", "effective_to"]
+    list_filter = ["sector"]
+    search_fields = ["title", "code", "issuing_order"]
+    inlines = [JudgmentClauseInline]
+
+
+@admin.register(JudgmentClause)
+class JudgmentClauseAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "standard", "ordinal", "industry_codes"]
+    list_filter = ["standard"]
+    list_select_related = ["standard"]
+    search_fields = ["number", "text"]
+
+
+@admin.register(RectificationPlan)
+class RectificationPlanAdmin(ReadOnlyAdmin):
+    """Written and approved through the API only (versioned): the admin may look."""
+
+    list_display = ["hazard", "version", "responsible", "deadline", "approved_at"]
+    list_select_related = ["hazard", "responsible"]
+
+
+@admin.register(Supervision)
+class SupervisionAdmin(ReadOnlyAdmin):
+    list_display = ["hazard", "regulator", "deadline", "created_at", "verified_at"]
+    list_select_related = ["hazard", "regulator"]
 
 
 @admin.register(Notification)

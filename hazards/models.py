@@ -12,6 +12,8 @@ class HazardStatus(models.TextChoices):
     OPEN = "open", _("待整改")
     RECTIFYING = "rectifying", _("整改中")
     PENDING_ACCEPTANCE = "pending_acceptance", _("待验收")
+    # A supervised major hazard (挂牌督办) accepted by the enterprise waits for the regulator's check.
+    PENDING_VERIFICATION = "pending_verification", _("待核查销号")
     CLOSED = "closed", _("已销号")
 
 
@@ -19,12 +21,86 @@ class HazardSource(models.TextChoices):
     INSPECTION = "inspection", _("检查发现")
     AD_HOC = "ad_hoc", _("随手拍")
     REGULATOR = "regulator", _("监管检查")
+    LEDGER = "ledger", _("台账导入")
+    PUBLIC = "public", _("群众举报")
 
 
 class RectificationMode(models.TextChoices):
     ON_THE_SPOT = "on_the_spot", _("立即整改")
     BY_DEADLINE = "by_deadline", _("限期整改")
     HANDED_OVER = "handed_over", _("移交处理")
+
+
+# ---------------------------------------------------------------------------------------------
+# The judgment standards (重大事故隐患判定标准): a versioned catalogue, kept in the admin.
+
+
+def industry_codes_match(codes: str, industry_code: str) -> bool:
+    """Whether a GB/T 4754 code falls under one of the comma-separated code prefixes (empty: all)."""
+    prefixes = [c.strip() for c in codes.split(",") if c.strip()]
+    return not prefixes or any(industry_code.startswith(p) for p in prefixes)
+
+
+class JudgmentStandard(models.Model):
+    """One version of a published standard. A new version is a new row with the same code; the old one
+    gets its end date, so a hazard found under it keeps citing what was in force that day."""
+
+    code = models.CharField(_("编号"), max_length=40)
+    version = models.PositiveSmallIntegerField(_("版本"), default=1)
+    title = models.CharField(_("名称"), max_length=200)
+    issuing_order = models.CharField(_("发布文号"), max_length=100)
+    sector = models.CharField(_("行业领域"), max_length=100)
+    industry_codes = models.CharField(
+        _("适用行业代码"), max_length=500, blank=True, help_text=_("GB/T 4754 代码前缀,以逗号分隔;留空表示不限。")
+    )
+    effective_from = models.DateField(_("施行日期"))
+    effective_to = models.DateField(_("废止日期"), null=True, blank=True, help_text=_("当日起不再适用。"))
+    source = models.TextField(_("来源"), blank=True)
+
+    class Meta:
+        ordering = ["code", "-version"]
+        constraints = [models.UniqueConstraint(fields=["code", "version"], name="judgment_standard_version_once")]
+        verbose_name = _("判定标准")
+        verbose_name_plural = _("判定标准")
+
+    def __str__(self):
+        return f"{self.title}({self.issuing_order})"
+
+    def in_force_on(self, day) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day < self.effective_to)
+
+
+class JudgmentClause(models.Model):
+    """A clause of a standard: one situation that is a major hazard (重大事故隐患情形)."""
+
+    standard = models.ForeignKey(JudgmentStandard, on_delete=models.PROTECT, related_name="clauses")
+    number = models.CharField(_("条款号"), max_length=40)
+    ordinal = models.PositiveSmallIntegerField(_("顺序"))
+    text = models.TextField(_("条款内容"))
+    industry_codes = models.CharField(
+        _("适用行业代码"),
+        max_length=500,
+        blank=True,
+        help_text=_("GB/T 4754 代码前缀,以逗号分隔;留空表示适用于标准的全部适用行业。"),
+    )
+
+    class Meta:
+        ordering = ["standard", "ordinal"]
+        constraints = [models.UniqueConstraint(fields=["standard", "number"], name="judgment_clause_number_once")]
+        verbose_name = _("判定条款")
+        verbose_name_plural = _("判定条款")
+
+    def __str__(self):
+        return self.citation
+
+    @property
+    def citation(self) -> str:
+        return f"{self.standard.issuing_order} {self.number}"
+
+    def applies_to(self, industry_code: str) -> bool:
+        return industry_codes_match(self.standard.industry_codes, industry_code) and industry_codes_match(
+            self.industry_codes, industry_code
+        )
 
 
 class Hazard(models.Model):
@@ -50,7 +126,16 @@ class Hazard(models.Model):
     measures = models.TextField(_("整改措施"), blank=True)
     rectification_mode = models.CharField(_("整改方式"), max_length=12, choices=RectificationMode.choices, blank=True)
     # A major hazard cites the clause of the judgment standard it meets (判定依据, e.g. MEM Order No. 10).
+    # Free text for rows written before the catalogue; new rows also carry the clause's citation here.
     basis = models.CharField(_("判定依据"), max_length=300, blank=True)
+    basis_clause = models.ForeignKey(
+        JudgmentClause,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hazards",
+        verbose_name=_("判定条款"),
+    )
     status = models.CharField(_("状态"), max_length=20, choices=HazardStatus.choices, default=HazardStatus.OPEN)
     closed_at = models.DateTimeField(null=True, blank=True)
     # How far the overdue escalation has gone: 0 none, 1 responsible, 2 safety officers, 3 principal.
@@ -85,13 +170,19 @@ class HazardAction(models.TextChoices):
     ACCEPT = "accept", _("验收销号")
     REJECT = "reject", _("验收不通过")
     ESCALATE = "escalate", _("逾期升级")
+    PLAN = "plan", _("制定整改方案")
+    PLAN_APPROVE = "plan_approve", _("批准整改方案")
+    SUPERVISE = "supervise", _("挂牌督办")
+    PROGRESS = "progress", _("报告督办进展")
+    VERIFY = "verify", _("核查销号")
+    VERIFY_FAIL = "verify_fail", _("核查不通过")
 
 
 class HazardEvent(models.Model):
     """Every move of a hazard, with who, when, why and the photos shown."""
 
     hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=10, choices=HazardAction.choices)
+    action = models.CharField(max_length=20, choices=HazardAction.choices)
     from_status = models.CharField(max_length=20, choices=HazardStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=HazardStatus.choices)
     actor = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")
@@ -101,6 +192,96 @@ class HazardEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+class RectificationPlan(models.Model):
+    """The plan of a major hazard (五落实: 措施、责任、资金、时限、预案), one row per version. Only the
+    newest version counts; changing an approved plan writes a new version that needs approval again."""
+
+    hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="plans")
+    version = models.PositiveSmallIntegerField()
+    measures = models.TextField(_("治理措施"), blank=True)
+    responsible = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("责任人")
+    )
+    funds_amount = models.DecimalField(_("治理资金(元)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    funds_source = models.CharField(_("资金来源"), max_length=200, blank=True)
+    deadline = models.DateField(_("治理时限"), null=True, blank=True)
+    interim_measures = models.TextField(_("治理期间的安全防范措施"), blank=True)
+    emergency_plan = models.TextField(_("应急预案"), blank=True)
+    written_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    written_at = models.DateTimeField()
+    approved_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    # The parts the principal approves, in the order a missing one is named.
+    PARTS = (
+        "measures",
+        "responsible",
+        "funds_amount",
+        "funds_source",
+        "deadline",
+        "interim_measures",
+        "emergency_plan",
+    )
+
+    class Meta:
+        ordering = ["hazard", "-version"]
+        constraints = [models.UniqueConstraint(fields=["hazard", "version"], name="rectification_plan_version_once")]
+        verbose_name = _("重大隐患治理方案")
+        verbose_name_plural = _("重大隐患治理方案")
+
+    def missing_parts(self) -> list[str]:
+        return [part for part in self.PARTS if getattr(self, part) in (None, "")]
+
+
+class Supervision(models.Model):
+    """挂牌督办: a regulator in scope puts a major hazard under supervision until it checks the
+    enterprise's acceptance (核查销号). One per hazard."""
+
+    hazard = models.OneToOneField(Hazard, on_delete=models.CASCADE, related_name="supervision")
+    regulator = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    deadline = models.DateField(_("督办期限"))
+    note = models.TextField(_("督办要求"), blank=True)
+    created_at = models.DateTimeField()
+    verified_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("挂牌督办")
+        verbose_name_plural = _("挂牌督办")
+
+
+class PublicReportStatus(models.TextChoices):
+    PENDING = "pending", _("待处理")
+    CONVERTED = "converted", _("已转为隐患")
+    DISMISSED = "dismissed", _("不予受理")
+
+
+class PublicReport(models.Model):
+    """有奖举报 (seed item 62): what anyone who scanned a post's code reported, logged in or not. It waits in
+    the safety managers' triage queue until it becomes a hazard or is dismissed with a reason. The phone
+    number (for the reward) is shown to the principal only."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="public_reports")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="public_reports")
+    description = models.TextField(_("举报内容"))
+    photo = models.FileField(_("照片"), upload_to="public-reports/%Y/%m/", blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    created_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=PublicReportStatus.choices, default=PublicReportStatus.PENDING)
+    hazard = models.OneToOneField(
+        Hazard, null=True, blank=True, on_delete=models.SET_NULL, related_name="public_report"
+    )
+    handled_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    handled_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(_("不予受理的理由"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["enterprise", "status"])]
+        verbose_name = _("群众举报")
+        verbose_name_plural = _("群众举报")
 
 
 class Notification(models.Model):

@@ -183,3 +183,35 @@ def hazard_closed(hazard: Hazard) -> list[Notification]:
     title = _("隐患已销号:%(text)s") % {"text": _short(hazard)}
     recipients = {hazard.responsible_id, hazard.found_by_id}
     return send([Message(recipients, "hazard_closed", f"hazard:{hazard.id}:closed", title, "", hazard)])
+
+
+def supervised_hazard_accepted(hazard: Hazard, regulator_id: int) -> list[Notification]:
+    """The enterprise accepted a hazard under supervision (挂牌督办): the regulator is to check it (核查销号)."""
+    title = _("督办隐患已由企业验收,请核查销号:%(text)s") % {"text": _short(hazard)}
+    round_ = hazard.events.filter(action="accept").count()
+    key = f"hazard:{hazard.id}:supervised-accepted:{round_}"
+    return send([Message({regulator_id}, "supervised_hazard_accepted", key, title, "", hazard)])
+
+
+def hazard_plan_written(hazard: Hazard, version: int) -> list[Notification]:
+    """A plan (五落实) waits for the principal's approval."""
+    principals = members_by_role([hazard.enterprise_id])[hazard.enterprise_id][Role.PRINCIPAL]
+    title = _("重大隐患治理方案待批准:%(text)s") % {"text": _short(hazard)}
+    key = f"hazard:{hazard.id}:plan:{version}"
+    return send([Message(principals, "hazard_plan_written", key, title, "", hazard)])
+
+
+def hazard_verification_failed(hazard: Hazard) -> list[Notification]:
+    round_ = hazard.events.filter(action="verify_fail").count()
+    title = _("督办隐患未通过监管部门核查:%(text)s") % {"text": _short(hazard)}
+    key = f"hazard:{hazard.id}:verify-failed:{round_}"
+    return send([Message({hazard.responsible_id}, "hazard_verification_failed", key, title, "", hazard)])
+
+
+def public_report_received(report) -> list[Notification]:
+    """A report from the card waits in the safety managers' triage queue."""
+    roles = members_by_role([report.enterprise_id])[report.enterprise_id]
+    managers = set().union(*(roles[r] for r in (*OFFICER_ROLES, Role.PRINCIPAL)))
+    title = _("收到群众举报:%(text)s") % {"text": report.description[:60]}
+    key = f"public-report:{report.id}"
+    return send([Message(managers, "public_report", key, title, "", None, report.enterprise_id)])

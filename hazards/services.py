@@ -4,19 +4,38 @@ open -> rectifying -> pending_acceptance -> closed, and pending_acceptance -> re
 Every move locks the hazard row, checks the role and the current status, and writes an event.
 """
 
-from datetime import datetime
+import re
+import uuid
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from checklists import photo_reuse
 from checklists.models import HazardGrade, Inspection, InspectionResult, Photo
+from checklists.services import photo_prepare
 from core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from hazards import notifications
-from hazards.models import Hazard, HazardAction, HazardEvent, HazardSource, HazardStatus, Notification
-from orgs.models import SAFETY_MANAGER_ROLES, Membership, Person, Post, Role
-from orgs.selectors import enterprises_readable_by, role_in
+from hazards.models import (
+    Hazard,
+    HazardAction,
+    HazardEvent,
+    HazardSource,
+    HazardStatus,
+    JudgmentClause,
+    Notification,
+    PublicReport,
+    PublicReportStatus,
+    RectificationPlan,
+    Supervision,
+)
+from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Membership, Person, Post, Role
+from orgs.selectors import enterprises_readable_by, regulated_enterprises, role_in, role_required
 
 # Who accepts (销号) or rejects a rectification, and who assigns it.
 ACCEPTING_ROLES = frozenset({Role.SAFETY_OFFICER, Role.SAFETY_DIRECTOR, Role.PRINCIPAL})
@@ -72,6 +91,35 @@ def _own_photos(by: Person, photo_ids: list[int], field: str) -> list[Photo]:
     if missing:
         raise ApplicationError(_("照片 %(ids)s 不存在。") % {"ids": missing}, field=field)
     return photos
+
+
+# ---------------------------------------------------------------------------------------------
+# The judgment standards
+
+
+def local_day(enterprise: Enterprise, instant: datetime) -> date:
+    return instant.astimezone(ZoneInfo(enterprise.timezone)).date()
+
+
+def hazard_basis_check(*, enterprise: Enterprise, grade: str, clause: JudgmentClause | None, found_on: date) -> None:
+    """A major hazard cites a clause of a judgment standard in force on the day it was found that applies
+    to the enterprise's industry; a general hazard may cite one, under the same conditions."""
+    if clause is None:
+        if grade == HazardGrade.MAJOR:
+            raise ApplicationError(_("重大隐患须引用判定标准的条款(判定依据)。"), field="basis")
+        return
+    if not clause.standard.in_force_on(found_on):
+        raise ApplicationError(
+            _("%(citation)s 在发现之日(%(day)s)不在有效期内。") % {"citation": clause.citation, "day": found_on},
+            field="basis",
+            code="clause_not_in_force",
+        )
+    if not clause.applies_to(enterprise.industry.code):
+        raise ApplicationError(
+            _("%(citation)s 不适用于该企业所属行业。") % {"citation": clause.citation},
+            field="basis",
+            code="clause_not_applicable",
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -141,8 +189,11 @@ def hazard_report(*, by: Person, data: dict) -> Hazard:
         source = HazardSource.REGULATOR  # read-only otherwise, a regulator may record what they found
     else:
         source = HazardSource.AD_HOC
-    if data["grade"] == HazardGrade.MAJOR and not data.get("basis"):
-        raise ApplicationError(_("重大隐患须注明判定依据。"), field="basis")
+    found_at = timezone.now()
+    clause = data.get("basis_clause")
+    hazard_basis_check(
+        enterprise=enterprise, grade=data["grade"], clause=clause, found_on=local_day(enterprise, found_at)
+    )
     photos = _own_photos(by, data.get("photos", []), "photos")
     hazard = Hazard.objects.create(
         enterprise=enterprise,
@@ -150,10 +201,11 @@ def hazard_report(*, by: Person, data: dict) -> Hazard:
         location=data.get("location") or (post.location if post else ""),
         grade=data["grade"],
         description=data["description"],
-        basis=data.get("basis", ""),
+        basis=data.get("basis") or (clause.citation if clause else ""),
+        basis_clause=clause,
         source=source,
         found_by=by,
-        found_at=timezone.now(),
+        found_at=found_at,
     )
     hazard.photos.set(photos)
     _record(hazard, action=HazardAction.REPORT, actor=by, before="", note=data["description"], photos=photos)
@@ -205,6 +257,8 @@ def hazard_submit(*, hazard: Hazard, by: Person, note: str, photos: list[int]) -
     if hazard.responsible_id != by.id:
         raise Forbidden(_("只有整改责任人可以提交整改。"))
     _require_status(hazard, {HazardStatus.RECTIFYING}, HazardAction.SUBMIT)
+    if hazard.grade == HazardGrade.MAJOR:
+        _require_approved_plan(hazard)
     evidence = _own_photos(by, photos, "photos")
     if not evidence:
         raise ApplicationError(_("提交整改须附整改后照片。"), field="photos")
@@ -238,6 +292,14 @@ def hazard_accept(*, hazard: Hazard, by: Person, note: str = "") -> Hazard:
     _require_acceptor(hazard, by)
     _require_status(hazard, {HazardStatus.PENDING_ACCEPTANCE}, HazardAction.ACCEPT)
     before = hazard.status
+    supervision = Supervision.objects.filter(hazard=hazard).first()
+    if supervision is not None:
+        # 挂牌督办: the enterprise's acceptance is checked by the regulator before the hazard is closed.
+        hazard.status = HazardStatus.PENDING_VERIFICATION
+        hazard.save(update_fields=["status"])
+        _record(hazard, action=HazardAction.ACCEPT, actor=by, before=before, note=note)
+        notifications.supervised_hazard_accepted(hazard, supervision.regulator_id)
+        return hazard
     hazard.status, hazard.closed_at = HazardStatus.CLOSED, timezone.now()
     hazard.save(update_fields=["status", "closed_at"])
     _record(hazard, action=HazardAction.ACCEPT, actor=by, before=before, note=note)
@@ -262,6 +324,185 @@ def hazard_reject(*, hazard: Hazard, by: Person, note: str) -> Hazard:
 
 
 # ---------------------------------------------------------------------------------------------
+# The plan of a major hazard (五落实: 措施、责任、资金、时限、预案落实)
+
+PLAN_PART_LABELS = {
+    "measures": _lazy("治理措施"),
+    "responsible": _lazy("责任人"),
+    "funds_amount": _lazy("治理资金金额"),
+    "funds_source": _lazy("资金来源"),
+    "deadline": _lazy("治理时限"),
+    "interim_measures": _lazy("治理期间的安全防范措施"),
+    "emergency_plan": _lazy("应急预案"),
+}
+
+
+def _missing_part(plan: RectificationPlan) -> None:
+    missing = plan.missing_parts()
+    if missing:
+        raise Conflict(
+            _("整改方案缺少「%(part)s」。") % {"part": PLAN_PART_LABELS[missing[0]]},
+            field=f"plan.{missing[0]}",
+            code="plan_incomplete",
+            errors=[
+                {"field": f"plan.{part}", "code": "plan_incomplete", "message": str(PLAN_PART_LABELS[part])}
+                for part in missing
+            ],
+        )
+
+
+def _require_approved_plan(hazard: Hazard) -> None:
+    plan = hazard.plans.order_by("-version").first()
+    if plan is None:
+        raise Conflict(_("重大隐患须先制定整改方案并经主要负责人批准。"), field="plan", code="plan_missing")
+    _missing_part(plan)
+    if plan.approved_at is None:
+        raise Conflict(_("整改方案尚未经主要负责人批准。"), field="plan.approved", code="plan_not_approved")
+
+
+@transaction.atomic
+def hazard_plan_write(*, hazard: Hazard, by: Person, data: dict) -> RectificationPlan:
+    """Write the next version of a major hazard's plan (safety managers). Parts left out are taken from
+    the current version; the new version waits for the principal's approval, also when it changes an
+    approved one."""
+    hazard = _locked(hazard)
+    _require_role(by, hazard, SAFETY_MANAGER_ROLES, _("只有安全管理人员可以制定整改方案。"))
+    if hazard.grade != HazardGrade.MAJOR:
+        raise Conflict(_("只有重大隐患需要整改方案。"), field="grade", code="not_major")
+    _require_status(hazard, {HazardStatus.OPEN, HazardStatus.RECTIFYING}, HazardAction.PLAN)
+    responsible = data.get("responsible")
+    if (
+        responsible is not None
+        and not Membership.objects.filter(person=responsible, enterprise_id=hazard.enterprise_id).exists()
+    ):
+        raise ApplicationError(_("整改责任人须为本企业人员。"), field="responsible")
+    current = hazard.plans.order_by("-version").first()
+    values = {part: getattr(current, part) if current else None for part in RectificationPlan.PARTS}
+    values.update({k: v for k, v in data.items() if k in RectificationPlan.PARTS})
+    for text in ("measures", "funds_source", "interim_measures", "emergency_plan"):
+        values[text] = values[text] or ""
+    plan = RectificationPlan.objects.create(
+        hazard=hazard,
+        version=(current.version + 1) if current else 1,
+        written_by=by,
+        written_at=timezone.now(),
+        **values,
+    )
+    _record(
+        hazard, action=HazardAction.PLAN, actor=by, before=hazard.status, note=_("第 %(v)s 版") % {"v": plan.version}
+    )
+    notifications.hazard_plan_written(hazard, plan.version)
+    return plan
+
+
+@transaction.atomic
+def hazard_plan_approve(*, hazard: Hazard, by: Person, note: str = "") -> RectificationPlan:
+    """The principal approves the current version; every part must be there (409 naming the first missing)."""
+    hazard = _locked(hazard)
+    _require_role(by, hazard, {Role.PRINCIPAL}, _("只有主要负责人可以批准整改方案。"))
+    plan = hazard.plans.order_by("-version").first()
+    if plan is None:
+        raise Conflict(_("该隐患还没有整改方案。"), field="plan", code="plan_missing")
+    if plan.approved_at is not None:
+        raise Conflict(_("该版整改方案已批准。"), field="plan.approved", code="plan_already_approved")
+    _missing_part(plan)
+    plan.approved_by, plan.approved_at = by, timezone.now()
+    plan.save(update_fields=["approved_by", "approved_at"])
+    _record(
+        hazard,
+        action=HazardAction.PLAN_APPROVE,
+        actor=by,
+        before=hazard.status,
+        note=note or _("第 %(v)s 版") % {"v": plan.version},
+    )
+    return plan
+
+
+# ---------------------------------------------------------------------------------------------
+# The regulator's part: 挂牌督办, progress, 核查销号
+
+
+def _require_regulator(by: Person, hazard: Hazard) -> None:
+    """A regulator whose scope covers the hazard's enterprise; a member of it is refused (403). Callers
+    out of scope never got here: the hazard was a 404 for them."""
+    if by.is_superuser:
+        return
+    regulated = regulated_enterprises(by)
+    if role_in(by, hazard.enterprise_id) is not None and (
+        regulated is None or not regulated.filter(pk=hazard.enterprise_id).exists()
+    ):
+        raise Forbidden(_("只有监管部门可以挂牌督办和核查销号。"))
+    if regulated is None or not regulated.filter(pk=hazard.enterprise_id).exists():
+        raise NotFound(_("未找到。"))
+
+
+@transaction.atomic
+def hazard_supervise(*, hazard: Hazard, by: Person, deadline: date, note: str = "") -> Supervision:
+    """A regulator in scope puts an open major hazard under supervision (挂牌督办)."""
+    hazard = _locked(hazard)
+    _require_regulator(by, hazard)
+    if hazard.grade != HazardGrade.MAJOR:
+        raise Conflict(_("只有重大隐患可以挂牌督办。"), field="grade", code="not_major")
+    _require_status(
+        hazard,
+        {HazardStatus.OPEN, HazardStatus.RECTIFYING, HazardStatus.PENDING_ACCEPTANCE},
+        HazardAction.SUPERVISE,
+    )
+    if Supervision.objects.filter(hazard=hazard).exists():
+        raise Conflict(_("该隐患已挂牌督办。"), field="hazard", code="already_supervised")
+    if deadline <= timezone.localdate():
+        raise ApplicationError(_("督办期限须晚于今天。"), field="deadline")
+    supervision = Supervision.objects.create(
+        hazard=hazard, regulator=by, deadline=deadline, note=note, created_at=timezone.now()
+    )
+    _record(hazard, action=HazardAction.SUPERVISE, actor=by, before=hazard.status, note=f"{deadline}:{note}")
+    return supervision
+
+
+@transaction.atomic
+def hazard_progress_report(*, hazard: Hazard, by: Person, note: str, photos: list[int]) -> HazardEvent:
+    """The enterprise reports progress on a supervised hazard (safety managers or the responsible person)."""
+    hazard = _locked(hazard)
+    role = role_in(by, hazard.enterprise_id)
+    if role is None and not by.is_superuser:
+        raise Forbidden(_("监管人员只能查看,不能处理隐患。"))
+    if role not in SAFETY_MANAGER_ROLES and hazard.responsible_id != by.id and not by.is_superuser:
+        raise Forbidden(_("只有安全管理人员或整改责任人可以报告督办进展。"))
+    if not Supervision.objects.filter(hazard=hazard).exists():
+        raise Conflict(_("该隐患未挂牌督办。"), field="hazard", code="not_supervised")
+    _require_status(
+        hazard, {HazardStatus.OPEN, HazardStatus.RECTIFYING, HazardStatus.PENDING_ACCEPTANCE}, HazardAction.PROGRESS
+    )
+    evidence = _own_photos(by, photos, "photos")
+    return _record(hazard, action=HazardAction.PROGRESS, actor=by, before=hazard.status, note=note, photos=evidence)
+
+
+@transaction.atomic
+def hazard_verify(*, hazard: Hazard, by: Person, passed: bool, note: str = "") -> Hazard:
+    """The supervising regulator checks the enterprise's acceptance: closes the hazard (核查销号) or sends
+    it back to rectification with the reason."""
+    hazard = _locked(hazard)
+    _require_regulator(by, hazard)
+    _require_status(hazard, {HazardStatus.PENDING_VERIFICATION}, HazardAction.VERIFY)
+    before = hazard.status
+    if not passed:
+        if not note.strip():
+            raise ApplicationError(_("请填写核查不通过的原因。"), field="note")
+        hazard.status = HazardStatus.RECTIFYING
+        hazard.save(update_fields=["status"])
+        _record(hazard, action=HazardAction.VERIFY_FAIL, actor=by, before=before, note=note)
+        notifications.hazard_verification_failed(hazard)
+        return hazard
+    now = timezone.now()
+    hazard.status, hazard.closed_at = HazardStatus.CLOSED, now
+    hazard.save(update_fields=["status", "closed_at"])
+    Supervision.objects.filter(hazard=hazard).update(verified_by=by, verified_at=now)
+    _record(hazard, action=HazardAction.VERIFY, actor=by, before=before, note=note)
+    notifications.hazard_closed(hazard)
+    return hazard
+
+
+# ---------------------------------------------------------------------------------------------
 # The inbox
 
 
@@ -280,3 +521,96 @@ def notification_mark_read(*, notification: Notification, by: Person) -> Notific
 def notifications_mark_all_read(*, by: Person) -> int:
     """Mark every unread notification of the person read; returns how many were unread."""
     return Notification.objects.filter(recipient=by, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# ---------------------------------------------------------------------------------------------
+# 有奖举报 (seed item 62): a report from the card, and its triage
+
+PUBLIC_PHONE = re.compile(r"^[0-9+\-\s]{5,20}$")
+PUBLIC_TEXT_MAX = 2000
+
+
+@transaction.atomic
+def public_report_submit(*, post: Post, description: str, phone: str = "", photo=None) -> PublicReport:
+    """Anyone who scanned the post's code reports a hazard; the photo is re-encoded (no EXIF, no
+    payload) before it is stored. The caller throttles per client."""
+    description, phone = (description or "").strip(), (phone or "").strip()
+    if not description:
+        raise ApplicationError(_("请描述发现的隐患。"), field="description")
+    if len(description) > PUBLIC_TEXT_MAX:
+        raise ApplicationError(_("内容不能超过 %(n)d 个字。") % {"n": PUBLIC_TEXT_MAX}, field="description")
+    if phone and not PUBLIC_PHONE.match(phone):
+        raise ApplicationError(_("请填写正确的电话号码,或留空。"), field="phone")
+    report = PublicReport(enterprise_id=post.enterprise_id, post=post, description=description, phone=phone)
+    report.created_at = timezone.now()
+    if photo is not None:
+        if photo.size > settings.PHOTO_MAX_BYTES:
+            raise ApplicationError(_("照片过大。"), field="photo", code="image_too_large")
+        prepared = photo_prepare(photo.read())  # a 400 naming `image` when it is not a picture
+        report.photo.save(f"{uuid.uuid4()}.jpg", ContentFile(prepared.image), save=False)
+    report.save()
+    notifications.public_report_received(report)
+    return report
+
+
+def _pending(report: PublicReport) -> PublicReport:
+    report = PublicReport.objects.select_for_update().select_related("enterprise__industry", "post").get(pk=report.pk)
+    if report.status != PublicReportStatus.PENDING:
+        raise Conflict(_("该举报已处理。"), field="status", code="already_handled")
+    return report
+
+
+@transaction.atomic
+def public_report_convert(*, report: PublicReport, by: Person, data: dict) -> Hazard:
+    """A safety manager turns the report into a hazard of the register (source `public`), found when it
+    was reported."""
+    report = _pending(report)
+    role_required(by, report.enterprise_id, SAFETY_MANAGER_ROLES)
+    grade, clause = data["grade"], data.get("basis_clause")
+    hazard_basis_check(
+        enterprise=report.enterprise,
+        grade=grade,
+        clause=clause,
+        found_on=local_day(report.enterprise, report.created_at),
+    )
+    description = data.get("description") or report.description
+    hazard = Hazard.objects.create(
+        enterprise=report.enterprise,
+        post=report.post,
+        location=data.get("location") or report.post.location,
+        grade=grade,
+        description=description,
+        basis=clause.citation if clause else "",
+        basis_clause=clause,
+        source=HazardSource.PUBLIC,
+        found_by=by,
+        found_at=report.created_at,
+    )
+    _record(
+        hazard, action=HazardAction.REPORT, actor=by, before="", note=_("群众举报:%(text)s") % {"text": description}
+    )
+    report.status, report.hazard, report.handled_by, report.handled_at = (
+        PublicReportStatus.CONVERTED,
+        hazard,
+        by,
+        timezone.now(),
+    )
+    report.save(update_fields=["status", "hazard", "handled_by", "handled_at"])
+    notifications.hazards_reported([hazard])
+    return hazard
+
+
+@transaction.atomic
+def public_report_dismiss(*, report: PublicReport, by: Person, reason: str) -> PublicReport:
+    report = _pending(report)
+    role_required(by, report.enterprise_id, SAFETY_MANAGER_ROLES)
+    if not reason.strip():
+        raise ApplicationError(_("请填写不予受理的理由。"), field="reason")
+    report.status, report.reason, report.handled_by, report.handled_at = (
+        PublicReportStatus.DISMISSED,
+        reason,
+        by,
+        timezone.now(),
+    )
+    report.save(update_fields=["status", "reason", "handled_by", "handled_at"])
+    return report

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from hazards import views
@@ -5,5 +6,14 @@ from hazards import views
 router = SimpleRouter()
 router.register("hazards", views.HazardViewSet, basename="hazard")
 router.register("notifications", views.NotificationViewSet, basename="notification")
+router.register("judgment-standards", views.JudgmentStandardViewSet, basename="judgment-standard")
+router.register("judgment-clauses", views.JudgmentClauseViewSet, basename="judgment-clause")
+router.register("hazard-reports", views.PublicReportViewSet, basename="hazard-report")
 
-urlpatterns = router.urls
+urlpatterns = [
+    # Before the router: "hazards/ledger/" is not a hazard's id.
+    path("hazards/ledger/", views.LedgerImportApi.as_view(), name="hazard-ledger-import"),
+    path("hazards/ledger.xlsx", views.LedgerXlsxApi.as_view(), name="hazard-ledger-xlsx"),
+    path("hazards/ledger.pdf", views.LedgerPdfApi.as_view(), name="hazard-ledger-pdf"),
+    *router.urls,
+]

@@ -23,6 +23,7 @@ from checklists.services import flag_review_add
 from core.auth import lockout_seconds
 from core.errors import ApplicationError, Gone, NotFound
 from core.exports import PDF_MEDIA_TYPE, XLSX_MEDIA_TYPE, content_disposition
+from hazards import selectors as hazard_selectors
 from hazards.models import HazardSource, HazardStatus
 from mobile import charts, selectors
 from orgs.models import RiskLevel
@@ -341,6 +342,9 @@ def region_view(request):
         "targets_sentence": targets_sentence(),
         "month": page.by_region.month,
         "xlsx_query": urlencode(query),
+        # Issue 16: the supervised major hazards of the region (overdue first) and the month's major
+        # hazards by clause; rendered by hazards/region_major.html.
+        **hazard_selectors.region_major_context(request.user, month=page.by_region.month),
     }
     return _supervisor_page(request, "mobile/region.html", context)
 

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from hazards import services
-from hazards.models import Hazard, HazardEvent
+from hazards.models import Hazard, HazardEvent, JudgmentClause
 from orgs.models import Person, Role
 from tests import factories
 from tests.checklists.conftest import daily, jpeg_bytes  # noqa: F401  (daily is a fixture)
@@ -39,11 +39,16 @@ def fresh(person: Person) -> Person:
     return Person.objects.get(pk=person.pk)
 
 
+def chemical_clause(number: str = "第二项") -> JudgmentClause:
+    """A seeded clause of the 化工和危险化学品 standard, which applies to the factories' C26 enterprises."""
+    return JudgmentClause.objects.get(standard__issuing_order="安监总管三〔2017〕121号", number=number)
+
+
 def report(world, *, by=None, grade="general", **data) -> Hazard:
     """A hazard reported through the service (the API path is tested on its own)."""
     body = {"enterprise": world.enterprise, "grade": grade, "description": "消防通道堵塞"}
     if grade == "major":
-        body["basis"] = "应急管理部令第10号 第二条"
+        body["basis_clause"] = chemical_clause()
     body.update(data)
     return services.hazard_report(by=fresh(by or world.worker), data=body)
 
@@ -53,7 +58,34 @@ def assign(hazard, *, by, responsible, days=3, **kwargs) -> Hazard:
     return services.hazard_assign(hazard=hazard, by=fresh(by), responsible=responsible, deadline=deadline, **kwargs)
 
 
+FULL_PLAN = {
+    "measures": "更换失效的报警器并与紧急切断阀联锁",
+    "funds_amount": "85000.00",
+    "funds_source": "企业安全生产费用",
+    "interim_measures": "停用该区域,每两小时人工巡检",
+    "emergency_plan": "执行《泄漏现场处置方案》",
+}
+
+
+def with_approved_plan(hazard) -> Hazard:
+    """Give a major hazard an approved plan (五落实) directly, for tests about other moves."""
+    if hazard.grade == "major" and not hazard.plans.filter(approved_at__isnull=False).exists():
+        now = timezone.now()
+        hazard.plans.create(
+            version=hazard.plans.count() + 1,
+            responsible=hazard.responsible or hazard.found_by,
+            deadline=now.date() + timedelta(days=30),
+            written_by=hazard.found_by,
+            written_at=now,
+            approved_by=hazard.found_by,
+            approved_at=now,
+            **FULL_PLAN,
+        )
+    return hazard
+
+
 def submit(api, hazard, *, by) -> Hazard:
+    with_approved_plan(hazard)
     photo = upload_photo(api, by)
     return services.hazard_submit(hazard=hazard, by=fresh(by), note="已整改", photos=[photo])
 

@@ -4,7 +4,7 @@ import time_machine
 
 from hazards import notifications
 from hazards.models import Hazard, Notification
-from tests.hazards.conftest import HAZARDS, NOTIFICATIONS, assert_error, assign, report
+from tests.hazards.conftest import HAZARDS, NOTIFICATIONS, assert_error, assign, chemical_clause, report
 
 
 def inbox(api, person, **query) -> list[dict]:
@@ -22,7 +22,7 @@ def test_a_major_hazard_reaches_the_principal_and_the_actual_controller_at_once(
         "enterprise": world.enterprise.id,
         "grade": "major",
         "description": "液氯储罐区无泄漏报警",
-        "basis": "应急管理部令第10号 第二条第(四)项",
+        "basis_clause": chemical_clause("第五项").id,
     }
     hazard_id = api.as_(world.worker).post(HAZARDS, body).data["id"]
     for person in (staff.principal, staff.controller, world.officer, staff.director):

@@ -6,7 +6,17 @@ from hazards import services
 from hazards.models import Hazard
 from orgs.models import Role
 from tests import factories
-from tests.hazards.conftest import HAZARDS, assert_error, assign, fresh, hazard_url, report, submit, upload_photo
+from tests.hazards.conftest import (
+    HAZARDS,
+    assert_error,
+    assign,
+    chemical_clause,
+    fresh,
+    hazard_url,
+    report,
+    submit,
+    upload_photo,
+)
 
 T0 = datetime(2024, 7, 3, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
 
@@ -98,8 +108,9 @@ def test_a_hazard_is_shown_in_a_constant_number_of_queries(api, world, staff, dj
         submit(api, hazard, by=world.worker)
         services.hazard_reject(hazard=hazard, by=fresh(world.officer), note="不合格")
     api.as_(world.officer)
-    # Roles, regulator scopes, the hazard, its photos, its events with actors, the events' photos.
-    with django_assert_max_num_queries(6):
+    # Roles, regulator scopes, the hazard (with its clause and supervision), its photos, its events with
+    # actors, the events' photos, its plans.
+    with django_assert_max_num_queries(7):
         response = api.get(hazard_url(hazard))
     assert len(response.data["events"]) == 8
 
@@ -211,8 +222,14 @@ def test_a_report_stores_the_photos_and_defaults_the_location_to_the_posts(api, 
 def test_a_major_report_needs_its_basis(api, world):
     body = {"enterprise": world.enterprise.id, "grade": "major", "description": "液氨储罐无泄漏报警"}
     assert_error(api.as_(world.worker).post(HAZARDS, body), 400, "basis")
-    body["basis"] = "应急管理部令第10号 第二条第(一)项"
-    assert api.as_(world.worker).post(HAZARDS, body).status_code == 201
+    body["basis"] = "应急管理部令第10号 第二条第(一)项"  # free text no longer makes a major hazard
+    assert_error(api.as_(world.worker).post(HAZARDS, body), 400, "basis")
+    del body["basis"]
+    body["basis_clause"] = chemical_clause("第五项").id
+    response = api.as_(world.worker).post(HAZARDS, body)
+    assert response.status_code == 201
+    assert response.data["basis"] == "安监总管三〔2017〕121号 第五项"
+    assert response.data["basis_clause"]["number"] == "第五项"
 
 
 def test_a_report_names_each_bad_field(api, world):

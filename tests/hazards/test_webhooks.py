@@ -61,7 +61,7 @@ def test_a_major_hazard_reaches_a_wecom_robot_with_a_mention_of_the_principal_an
     content = markdown["markdown"]["content"]
     assert content.startswith("**重大隐患:消防通道堵塞**\n")
     assert "> 企业:" + world.enterprise.name in content and "> 位置:液氯库" in content
-    assert "> 判定依据:应急管理部令第10号" in content
+    assert "> 判定依据:安监总管三〔2017〕121号 第二项" in content
     assert mention == {
         "msgtype": "text",
         "text": {"content": "重大隐患:消防通道堵塞", "mentioned_mobile_list": [PRINCIPAL_PHONE, CONTROLLER_PHONE]},

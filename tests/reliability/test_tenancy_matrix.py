@@ -33,7 +33,7 @@ from cards.services import card_publish
 from checklists import services as checklist_services
 from checklists.onboarding import onboarding_export
 from hazards import services as hazard_services
-from hazards.models import Notification
+from hazards.models import JudgmentClause, Notification
 from orgs.models import Membership, Person, Role
 from qr.models import CardSheet
 from qr.services import qr_token_issue, qr_tokens_issue_all
@@ -43,6 +43,8 @@ from risks import services as risk_services
 from risks.models import Control, HazardSource, RiskPoint
 from tests import factories
 from tests.checklists.conftest import jpeg_bytes, submission
+from tests.hazards.test_ledger import rows_of as ledger_rows
+from tests.hazards.test_ledger import workbook as ledger_workbook
 
 MEMBERS = ("worker", "officer", "director", "principal", "admin")
 READERS = (*MEMBERS, "regulator")  # everyone who may read world.enterprise
@@ -300,6 +302,69 @@ ROWS: dict[str, Row] = {
     ),
     "POST /api/v1/hazards/{pk}/reject/": write(
         lambda o: f"/api/v1/hazards/{o.pending.id}/reject/", lambda o: {"note": "不合格"}, ACCEPTORS
+    ),
+    # --- major hazards (issue 16): the catalogue is open to every caller; the plan is written by the
+    # safety managers and approved by the principal; supervision and verification are the regulator's.
+    "GET /api/v1/judgment-standards/": read(lambda o: "/api/v1/judgment-standards/", ok=ROLES[:-1]),
+    "GET /api/v1/judgment-clauses/": read(lambda o: f"/api/v1/judgment-clauses/?enterprise={o.enterprise.id}"),
+    "POST /api/v1/hazards/{pk}/plan/": write(
+        lambda o: f"/api/v1/hazards/{o.major.id}/plan/", lambda o: {"measures": "更换报警器"}, MANAGERS, 201
+    ),
+    "POST /api/v1/hazards/{pk}/plan/approve/": write(
+        lambda o: f"/api/v1/hazards/{o.planned.id}/plan/approve/", lambda o: {}, ("principal",)
+    ),
+    "POST /api/v1/hazards/{pk}/supervise/": write(
+        lambda o: f"/api/v1/hazards/{o.major.id}/supervise/",
+        lambda o: {"deadline": f"{later(10)[:10]}"},
+        ("regulator",),
+    ),
+    "POST /api/v1/hazards/{pk}/progress/": write(
+        lambda o: f"/api/v1/hazards/{o.supervised.id}/progress/", lambda o: {"note": "进展"}, ("worker", *MANAGERS)
+    ),
+    "POST /api/v1/hazards/{pk}/verify/": write(
+        lambda o: f"/api/v1/hazards/{o.to_verify.id}/verify/", lambda o: {"passed": True}, ("regulator",)
+    ),
+    "GET /api/v1/hazards/supervised/": listing(lambda o: "/api/v1/hazards/supervised/", lambda o: {o.supervised.id}),
+    "GET /api/v1/hazards/major-stats/": read(
+        lambda o: f"/api/v1/hazards/major-stats/?date_from=2020-01-01&date_to={later(1)[:10]}",
+        ok=REPORT_READERS,
+        expect={"far_regulator": 200, "outsider": 403},
+    ),
+    "POST /api/v1/hazards/ledger/": write(
+        lambda o: "/api/v1/hazards/ledger/",
+        lambda o: {"enterprise": o.enterprise.id, "file": ledger_workbook(ledger_rows(o.world))},
+        MANAGERS,
+        201,
+        fmt="multipart",
+        foreign=400,
+    ),
+    "GET /api/v1/hazards/ledger.xlsx": read(
+        lambda o: f"/api/v1/hazards/ledger.xlsx?enterprise={o.enterprise.id}&date_from=2020-01-01&date_to=2030-01-01",
+        ok=REPORT_READERS,
+    ),
+    "GET /api/v1/hazards/ledger.pdf": read(
+        lambda o: f"/api/v1/hazards/ledger.pdf?enterprise={o.enterprise.id}&date_from=2020-01-01&date_to=2030-01-01",
+        ok=REPORT_READERS,
+    ),
+    # 有奖举报: the triage queue is the safety managers'; anyone else is told nothing (404).
+    "GET /api/v1/hazard-reports/": listing(
+        lambda o: "/api/v1/hazard-reports/", lambda o: {o.public_report.id}, sees=MANAGERS
+    ),
+    "GET /api/v1/hazard-reports/{pk}/": read(
+        lambda o: f"/api/v1/hazard-reports/{o.public_report.id}/", ok=MANAGERS, denied=404
+    ),
+    "POST /api/v1/hazard-reports/{pk}/convert/": write(
+        lambda o: f"/api/v1/hazard-reports/{o.public_report.id}/convert/",
+        lambda o: {"grade": "general"},
+        MANAGERS,
+        201,
+        denied=404,
+    ),
+    "POST /api/v1/hazard-reports/{pk}/dismiss/": write(
+        lambda o: f"/api/v1/hazard-reports/{o.public_report.id}/dismiss/",
+        lambda o: {"reason": "不属实"},
+        MANAGERS,
+        denied=404,
     ),
     # The inbox is the caller's own: everyone lists theirs; someone else's message is a 404.
     "GET /api/v1/notifications/": listing(lambda o: "/api/v1/notifications/", None),
@@ -631,6 +696,42 @@ def objects(world, daily):
             )[0].id
         ],
     )
+    principal = Person.objects.get(pk=people["principal"].pk)
+    regulator = Person.objects.get(pk=world.regulator.pk)
+
+    def major():
+        return hazard_services.hazard_report(
+            by=Person.objects.get(pk=world.worker.pk),
+            data={"enterprise": e, "grade": "major", "description": "液氯储罐区无泄漏报警", "basis_clause": clause},
+        )
+
+    def planned(hazard):
+        officer = Person.objects.get(pk=world.officer.pk)
+        plan = {"measures": "更换", "responsible": world.worker, "funds_amount": 1000, "funds_source": "安全费用"}
+        plan |= {"deadline": date(2030, 1, 1), "interim_measures": "停用", "emergency_plan": "处置方案"}
+        hazard_services.hazard_plan_write(hazard=hazard, by=officer, data=plan)
+        return hazard
+
+    clause = JudgmentClause.objects.get(standard__issuing_order="安监总管三〔2017〕121号", number="第二项")
+    o.major = major()
+    o.planned = planned(assign(major()))
+    o.supervised = assign(major())
+    hazard_services.hazard_supervise(hazard=o.supervised, by=regulator, deadline=date(2030, 1, 1))
+    o.to_verify = planned(assign(major()))
+    hazard_services.hazard_plan_approve(hazard=o.to_verify, by=principal)
+    hazard_services.hazard_supervise(hazard=o.to_verify, by=regulator, deadline=date(2030, 1, 1))
+    o.to_verify = hazard_services.hazard_submit(
+        hazard=o.to_verify,
+        by=worker,
+        note="已整改",
+        photos=[
+            checklist_services.photo_upload(
+                by=worker, client_uuid=uuid.uuid4(), upload=SimpleUploadedFile("g.jpg", jpeg_bytes(color=(7, 8, 9)))
+            )[0].id
+        ],
+    )
+    hazard_services.hazard_accept(hazard=o.to_verify, by=Person.objects.get(pk=world.officer.pk))
+    o.public_report = hazard_services.public_report_submit(post=world.post, description="阀门滴漏", phone="13900001111")
     o.notification = Notification.objects.filter(recipient=world.worker).first()
     assert o.notification is not None
 

@@ -1,0 +1,77 @@
+"""有奖举报 from the card (seed item 62, issue 16 item 5): anyone who scanned reports, throttled per client;
+the safety managers triage; the reporter's phone is the principal's to see."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from hazards.models import Hazard, Notification, PublicReport
+from qr.services import qr_token_issue
+from tests.checklists.conftest import jpeg_bytes
+from tests.hazards.conftest import assert_error, chemical_clause
+
+REPORTS = "/api/v1/hazard-reports/"
+
+
+@pytest.fixture
+def token(world):
+    return qr_token_issue(post=world.post).token
+
+
+def page(token) -> str:
+    return reverse("public-report", args=[token])
+
+
+def test_anyone_who_scanned_reports_with_a_photo_and_a_phone(client, world, staff, token):
+    assert client.get(page(token)).status_code == 200
+    assert "有奖举报" in client.get(reverse("mobile-scan", args=[token])).content.decode()
+    photo = SimpleUploadedFile("p.jpg", jpeg_bytes(color=(200, 10, 10)), "image/jpeg")
+    body = {"description": "二号罐区阀门滴漏", "phone": "13900001111", "photo": photo}
+    response = client.post(page(token), body)
+    assert response.status_code == 200 and "举报已收到" in response.content.decode()
+    (report,) = PublicReport.objects.all()
+    assert report.post == world.post and report.phone == "13900001111" and report.photo.name.endswith(".jpg")
+    assert Notification.objects.filter(recipient=world.officer, kind="public_report").exists()
+
+
+def test_a_report_without_a_description_or_with_a_bad_photo_is_refused(client, token):
+    assert client.post(page(token), {"description": " "}).status_code == 400
+    bad = SimpleUploadedFile("p.jpg", b"not a picture", "image/jpeg")
+    assert client.post(page(token), {"description": "漏油", "photo": bad}).status_code == 400
+    assert client.post(page(token), {"description": "漏油", "phone": "call me"}).status_code == 400
+    assert not PublicReport.objects.exists()
+    assert client.get(page("no-such-token")).status_code == 404
+
+
+def test_reports_are_throttled_per_client(client, token, settings):
+    settings.PUBLIC_REPORT_RATE = "2/hour"
+    for _ in range(2):
+        assert client.post(page(token), {"description": "漏油"}).status_code == 200
+    refused = client.post(page(token), {"description": "漏油"})
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    other = client.post(page(token), {"description": "漏油"}, REMOTE_ADDR="10.9.9.9")
+    assert other.status_code == 200
+    assert PublicReport.objects.count() == 3
+
+
+def test_safety_managers_triage_and_only_the_principal_sees_the_phone(api, client, world, staff, token):
+    client.post(page(token), {"description": "二号罐区阀门滴漏", "phone": "13900001111"})
+    client.post(page(token), {"description": "有人在罐区吸烟"})
+    listed = api.as_(world.officer).get(REPORTS).data["results"]
+    assert len(listed) == 2 and {r["phone"] for r in listed} == {None}
+    assert {r["phone"] for r in api.as_(staff.principal).get(REPORTS).data["results"]} == {"13900001111", ""}
+    assert api.as_(world.worker).get(REPORTS).data["results"] == []
+    assert api.as_(world.regulator).get(REPORTS).data["results"] == []
+    leak, smoke = PublicReport.objects.order_by("id")
+    assert api.as_(world.outsider).post(f"{REPORTS}{leak.id}/dismiss/", {"reason": "x"}).status_code == 404
+    assert api.as_(world.worker).post(f"{REPORTS}{leak.id}/dismiss/", {"reason": "x"}).status_code == 404
+    body = {"grade": "major", "basis_clause": chemical_clause("第十五项").id}
+    converted = api.as_(world.officer).post(f"{REPORTS}{leak.id}/convert/", body)
+    assert converted.status_code == 201 and converted.data["source"] == "public"
+    hazard = Hazard.objects.get(pk=converted.data["id"])
+    assert hazard.found_at == leak.created_at and hazard.description == "二号罐区阀门滴漏"
+    assert_error(api.as_(world.officer).post(f"{REPORTS}{leak.id}/dismiss/", {"reason": "重复"}), 409, "status")
+    assert_error(api.as_(world.officer).post(f"{REPORTS}{smoke.id}/convert/", {"grade": "major"}), 400, "basis")
+    assert_error(api.as_(world.officer).post(f"{REPORTS}{smoke.id}/dismiss/", {"reason": ""}), 400, "reason")
+    dismissed = api.as_(world.officer).post(f"{REPORTS}{smoke.id}/dismiss/", {"reason": "现场核实无此情况"})
+    assert dismissed.status_code == 200 and dismissed.data["status"] == "dismissed"
