@@ -505,3 +505,5 @@ METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 # Beat: one per installation. A second one started by mistake (two servers with the same units) waits
 # for this Redis lock and sends nothing while the first one lives (core.beat_lock).
 BEAT_LOCK_URL = os.environ.get("BEAT_LOCK_URL", CACHE_URL)
+if BEAT_LOCK_URL:
+    CELERY_BEAT_SCHEDULER = "core.beat_lock:SingleBeatScheduler"

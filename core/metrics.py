@@ -29,8 +29,7 @@ LATENCY = Histogram(
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 SUBMISSIONS = Counter("mingbai_submissions_stored", "Inspection records stored (submissions answered 201)")
-SUBMIT_ROUTE = "api/v1/^inspections/$"  # the router's pattern for POST /api/v1/inspections/
-SUBMIT_ROUTES = {SUBMIT_ROUTE, "api/v1/inspections/"}
+SUBMIT_VIEW = "inspection-list"  # POST /api/v1/inspections/
 METRICS_ROUTE = "metrics"
 
 
@@ -42,7 +41,8 @@ def request_observe(request, status: int, seconds: float) -> None:
         return  # the scraper's own requests say nothing about the service
     REQUESTS.labels(route, request.method, str(status)).inc()
     LATENCY.labels(route, request.method).observe(seconds)
-    if request.method == "POST" and status == 201 and route in SUBMIT_ROUTES:
+    view = getattr(getattr(request, "resolver_match", None), "view_name", "")
+    if request.method == "POST" and status == 201 and view == SUBMIT_VIEW:
         SUBMISSIONS.inc()
 
 
