@@ -150,9 +150,9 @@ def run_manage(args: list[str], env: dict, *, timeout: float = 120) -> str:
     return done.stdout
 
 
-def seed(env: dict) -> dict:
+def seed(env: dict, records: int = 0) -> dict:
     done = subprocess.run(
-        [str(BIN / "python"), str(Path(__file__).with_name("seed.py"))],
+        [str(BIN / "python"), str(Path(__file__).with_name("seed.py")), str(records)],
         cwd=ROOT,
         env=env,
         capture_output=True,
