@@ -8,7 +8,6 @@ import uuid
 from io import BytesIO
 
 import pytest
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
