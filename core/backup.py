@@ -3,7 +3,9 @@
 A backup is a folder <UTC time> holding:
   db.dump            pg_dump's custom format (one consistent snapshot of the whole database)
   media/             the photo files (file storage), copied after the dump: a photo's file is written
-                     before its row commits, so every file a dumped row names is there
+                     before its row commits, so every file a dumped row names is there. Photos never
+                     change: a file the previous backup holds with the same size is hard-linked from it,
+                     so a nightly backup costs the day's new photos, not the whole folder again
   media-manifest.json  with object storage instead: every object's key, size and ETag (the bucket
                      keeps the bytes, with versioning and replication of its own)
   SHA256SUMS         the SHA-256 of every file above (sha256sum -c reads it)
@@ -81,9 +83,33 @@ def media_manifest(storage) -> list[dict]:
     ]
 
 
+def _linker(source_root: Path, previous: Path | None):
+    """copytree's copy function: a hard link to the previous backup's identical file, else a copy."""
+
+    def copy(source, target):
+        if previous is not None:
+            earlier = previous / Path(source).relative_to(source_root)
+            try:
+                if earlier.stat().st_size == os.stat(source).st_size:
+                    os.link(earlier, target)
+                    return target
+            except OSError:
+                pass
+        return shutil.copy2(source, target)
+
+    return copy
+
+
+def backup_previous(destination: Path) -> Path | None:
+    """The newest complete backup in `destination`, if any."""
+    done = sorted(p for p in destination.iterdir() if p.is_dir() and not p.name.startswith(".") and (p / SUMS).exists())
+    return done[-1] if done else None
+
+
 def backup_write(destination: Path, *, alias: str = "default") -> Path:
     destination.mkdir(parents=True, exist_ok=True)
     name = datetime.now(UTC).strftime(STAMP)
+    previous = backup_previous(destination)
     partial = destination / f".{name}.partial"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir()
@@ -99,7 +125,8 @@ def backup_write(destination: Path, *, alias: str = "default") -> Path:
     else:
         media = Path(settings.MEDIA_ROOT)
         if media.is_dir():
-            shutil.copytree(media, partial / "media")
+            earlier = previous / "media" if previous is not None else None
+            shutil.copytree(media, partial / "media", copy_function=_linker(media, earlier))
         else:
             (partial / "media").mkdir()
     sums_write(partial)

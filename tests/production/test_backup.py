@@ -2,6 +2,7 @@
 new database and media folder, then the same rows, the archive's chains holding, every photo's bytes."""
 
 import hashlib
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -42,6 +43,10 @@ def test_a_backup_restores_into_a_new_database_and_media_folder(django_db_blocke
         assert f"backup written: {folder}" in out
         sums = (folder / SUMS).read_text()
         assert "  db.dump\n" in sums and sums.count("  media/") == 6
+
+        # The next night's backup links the photos the last one holds instead of copying them again.
+        second = Path(harness.run_manage(["backup", str(tmp_path / "backups")], env).split(": ")[-1].strip())
+        assert second != folder and all(p.stat().st_nlink == 2 for p in (second / "media").rglob("*.jpg"))
 
         with harness.cloned_database("restored", empty=True) as target:
             restored_media = tmp_path / "restored-media"
