@@ -31,7 +31,7 @@ export PROMETHEUS_MULTIPROC_DIR=$run/metrics
 rm -rf "$PROMETHEUS_MULTIPROC_DIR"
 mkdir -p "$PROMETHEUS_MULTIPROC_DIR" "$MEDIA_ROOT" "$run/log"
 
-bin=.venv/bin
+bin=${VENV:-.venv}/bin
 echo "== migrate"
 $bin/python manage.py migrate --noinput
 echo "== collectstatic (hashed, compressed names)"
