@@ -11,10 +11,11 @@ VAR_DIR := $(or $(MINGBAI_VAR_DIR),var)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/mingbai
 PYTEST_ARGS ?=
 
-.PHONY: help run test lint
+.PHONY: help run prod test lint
 
 help:
 	@echo "make run    demo on http://127.0.0.1:8000 (SQLite, Celery worker + beat on a filesystem broker)"
+	@echo "make prod   production on one server: nginx, gunicorn, Celery worker + one beat (README \"Production\")"
 	@echo "make test   ruff, migration check, pytest on SQLite and, if it answers, PostgreSQL"
 	@echo "make lint   ruff check and ruff format --check"
 
@@ -41,6 +42,10 @@ run: $(VENV)/.installed-runtime
 	trap 'kill $$worker 2>/dev/null || true; wait $$worker 2>/dev/null || true' EXIT; \
 	trap 'exit 130' INT TERM HUP; \
 	$(PY) manage.py runserver 0.0.0.0:8000
+
+# Production on one server (README "Production"): settings from deploy/prod.env or the environment.
+prod: $(VENV)/.installed-runtime
+	deploy/prod.sh
 
 # The SQLite leg always runs; the PostgreSQL leg when a server answers within 2 seconds. With
 # MINGBAI_REQUIRE_SERVICES=1 (CI) a missing server is a failure, not a skip. The notice comes

@@ -122,7 +122,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.observability.RequestObservationMiddleware",  # first: a request id and the metrics for every answer
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, before anything reads a session
     "core.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware, so preflights get their headers
@@ -260,9 +262,51 @@ CORS_ALLOW_CREDENTIALS = False
 CORS_PREFLIGHT_MAX_AGE = 3600
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Static files (README "Production"): with DEBUG off, `manage.py collectstatic` writes each file under a
+# name with its content's hash (app.3f2c….js) and a compressed copy; pages name them through {% static %},
+# so a phone never runs an old app.js after an upgrade, and WhiteNoise serves them with a year's cache.
+_STATIC_BACKEND = (
+    "django.contrib.staticfiles.storage.StaticFilesStorage"
+    if DEBUG
+    else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+)
+WHITENOISE_AUTOREFRESH = DEBUG  # the demo serves from the apps' folders, no collectstatic needed
+WHITENOISE_USE_FINDERS = DEBUG
+# Photos: the file system (MEDIA_ROOT) by default; S3-compatible object storage (MinIO, Aliyun OSS,
+# Tencent COS, ...) when STORAGE_S3_BUCKET is set. The photo endpoints check access, then hand the bytes
+# over: a redirect to a signed URL valid PHOTO_URL_SECONDS (object storage), an X-Accel-Redirect to
+# nginx's internal location MEDIA_ACCEL_REDIRECT_PREFIX (files behind nginx), or the file itself.
+STORAGE_S3_BUCKET = os.environ.get("STORAGE_S3_BUCKET", "")
+PHOTO_URL_SECONDS = env_int("PHOTO_URL_SECONDS", 300)
+MEDIA_ACCEL_REDIRECT_PREFIX = os.environ.get("MEDIA_ACCEL_REDIRECT_PREFIX", "")
+if MEDIA_ACCEL_REDIRECT_PREFIX and not (
+    MEDIA_ACCEL_REDIRECT_PREFIX.startswith("/") and MEDIA_ACCEL_REDIRECT_PREFIX.endswith("/")
+):
+    raise ImproperlyConfigured("MEDIA_ACCEL_REDIRECT_PREFIX must start and end with / (e.g. /_media/)")
+if STORAGE_S3_BUCKET:
+    _s3_options = {
+        "bucket_name": STORAGE_S3_BUCKET,
+        "endpoint_url": os.environ.get("STORAGE_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("STORAGE_S3_REGION") or None,
+        "access_key": os.environ.get("STORAGE_S3_ACCESS_KEY_ID") or None,
+        "secret_key": os.environ.get("STORAGE_S3_SECRET_ACCESS_KEY") or None,
+        # MinIO: path; Aliyun OSS and Tencent COS: virtual (bucket.endpoint).
+        "addressing_style": os.environ.get("STORAGE_S3_ADDRESSING_STYLE") or None,
+        "signature_version": os.environ.get("STORAGE_S3_SIGNATURE_VERSION", "s3v4"),
+        "location": os.environ.get("STORAGE_S3_PREFIX", ""),
+        "default_acl": None,  # the bucket stays private: every read is a signed URL
+        "querystring_auth": True,
+        "querystring_expire": PHOTO_URL_SECONDS,
+        "file_overwrite": False,
+    }
+    _default_storage = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _s3_options}
+else:
+    # No location: FileSystemStorage follows MEDIA_ROOT (tests change it per test).
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {"default": _default_storage, "staticfiles": {"BACKEND": _STATIC_BACKEND}}
 
 # Photos from phones: 15 MB of upload, 40 megapixels of image at most.
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 15 * 1024 * 1024)
@@ -432,9 +476,32 @@ for _origin in WEBHOOK_ALLOWED_ORIGINS:
     if _split.scheme == "http" and _split.hostname not in ("127.0.0.1", "localhost", "::1"):
         raise ImproperlyConfigured(f"WEBHOOK_ALLOWED_ORIGINS: {_origin!r}: robots are called over https only")
 
+# Logs: one JSON object a line (LOG_FORMAT=json, the default with DEBUG off) carrying the request id
+# that error answers also carry (request_id), so a support call finds its log line; plain text in the demo.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "core.observability.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "core.observability.JsonFormatter"},
+        "text": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# /metrics (Prometheus): answered to the addresses in METRICS_ALLOWED_ADDRESSES (the socket's address,
+# never a header; networks like 10.0.0.0/8 allowed) or to a request with `Authorization: Bearer
+# <METRICS_TOKEN>`; to nobody else (404). Several gunicorn workers: PROMETHEUS_MULTIPROC_DIR.
+METRICS_ALLOWED_ADDRESSES = env_list("METRICS_ALLOWED_ADDRESSES", ["127.0.0.1", "::1"])
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# Beat: one per installation. A second one started by mistake (two servers with the same units) waits
+# for this Redis lock and sends nothing while the first one lives (core.beat_lock).
+BEAT_LOCK_URL = os.environ.get("BEAT_LOCK_URL", CACHE_URL)
+if BEAT_LOCK_URL:
+    CELERY_BEAT_SCHEDULER = "core.beat_lock:SingleBeatScheduler"

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.metrics import metrics_view
 from core.views import healthz
 from hazards.pages import public_report_page
 
@@ -20,9 +21,11 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("s/<str:token>/report", public_report_page, name="public-report"),  # 有奖举报 from the card
     path("", include("mobile.urls")),  # phone and supervisor pages: /s/<token>, /m/...
 ]
 
 handler404 = "core.errors.json_not_found"
+handler500 = "core.errors.json_server_error"

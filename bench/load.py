@@ -21,6 +21,12 @@ of its checks per second to the trivial endpoint. Exits non-zero on any error or
     .venv/bin/python bench/load.py --seconds 20 --clients 16 --gunicorn-workers 4 --enterprises 40
     .venv/bin/python bench/load.py --seconds 20 --failed-every 0        # no photos: scans and records only
     .venv/bin/python bench/load.py --seconds 20 --profile /tmp/spy      # py-spy on the workers (pip install py-spy)
+    .venv/bin/python bench/load.py --seconds 20 --production            # nginx in front (deploy/nginx.py)
+
+With --production the clients talk to Debian's nginx on --port, configured as in production
+(deploy/nginx.py: keep-alive upstream, X-Request-ID, photos by X-Accel-Redirect), and gunicorn listens
+behind it on another loopback port. Both modes end with the rows and bytes each stored record costs in
+PostgreSQL (per table) and on disk (photos): the figures of the README's capacity table.
 
 Not part of `make test`: it takes the whole machine for its duration.
 """
@@ -66,6 +72,7 @@ def parse_args():
         "--failed-every", type=int, default=FAILED_EVERY, help="one check in N fails an item with a photo (0: none)"
     )
     parser.add_argument("--profile", metavar="DIR", help="py-spy the gunicorn workers during the mix into DIR")
+    parser.add_argument("--production", action="store_true", help="nginx in front of gunicorn, as deploy/ runs it")
     parser.add_argument(
         "--database",
         default="postgres://postgres@127.0.0.1:5432/mingbai_bench",
@@ -101,7 +108,7 @@ def recreate_database(url: str) -> None:
     from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
     name = conninfo_to_dict(url)["dbname"]
-    assert name.startswith("mingbai_bench"), "refusing to drop a database not named mingbai_bench*"
+    assert name.startswith("mingbai_") and "bench" in name, "refusing to drop a database not named mingbai_*bench*"
     with psycopg.connect(make_conninfo(url, dbname="postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -383,6 +390,68 @@ def profile_workers(args, master: int) -> list:
     ]
 
 
+def start_nginx(args, var_dir: str):
+    """Debian's nginx on args.port with the production config (deploy/nginx.py); gunicorn behind it."""
+    import shutil
+    import socket
+
+    sys.path.insert(0, str(ROOT))
+    from deploy.nginx import nginx_conf
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        app_port = sock.getsockname()[1]
+    os.environ["MEDIA_ACCEL_REDIRECT_PREFIX"] = "/_media/"
+    os.environ["TRUSTED_PROXY_COUNT"] = "1"
+    prefix = Path(var_dir) / "nginx"
+    conf = nginx_conf(
+        prefix=prefix,
+        listen=f"127.0.0.1:{args.port}",
+        upstreams=[f"127.0.0.1:{app_port}"],
+        static_root=Path(var_dir) / "static",
+        media_root=Path(os.environ.get("MEDIA_ROOT", Path(var_dir) / "media")),
+        workers=1,
+        user="root root" if os.geteuid() == 0 else None,
+    )
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    nginx = subprocess.Popen([binary, "-c", str(conf), "-p", str(prefix), "-g", "daemon off;"])
+    return nginx, app_port
+
+
+def print_storage_per_record(records: int, var_dir: str) -> None:
+    """Rows and bytes (heap, indexes, TOAST) per stored record of each table that grows with the
+    records, and the photo bytes on disk: what the README's capacity table multiplies."""
+    from django.db import connection
+
+    if not records or connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute(
+            "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND c.relkind = 'r' "
+            "AND c.relname ~ '^(checklists_(inspection|inspectionresult|inspectionresult_photos|scanevent|photo"
+            "|photouse)|hazards_(hazard|notification|webhookdelivery))$' ORDER BY 1"
+        )
+        sizes = cursor.fetchall()
+        total_rows = total_bytes = 0
+        print(f"per stored record ({records} records), PostgreSQL:")
+        for table, size in sizes:
+            cursor.execute(f'SELECT count(*) FROM "{table}"')
+            rows = cursor.fetchone()[0]
+            total_rows, total_bytes = total_rows + rows, total_bytes + size
+            print(f"    {table:36} {rows / records:6.2f} rows  {size / records:8.0f} bytes")
+        print(f"    {'all of them':36} {total_rows / records:6.2f} rows  {total_bytes / records:8.0f} bytes")
+    media = Path(os.environ.get("MEDIA_ROOT", Path(var_dir) / "media"))
+    files = [p for p in media.rglob("*") if p.is_file()] if media.exists() else []
+    photo_bytes = sum(p.stat().st_size for p in files)
+    if files:
+        print(
+            f"photos on disk: {len(files)} files (copies + thumbnails), {photo_bytes / records:.0f} bytes per record"
+        )
+
+
 def wait_for_server(port: int, process) -> None:
     for _ in range(100):
         if process.poll() is not None:
@@ -410,12 +479,15 @@ def main():
     from checklists.models import Inspection, Photo, ScanEvent
 
     connection.close()
+    nginx, app_port = None, args.port
+    if args.production:
+        nginx, app_port = start_nginx(args, var_dir)
     gunicorn = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
             "backend.wsgi",
             "--bind",
-            f"127.0.0.1:{args.port}",
+            f"127.0.0.1:{app_port}",
             "--workers",
             str(args.gunicorn_workers),
             "--worker-class",
@@ -441,7 +513,12 @@ def main():
     finally:
         gunicorn.terminate()
         gunicorn.wait(30)
+        if nginx is not None:
+            nginx.terminate()
+            nginx.wait(30)
     setup = f"clients {args.clients}, gunicorn {args.gunicorn_workers} workers x 4 threads"
+    if args.production:
+        setup += ", nginx in front"
     print(f"{setup}, {args.seconds:.0f} s per phase")
     names = {
         "me": "GET /api/v1/me/ (trivial)",
@@ -499,6 +576,7 @@ def main():
         f"ratio mix requests/trivial {ratio:.2f} (goal >= 0.5); checks/trivial {checks:.2f}; "
         f"POST /inspections/ alone/trivial {inspections:.2f}"
     )
+    print_storage_per_record(stored["inspection"], var_dir)
     if trivial["errors"] or mix["errors"] or lost:
         raise SystemExit(f"FAILED: errors, or rows stored differ from answers acknowledged {lost}")
 

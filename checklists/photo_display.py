@@ -23,6 +23,7 @@ from checklists.models import Inspection, Photo
 from core.errors import NotFound
 
 DISPLAY_SIDE = 1280
+THUMB_SIDE = 320  # the list's small copy, drawn from the stored thumbnail
 WATERMARK_VERSION = "1"  # part of the ETag: a change of the drawing makes browsers fetch again
 
 
@@ -83,15 +84,18 @@ def _tiles(size: tuple[int, int], text: str, font_size: int) -> Image.Image:
     return layer
 
 
-def photo_display_jpeg(photo: Photo, watermark: Watermark) -> bytes:
-    """The stored copy, at most DISPLAY_SIDE pixels a side, watermarked. A 404 when the file is gone."""
+def photo_display_jpeg(photo: Photo, watermark: Watermark, *, side: int = DISPLAY_SIDE) -> bytes:
+    """The stored copy (or, for a side no larger than THUMB_SIDE, the stored thumbnail), at most `side`
+    pixels a side, watermarked. Read through the storage API (file system or object storage alike).
+    A 404 when the file is gone."""
+    source = photo.thumbnail if side <= THUMB_SIDE and photo.thumbnail else photo.image
     try:
-        with photo.image.open("rb") as stored, Image.open(stored) as opened:
-            opened.draft("RGB", (DISPLAY_SIDE, DISPLAY_SIDE))  # JPEG: decode at a reduced scale when it can
+        with source.open("rb") as stored, Image.open(stored) as opened:
+            opened.draft("RGB", (side, side))  # JPEG: decode at a reduced scale when it can
             image = opened.convert("RGB")
     except (OSError, ValueError):  # missing or unreadable file
         raise NotFound(_("未找到。")) from None
-    image.thumbnail((DISPLAY_SIDE, DISPLAY_SIDE))
+    image.thumbnail((side, side))
     width, height = image.size
     size = max(12, round(min(width, height) / 26))
     font = _font(size)

@@ -129,6 +129,10 @@ class PhotoSerializer(serializers.ModelSerializer):
         help_text="The copy to show people: watermarked with the upload time, the post and the person "
         "(GET photos/{id}/display.jpg); image is the stored copy, unmarked"
     )
+    image = serializers.SerializerMethodField(
+        help_text="The stored copy, unmarked (GET photos/{id}/original: the file, or a redirect to a signed URL)"
+    )
+    thumbnail = serializers.SerializerMethodField(help_text="The small copy, watermarked (GET photos/{id}/thumb.jpg)")
 
     class Meta:
         model = Photo
@@ -145,11 +149,22 @@ class PhotoSerializer(serializers.ModelSerializer):
             "created_at",
         ]
 
-    @extend_schema_field(serializers.URLField())
-    def get_display(self, photo) -> str:
-        path = reverse("photo-display", args=[photo.pk])
+    def _url(self, name: str, photo) -> str:
+        path = reverse(name, args=[photo.pk])
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
+
+    @extend_schema_field(serializers.URLField())
+    def get_display(self, photo) -> str:
+        return self._url("photo-display", photo)
+
+    @extend_schema_field(serializers.URLField())
+    def get_image(self, photo) -> str:
+        return self._url("photo-original", photo)
+
+    @extend_schema_field(serializers.URLField())
+    def get_thumbnail(self, photo) -> str:
+        return self._url("photo-thumb", photo)
 
 
 class InspectionResultInputSerializer(serializers.Serializer):

@@ -17,6 +17,8 @@ urlpatterns = [
     path("photos/", views.PhotoUploadApi.as_view(), name="photo-upload"),
     path("photos/<int:pk>/", views.PhotoDetailApi.as_view(), name="photo-detail"),
     path("photos/<int:pk>/display.jpg", views.PhotoDisplayApi.as_view(), name="photo-display"),
+    path("photos/<int:pk>/thumb.jpg", views.PhotoThumbApi.as_view(), name="photo-thumb"),
+    path("photos/<int:pk>/original", views.PhotoOriginalApi.as_view(), name="photo-original"),
     path("onboarding/template.xlsx", views.OnboardingTemplateApi.as_view(), name="onboarding-template"),
     path(
         "enterprises/<int:pk>/onboarding.xlsx", views.EnterpriseOnboardingExportApi.as_view(), name="onboarding-export"

@@ -31,6 +31,7 @@ from checklists.serializers import (
     PhotoUploadSerializer,
 )
 from core.exports import XLSX_MEDIA_TYPE, content_disposition
+from core.files import stored_file_response
 from core.renderers import BinaryRenderer, JsonErrorsMixin, XlsxRenderer, json_error_responses
 from core.schema import error_example
 from core.serializers import ErrorSerializer
@@ -124,6 +125,8 @@ class PhotoDisplayApi(JsonErrorsMixin, APIView):
     """The photo as people see it: watermarked (checklists.photo_display); the stored copy is untouched."""
 
     renderer_classes = [JpegRenderer]
+    side = photo_display.DISPLAY_SIDE
+    name = "photo"
 
     def options(self, request, *args, **kwargs):
         self.answer_in_json()  # the endpoint's description is JSON, not an image
@@ -145,15 +148,63 @@ class PhotoDisplayApi(JsonErrorsMixin, APIView):
     def get(self, request, pk):
         photo = selectors.access_photo(request.user, pk)
         watermark = photo_display.photo_watermark(photo)
-        etag = f'"{watermark.etag}"'
+        etag = f'"{watermark.etag}-{self.side}"'
         if etag in request.headers.get("If-None-Match", ""):
             response = Response(b"", status=status.HTTP_304_NOT_MODIFIED)
         else:
-            response = Response(photo_display.photo_display_jpeg(photo, watermark))
-            response["Content-Disposition"] = content_disposition(f"photo-{photo.pk}.jpg", inline=True)
+            response = Response(photo_display.photo_display_jpeg(photo, watermark, side=self.side))
+            response["Content-Disposition"] = content_disposition(f"{self.name}-{photo.pk}.jpg", inline=True)
         response["ETag"] = etag
         response["Cache-Control"] = "private, max-age=86400"
         return response
+
+
+class PhotoThumbApi(PhotoDisplayApi):
+    """The small copy for lists: the stored thumbnail (320 pixels), watermarked like the display copy."""
+
+    side = photo_display.THUMB_SIDE
+    name = "thumb"
+
+    @extend_schema(
+        operation_id="v1_photos_thumb_jpg_retrieve",
+        summary=_("照片的缩略图(最长边 320 像素,带水印)"),
+        description=_("列表用的小图:存档缩略图加与显示版本相同的水印。可查看照片元数据的人均可查看。"),
+        responses={
+            (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="JPEG, watermarked"),
+            (304, "image/jpeg"): OpenApiResponse(description="Not modified (If-None-Match matched the ETag)"),
+            **json_error_responses("401", "403", "404", "406"),
+        },
+    )
+    def get(self, request, pk):
+        return super().get(request, pk)
+
+
+class PhotoOriginalApi(JsonErrorsMixin, APIView):
+    """The stored copy itself (no watermark), for whoever may see the photo: handed to nginx, or a
+    redirect to a short-lived signed URL of the object store (core.files)."""
+
+    renderer_classes = [JpegRenderer]
+
+    def options(self, request, *args, **kwargs):
+        self.answer_in_json()
+        return super().options(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="v1_photos_original_retrieve",
+        summary=_("照片的存档原件(不加水印)"),
+        description=_(
+            "存档的照片文件本身。使用对象存储时答复 302,跳转到几分钟内有效的签名地址;"
+            "在 nginx 之后由 nginx 直接发送文件。"
+        ),
+        responses={
+            (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="JPEG, the stored copy"),
+            (302, "image/jpeg"): OpenApiResponse(description="Object storage: Location is a signed URL"),
+            **json_error_responses("401", "403", "404", "406"),
+        },
+    )
+    def get(self, request, pk):
+        photo = selectors.access_photo(request.user, pk)
+        return stored_file_response(photo.image, filename=f"photo-{photo.pk}.jpg")
 
 
 SUBMIT_EXAMPLE = OpenApiExample(

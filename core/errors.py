@@ -15,6 +15,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from core.observability import current_request_id
+
 
 class ApplicationError(Exception):
     """A rule of the domain was broken; `field` names the offending input when there is one."""
@@ -75,7 +77,11 @@ def savepoint_or_raise(error: ApplicationError):
 def error_body(code: str, message: str, field: str | None = None, errors: list | None = None) -> dict:
     if errors is None:
         errors = [{"field": field, "code": code, "message": message}]
-    return {"code": code, "message": message, "field": field, "errors": errors}
+    body = {"code": code, "message": message, "field": field, "errors": errors}
+    request_id = current_request_id()
+    if request_id:  # the id of the log lines of this request (core.observability): quote it to support
+        body["request_id"] = request_id
+    return body
 
 
 def flatten_errors(detail, path: str = "") -> list[dict]:
@@ -152,3 +158,12 @@ def json_not_found(request, exception=None):
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
+
+
+def json_server_error(request):
+    """A bug under /api/: the error shape with the request id (the traceback is in the log under it)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("server_error", _("服务器内部错误。")), status=500)
+    from django.views.defaults import server_error
+
+    return server_error(request)

@@ -14,3 +14,6 @@ class ErrorSerializer(serializers.Serializer):
     message = serializers.CharField(help_text="Human message, zh-hans unless Accept-Language: en")
     field = serializers.CharField(allow_null=True)
     errors = ErrorItemSerializer(many=True)
+    request_id = serializers.CharField(
+        required=False, help_text="The request's id (also the X-Request-ID header): quote it when asking for help"
+    )

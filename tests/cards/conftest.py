@@ -24,7 +24,7 @@ def assert_error(response, status: int, field: str | None = None, code: str | No
     """The one error body, with the offending field when there is one."""
     assert response.status_code == status, response.content
     body = response.json()
-    assert set(body) == {"code", "message", "field", "errors"}
+    assert set(body) - {"request_id"} == {"code", "message", "field", "errors"}
     assert body["field"] == field, body
     if code is not None:
         assert body["code"] == code, body

@@ -97,7 +97,11 @@ def test_every_4xx_answers_in_the_error_body(schema):
 def test_the_onboarding_error_is_an_error_with_more_detail_per_problem(schema):
     components = schema["components"]["schemas"]
     error, onboarding = components["Error"], components["OnboardingError"]
-    assert set(onboarding["properties"]) == set(error["properties"]) == {"code", "message", "field", "errors"}
+    assert (
+        set(onboarding["properties"])
+        == set(error["properties"])
+        == {"code", "message", "field", "errors", "request_id"}
+    )
     assert set(onboarding["required"]) == set(error["required"])
     for name in ("code", "message", "field"):
         assert onboarding["properties"][name] == error["properties"][name]

@@ -261,6 +261,8 @@ ROWS: dict[str, Row] = {
     # A photo is private to its uploader until a record cites it; o.photo is cited by o.inspection.
     "GET /api/v1/photos/{pk}/": read(lambda o: f"/api/v1/photos/{o.photo.id}/"),
     "GET /api/v1/photos/{pk}/display.jpg": read(lambda o: f"/api/v1/photos/{o.photo.id}/display.jpg"),
+    "GET /api/v1/photos/{pk}/thumb.jpg": read(lambda o: f"/api/v1/photos/{o.photo.id}/thumb.jpg"),
+    "GET /api/v1/photos/{pk}/original": read(lambda o: f"/api/v1/photos/{o.photo.id}/original"),
     "GET /api/v1/inspections/": listing(lambda o: "/api/v1/inspections/", lambda o: {o.inspection.id}),
     # Holders of the post and safety managers submit; the regulator reads only; another tenant's
     # post is a 404.
