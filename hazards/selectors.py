@@ -4,7 +4,7 @@ from django.db.models import BooleanField, Case, F, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from checklists.models import HazardGrade
+from checklists.models import HazardGrade, Photo
 from core.errors import NotFound
 from hazards.models import Hazard, HazardEvent, HazardStatus, Notification
 from orgs.models import Person
@@ -54,3 +54,17 @@ def notification_get_for(person: Person, notification_id) -> Notification:
         return notifications_of(person).get(pk=notification_id)
     except (Notification.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("未找到。")) from None
+
+
+def hazard_photo_get_for(person: Person, photo_id) -> Photo:
+    """A photo of a hazard the person may read: taken when it was found or shown with one of its moves
+    (a rectification, a rejection). 404 otherwise, also for another tenant's photo."""
+    visible = hazards_visible_to(person).order_by().values("pk")
+    photo = (
+        Photo.objects.filter(Q(hazards__in=visible) | Q(hazard_events__hazard__in=visible), pk=photo_id)
+        .distinct()
+        .first()
+    )
+    if photo is None:
+        raise NotFound(_("未找到。"))
+    return photo
