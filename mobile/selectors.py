@@ -107,6 +107,7 @@ class DailyPage:
     can_review: bool = False  # marks flagged records as looked at (safety managers of the enterprise)
     # Records of a frozen log's 待核查 list that a manager has looked at since it was signed.
     looked_at: frozenset = frozenset()
+    ended: bool = True  # the day is over in the enterprise's time zone: it may be signed
 
 
 def default_day(enterprise: Enterprise) -> date:
@@ -137,7 +138,8 @@ def daily_page(*, person: Person, enterprise_id=None, day: date | None = None) -
             )
         )
     chooser = enterprises if len(enterprises) <= CHOOSER_MAX else []
-    return DailyPage(chooser, enterprise, day, log, can_sign, can_review, looked_at)
+    ended = timezone.now() >= report_selectors.local_day_period(day, enterprise.timezone).end
+    return DailyPage(chooser, enterprise, day, log, can_sign, can_review, looked_at, ended)
 
 
 def dispatch_page(*, person: Person, params, page_number=1) -> tuple[MonthlyDispatchFilter, Page]:
