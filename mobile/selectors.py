@@ -286,11 +286,17 @@ class HeldPost:
 
 
 @dataclass(frozen=True)
+class Managed:
+    enterprise: Enterprise
+    today: date  # in the enterprise's time zone: today's log, still being filled
+    principal: bool  # writes and signs the dispatches
+
+
+@dataclass(frozen=True)
 class Home:
     posts: list[HeldPost]  # posts the person holds (a worker's daily checks)
     to_rectify: list[Hazard]
-    managed: list[Enterprise]  # safety manager of: day log, hazards, posts, weekly reports
-    principal_of: list[Enterprise]  # dispatches to write and sign
+    managed: list[Managed]  # safety manager of: day logs, hazards, posts, weekly reports
     signs_weekly: bool
     regulator: bool
 
@@ -302,8 +308,10 @@ def home_for(person: Person) -> Home:
     return Home(
         posts=[HeldPost(p, tokens.get(p.id)) for p in held],
         to_rectify=list(hazards_to_rectify(person)[:BOARD_PAGE_SIZE]),
-        managed=enterprises_where(person, SAFETY_MANAGER_ROLES),
-        principal_of=enterprises_where(person, {Role.PRINCIPAL}),
+        managed=[
+            Managed(e, default_day(e) + timedelta(days=1), person.is_superuser or roles.get(e.id) == Role.PRINCIPAL)
+            for e in enterprises_where(person, SAFETY_MANAGER_ROLES)
+        ],
         signs_weekly=person.is_superuser or bool(set(roles.values()) & WEEKLY_SIGN_ROLES),
         regulator=regulated_enterprises(person) is not None,
     )
