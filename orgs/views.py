@@ -109,6 +109,9 @@ class TokenSessionApi(APIView):
 
     @extend_schema(
         summary=_("用访问令牌为页面登录(建立会话)"),
+        description=_(
+            "手机页面用令牌登录后,为首页和管理页面建立会话;令牌放在请求头中,其他网站无法代发,无需 CSRF 令牌。"
+        ),
         request=None,
         responses={204: None, 401: BAD_LOGIN, 429: THROTTLED},
     )
