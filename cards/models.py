@@ -107,6 +107,9 @@ class CardAcknowledgement(models.Model):
         verbose_name = _("明白卡确认")
         verbose_name_plural = _("明白卡确认")
 
+    def __str__(self):
+        return f"{self.person} · {self.version}"
+
 
 class QuestionKind(models.TextChoices):
     SINGLE = "single", _("单选")
@@ -156,6 +159,9 @@ class SpotCheck(models.Model):
         verbose_name = _("应知应会抽查")
         verbose_name_plural = _("应知应会抽查")
 
+    def __str__(self):
+        return f"{self.person} · {self.started_at:%Y-%m-%d} · {self.correct_count}/{self.question_count}"
+
 
 class SpotCheckAnswer(models.Model):
     spot_check = models.ForeignKey(SpotCheck, on_delete=models.CASCADE, related_name="answers")
@@ -166,6 +172,11 @@ class SpotCheckAnswer(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["spot_check", "question"], name="spot_check_answer_unique")]
+        verbose_name = _("抽查答题")
+        verbose_name_plural = _("抽查答题")
+
+    def __str__(self):
+        return f"{self.spot_check_id} · {self.question_id}"
 
 
 class Drill(models.Model):

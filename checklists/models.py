@@ -135,28 +135,31 @@ class ChecklistItem(models.Model):
 class Photo(models.Model):
     """A photo uploaded ahead of the inspection or hazard that cites it, idempotent on client_uuid."""
 
-    client_uuid = models.UUIDField(unique=True)
-    uploaded_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="photos")
-    image = models.ImageField(upload_to="photos/%Y/%m/")
-    thumbnail = models.ImageField(upload_to="photos/thumbs/%Y/%m/")
+    client_uuid = models.UUIDField(_("客户端编号"), unique=True)
+    uploaded_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="photos", verbose_name=_("上传人"))
+    image = models.ImageField(_("原图"), upload_to="photos/%Y/%m/")
+    thumbnail = models.ImageField(_("缩略图"), upload_to="photos/thumbs/%Y/%m/")
     # Hash of the bytes as uploaded: the same picture sent again (another day, or as "after"
     # evidence of a hazard) is found by it.
-    sha256 = models.CharField(max_length=64, db_index=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
     # Perceptual hashes of the picture (checklists.photo_reuse.fingerprints), signed 64-bit: a copy
     # re-encoded, resized, cropped or made brighter is found by them. None / [] for a flat picture, or a
     # photo stored before they were computed that could not be read.
-    phash = models.BigIntegerField(null=True, blank=True)
-    region_hashes = models.JSONField(default=list, blank=True)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    size_bytes = models.PositiveIntegerField()
-    taken_at = models.DateTimeField(null=True, blank=True)  # from EXIF, the phone's claim
-    created_at = models.DateTimeField(auto_now_add=True)
+    phash = models.BigIntegerField(_("感知哈希"), null=True, blank=True)
+    region_hashes = models.JSONField(_("分区哈希"), default=list, blank=True)
+    width = models.PositiveIntegerField(_("宽"))
+    height = models.PositiveIntegerField(_("高"))
+    size_bytes = models.PositiveIntegerField(_("字节数"))
+    taken_at = models.DateTimeField(_("拍摄时间"), null=True, blank=True)  # from EXIF, the phone's claim
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
         verbose_name = _("照片")
         verbose_name_plural = _("照片")
+
+    def __str__(self):
+        return _("照片 #%(id)s") % {"id": self.pk}
 
 
 class PhotoUse(models.Model):
@@ -189,6 +192,9 @@ class PhotoUse(models.Model):
         verbose_name = _("照片使用记录")
         verbose_name_plural = _("照片使用记录")
 
+    def __str__(self):
+        return f"#{self.photo_id} · {self.day}"
+
 
 class ArchiveHead(models.Model):
     """The end of an enterprise's hash chain; locked while a record is appended. It also keeps the
@@ -198,6 +204,13 @@ class ArchiveHead(models.Model):
     last_sequence = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="")
     slot_tallies = models.JSONField(default=dict, blank=True)  # {"2024-07": {"daily": [done, late], ...}}
+
+    class Meta:
+        verbose_name = _("档案链末端")
+        verbose_name_plural = _("档案链末端")
+
+    def __str__(self):
+        return f"{self.enterprise_id} · #{self.last_sequence}"
 
 
 class ScanEvent(models.Model):
@@ -307,18 +320,25 @@ class Inspection(models.Model):
 
 class InspectionResult(models.Model):
     # Indexed by result_one_per_item (inspection, item), which leads with it.
-    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="results", db_index=False)
-    item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="+")
-    item_label = models.CharField(max_length=300)  # as the worker saw it, for the archive
-    kind = models.CharField(max_length=10, choices=ItemKind.choices)
-    value = models.JSONField(null=True)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
-    note = models.CharField(max_length=1000, blank=True)
-    photos = models.ManyToManyField(Photo, blank=True, related_name="inspection_results")
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.PROTECT, related_name="results", db_index=False, verbose_name=_("检查记录")
+    )
+    item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("检查项"))
+    item_label = models.CharField(_("检查项名称"), max_length=300)  # as the worker saw it, for the archive
+    kind = models.CharField(_("类型"), max_length=10, choices=ItemKind.choices)
+    value = models.JSONField(_("结果"), null=True)
+    outcome = models.CharField(_("判定"), max_length=10, choices=Outcome.choices, blank=True)
+    note = models.CharField(_("备注"), max_length=1000, blank=True)
+    photos = models.ManyToManyField(Photo, blank=True, related_name="inspection_results", verbose_name=_("照片"))
 
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["inspection", "item"], name="result_one_per_item")]
+        verbose_name = _("检查结果")
+        verbose_name_plural = _("检查结果")
+
+    def __str__(self):
+        return f"{self.item_label}:{self.get_outcome_display() or self.value}"
 
 
 class FlagReview(models.Model):

@@ -106,21 +106,37 @@ class JudgmentClause(models.Model):
 class Hazard(models.Model):
     """One hazard of the register (隐患清单), closed item by item (逐条整改销号)."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="hazards")
-    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.PROTECT, related_name="hazards")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="hazards", verbose_name=_("企业"))
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.PROTECT, related_name="hazards", verbose_name=_("岗位")
+    )
     location = models.CharField(_("位置"), max_length=200, blank=True)
     grade = models.CharField(_("隐患等级"), max_length=10, choices=HazardGrade.choices)
     description = models.TextField(_("隐患描述"))
     source = models.CharField(_("来源"), max_length=12, choices=HazardSource.choices)
-    inspection = models.ForeignKey(Inspection, null=True, blank=True, on_delete=models.PROTECT, related_name="hazards")
+    inspection = models.ForeignKey(
+        Inspection, null=True, blank=True, on_delete=models.PROTECT, related_name="hazards", verbose_name=_("检查记录")
+    )
     # One hazard per failed item: the database refuses a second one for the same result.
     inspection_result = models.OneToOneField(
-        InspectionResult, null=True, blank=True, on_delete=models.PROTECT, related_name="hazard"
+        InspectionResult,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hazard",
+        verbose_name=_("检查结果"),
     )
-    found_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="hazards_found")
+    found_by = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="hazards_found", verbose_name=_("发现人")
+    )
     found_at = models.DateTimeField(_("发现时间"))
     responsible = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="hazards_responsible"
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hazards_responsible",
+        verbose_name=_("整改责任人"),
     )
     deadline = models.DateTimeField(_("整改期限"), null=True, blank=True)
     measures = models.TextField(_("整改措施"), blank=True)
@@ -137,10 +153,10 @@ class Hazard(models.Model):
         verbose_name=_("判定条款"),
     )
     status = models.CharField(_("状态"), max_length=20, choices=HazardStatus.choices, default=HazardStatus.OPEN)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
     # How far the overdue escalation has gone: 0 none, 1 responsible, 2 safety officers, 3 principal.
-    escalation_level = models.PositiveSmallIntegerField(default=0)
-    photos = models.ManyToManyField(Photo, blank=True, related_name="hazards")
+    escalation_level = models.PositiveSmallIntegerField(_("逾期升级级别"), default=0)
+    photos = models.ManyToManyField(Photo, blank=True, related_name="hazards", verbose_name=_("照片"))
 
     class Meta:
         ordering = ["-found_at", "-id"]
@@ -181,17 +197,22 @@ class HazardAction(models.TextChoices):
 class HazardEvent(models.Model):
     """Every move of a hazard, with who, when, why and the photos shown."""
 
-    hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=20, choices=HazardAction.choices)
-    from_status = models.CharField(max_length=20, choices=HazardStatus.choices, blank=True)
-    to_status = models.CharField(max_length=20, choices=HazardStatus.choices)
-    actor = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField()
-    note = models.TextField(blank=True)
-    photos = models.ManyToManyField(Photo, blank=True, related_name="hazard_events")
+    hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="events", verbose_name=_("隐患"))
+    action = models.CharField(_("动作"), max_length=20, choices=HazardAction.choices)
+    from_status = models.CharField(_("原状态"), max_length=20, choices=HazardStatus.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=20, choices=HazardStatus.choices)
+    actor = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("操作人"))
+    at = models.DateTimeField(_("时间"))
+    note = models.TextField(_("说明"), blank=True)
+    photos = models.ManyToManyField(Photo, blank=True, related_name="hazard_events", verbose_name=_("照片"))
 
     class Meta:
         ordering = ["at", "id"]
+        verbose_name = _("隐患流转记录")
+        verbose_name_plural = _("隐患流转记录")
+
+    def __str__(self):
+        return f"{self.get_action_display()} · {self.actor or _('系统')}"
 
 
 class RectificationPlan(models.Model):
@@ -288,15 +309,21 @@ class Notification(models.Model):
     """A message in a person's in-app inbox. `key` makes sending idempotent: a task that runs twice
     finds the row it made the first time."""
 
-    recipient = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="notifications")
-    enterprise = models.ForeignKey(Enterprise, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    hazard = models.ForeignKey(Hazard, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=40)
-    key = models.CharField(max_length=200)
-    title = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
-    created_at = models.DateTimeField()
-    read_at = models.DateTimeField(null=True, blank=True)
+    recipient = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("接收人")
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("企业")
+    )
+    hazard = models.ForeignKey(
+        Hazard, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("隐患")
+    )
+    kind = models.CharField(_("类型"), max_length=40)
+    key = models.CharField(_("幂等键"), max_length=200)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"))
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -304,6 +331,9 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["recipient", "read_at"])]
         verbose_name = _("通知")
         verbose_name_plural = _("通知")
+
+    def __str__(self):
+        return self.title
 
 
 class WebhookKind(models.TextChoices):
@@ -339,27 +369,41 @@ class DeliveryStatus(models.TextChoices):
 class WebhookDelivery(models.Model):
     """One message to one robot, sent by Celery with retries; each try is a WebhookAttempt."""
 
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
-    key = models.CharField(max_length=200)
-    payload = models.JSONField()
-    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("群机器人")
+    )
+    key = models.CharField(_("幂等键"), max_length=200)
+    payload = models.JSONField(_("消息内容"))
+    status = models.CharField(_("状态"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次发送时间"))
+    delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["endpoint", "key"], name="webhook_delivery_once_per_key")]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        verbose_name = _("群机器人消息")
+        verbose_name_plural = _("群机器人消息")
+
+    def __str__(self):
+        return f"{self.endpoint} · {self.get_status_display()}"
 
 
 class WebhookAttempt(models.Model):
-    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
-    at = models.DateTimeField()
-    ok = models.BooleanField()
-    status_code = models.PositiveSmallIntegerField(null=True)
-    error = models.TextField(blank=True)
-    duration_ms = models.PositiveIntegerField()
+    delivery = models.ForeignKey(
+        WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log", verbose_name=_("消息")
+    )
+    at = models.DateTimeField(_("时间"))
+    ok = models.BooleanField(_("成功"))
+    status_code = models.PositiveSmallIntegerField(_("状态码"), null=True)
+    error = models.TextField(_("错误"), blank=True)
+    duration_ms = models.PositiveIntegerField(_("耗时(毫秒)"))
 
     class Meta:
         ordering = ["at", "id"]
+        verbose_name = _("发送尝试")
+        verbose_name_plural = _("发送尝试")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} · {self.status_code or self.error[:30]}"

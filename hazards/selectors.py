@@ -6,8 +6,8 @@ from django.db.models import BooleanField, Case, Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from checklists.models import HazardGrade
-from core.errors import ApplicationError, Forbidden
+from checklists.models import HazardGrade, Photo
+from core.errors import ApplicationError, Forbidden, NotFound
 from hazards.models import (
     Hazard,
     HazardEvent,
@@ -235,3 +235,17 @@ def region_major_context(person: Person, *, month: str) -> dict:
     except Forbidden:
         by_clause = []
     return {"supervised": list(supervised_hazards(person)[:50]), "major_by_clause": by_clause}
+
+
+def access_hazard_photo(person: Person, photo_id, *, write: bool = False) -> Photo:
+    """A photo of a hazard the person may read: taken when it was found or shown with one of its moves
+    (a rectification, a rejection). 404 otherwise, also for another tenant's photo."""
+    visible = hazards_visible_to(person).order_by().values("pk")
+    photo = (
+        Photo.objects.filter(Q(hazards__in=visible) | Q(hazard_events__hazard__in=visible), pk=photo_id)
+        .distinct()
+        .first()
+    )
+    if photo is None:
+        raise NotFound(_("未找到。"))
+    return photo

@@ -300,6 +300,7 @@ class HazardAcceptSerializer(serializers.Serializer):
 
 class HazardRejectSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=NOTE_MAX, help_text="Why the rectification is not accepted")
+    photos = _photo_ids(required=False, default=list, help_text="Ids of the caller's photos of what is still wrong")
 
 
 class HazardPlanWriteSerializer(serializers.Serializer):

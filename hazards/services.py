@@ -308,17 +308,19 @@ def hazard_accept(*, hazard: Hazard, by: Person, note: str = "") -> Hazard:
 
 
 @transaction.atomic
-def hazard_reject(*, hazard: Hazard, by: Person, note: str) -> Hazard:
-    """Send the rectification back (pending -> rectifying); the reason is required."""
+def hazard_reject(*, hazard: Hazard, by: Person, note: str, photos: list[int] = ()) -> Hazard:
+    """Send the rectification back (pending -> rectifying); the reason is required, photos of what is
+    still wrong (the acceptor's own) may go with it."""
     hazard = _locked(hazard)
     _require_acceptor(hazard, by)
     _require_status(hazard, {HazardStatus.PENDING_ACCEPTANCE}, HazardAction.REJECT)
     if not note.strip():
         raise ApplicationError(_("请填写验收不通过的原因。"), field="note")
+    evidence = _own_photos(by, list(photos), "photos")
     before = hazard.status
     hazard.status = HazardStatus.RECTIFYING
     hazard.save(update_fields=["status"])
-    _record(hazard, action=HazardAction.REJECT, actor=by, before=before, note=note)
+    _record(hazard, action=HazardAction.REJECT, actor=by, before=before, note=note, photos=evidence)
     notifications.hazard_rejected(hazard)
     return hazard
 

@@ -3,9 +3,19 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from mobile import risk_views, views
+from mobile import risk_views, views, views_hazards, views_home, views_reports
 
 urlpatterns = [
+    path("", views_home.home, name="home"),
+    path("m/", views_home.home_redirect, name="mobile-home"),
+    path("m/posts/", views_home.posts_list, name="mobile-posts"),
+    path("m/hazards/<int:pk>/", views_hazards.hazard_detail, name="mobile-hazard"),
+    path("m/photos/<int:pk>.jpg", views_hazards.photo_jpeg, name="mobile-photo"),
+    path("m/weekly/", views_reports.weekly_list, name="mobile-weekly"),
+    path("m/weekly/<int:pk>/", views_reports.weekly_detail, name="mobile-weekly-report"),
+    path("m/weekly/generate/", views_reports.weekly_generate, name="mobile-weekly-generate"),
+    path("m/dispatches/generate/", views_reports.dispatch_generate, name="mobile-dispatch-generate"),
+    path("m/dispatches/<int:pk>/write/", views_reports.dispatch_write, name="mobile-dispatch-write"),
     path("s/<str:token>", views.scan_page, name="mobile-scan"),
     path("m/hazards/", views.hazard_board, name="mobile-hazard-board"),
     path("m/daily/", views.daily_log, name="mobile-daily"),

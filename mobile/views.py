@@ -18,6 +18,7 @@ from rest_framework.exceptions import ValidationError
 
 from checklists.flags import flag_text
 from checklists.models import FlagReview, HazardGrade
+from checklists.periods import MONTHLY
 from checklists.selectors import access_inspection
 from checklists.services import flag_review_add
 from core.auth import lockout_seconds
@@ -32,6 +33,7 @@ from reports import exports, services
 from reports.models import CheckStatus
 from reports.selectors import stats_for
 from reports.serializers import NOTE_MAX, ReportDateField
+from reports.services import DISPATCH_WRITE_ROLES
 from reports.stats_xlsx import stats_xlsx
 from reports.targets import targets_missed, targets_sentence
 
@@ -105,7 +107,7 @@ class LoginView(auth_views.LoginView):
 
     template_name = "mobile/login.html"
     redirect_authenticated_user = True
-    next_page = reverse_lazy("mobile-hazard-board")  # without ?next=: the first page of the supervisor nav
+    next_page = reverse_lazy("home")  # without ?next=: the way in, which sends each person to their work
 
     def form_invalid(self, form):
         if getattr(self.request, "axes_locked_out", False):
@@ -279,6 +281,7 @@ def dispatch_list(request):
         "enterprises": selectors.report_enterprises(request.user)[: selectors.CHOOSER_MAX + 1],
         "chooser_max": selectors.CHOOSER_MAX,
         "selected": request.GET,
+        "generator": selectors.report_generator(request.user, kind=MONTHLY, roles=DISPATCH_WRITE_ROLES),
     }
     return _supervisor_page(request, "mobile/dispatch_list.html", context)
 

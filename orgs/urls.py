@@ -16,6 +16,8 @@ router.register("certificates", views.CertificateViewSet, basename="certificate"
 urlpatterns = [
     path("auth/token/", views.LoginApi.as_view(), name="auth-token"),
     path("auth/refresh/", views.RefreshApi.as_view(), name="auth-refresh"),
+    path("auth/session-token/", views.SessionTokenApi.as_view(), name="auth-session-token"),
+    path("auth/session/", views.TokenSessionApi.as_view(), name="auth-session"),
     path("me/", views.MeApi.as_view(), name="me"),
     path("posts/<int:pk>/fence/", views.PostFenceApi.as_view(), name="post-fence"),
     *router.urls,

@@ -1,14 +1,16 @@
+from django.contrib.auth import login
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from core.auth import LoginSerializer, RefreshSerializer
+from core.auth import JWTAuthentication, LoginSerializer, RefreshSerializer
 from core.schema import error_example
 from core.serializers import ErrorSerializer
 from orgs import filters, services
@@ -75,6 +77,47 @@ class RefreshApi(TokenRefreshView):
     )
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
+
+
+class SessionTokenApi(APIView):
+    """One login serves the phone page and the supervisor pages (issue 14): a browser logged in to the
+    pages (session cookie, CSRF header) gets the phone page's token pair without a second login."""
+
+    authentication_classes = [SessionAuthentication]  # enforces CSRF on this POST
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(
+        summary=_("用页面登录(会话)换取手机页面的访问令牌和刷新令牌"),
+        description=_("须带会话 Cookie 和 X-CSRFToken 请求头;未登录或缺少 CSRF 令牌时返回 403。"),
+        request=None,
+        responses={200: TokenObtainPairSerializer, 403: ErrorSerializer, 429: THROTTLED},
+        examples=[error_example("not_authenticated", "身份认证信息未提供。", status_codes=("403",))],
+    )
+    def post(self, request):
+        refresh = LoginSerializer.get_token(request.user)
+        return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
+
+
+class TokenSessionApi(APIView):
+    """The other way: the phone page, logged in with its token, opens a session for the supervisor
+    pages (/, /m/...). A bearer header cannot be sent by another site, so no CSRF token is needed."""
+
+    authentication_classes = [JWTAuthentication]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(
+        summary=_("用访问令牌为页面登录(建立会话)"),
+        description=_(
+            "手机页面用令牌登录后,为首页和管理页面建立会话;令牌放在请求头中,其他网站无法代发,无需 CSRF 令牌。"
+        ),
+        request=None,
+        responses={204: None, 401: BAD_LOGIN, 429: THROTTLED},
+    )
+    def post(self, request):
+        login(request._request, request.user, backend="django.contrib.auth.backends.ModelBackend")
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeApi(APIView):

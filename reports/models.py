@@ -145,3 +145,6 @@ class DispatchDecision(models.Model):
         constraints = [models.UniqueConstraint(fields=["dispatch", "order"], name="dispatch_decision_order_unique")]
         verbose_name = _("调度事项")
         verbose_name_plural = _("调度事项")
+
+    def __str__(self):
+        return self.task

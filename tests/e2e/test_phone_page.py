@@ -275,6 +275,16 @@ def test_someone_not_on_the_post_reads_the_card_but_gets_no_checklist(phone, liv
     page.click("#login button")
     page.get_by_text("您不在本岗位,无需填写本岗位的检查表。").wait_for()
     assert page.locator("form.checklist").count() == 0
+    assert page.locator("#me").is_visible() and page.locator("#report").is_hidden()  # 随手拍: members only
+
+
+def test_a_colleague_not_on_the_post_is_offered_the_ad_hoc_report(phone, live_server, setup):
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/s/{setup.token}")
+    page.fill("#login input[name=username]", setup.world.officer.username)
+    page.fill("#login input[name=password]", factories.PASSWORD)
+    page.click("#login button")
+    page.locator("#report").wait_for()
 
 
 @pytest.mark.parametrize(

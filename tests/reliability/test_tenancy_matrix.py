@@ -147,6 +147,11 @@ ROWS: dict[str, Row] = {
     "POST /api/v1/auth/refresh/": write(
         lambda o: "/api/v1/auth/refresh/", lambda o: {"refresh": "x"}, ok=(), denied=401, foreign=401
     ),
+    # One login for the phone page and the pages (issue 14): about the caller only. The session-token
+    # endpoint authenticates by session alone (an anonymous caller: 403, SessionAuthentication has no
+    # challenge); the session endpoint by token alone.
+    "POST /api/v1/auth/session-token/": write(lambda o: "/api/v1/auth/session-token/", None, ROLES[:-1], anonymous=403),
+    "POST /api/v1/auth/session/": write(lambda o: "/api/v1/auth/session/", None, ROLES[:-1], 204),
     "GET /api/v1/me/": read(lambda o: "/api/v1/me/", ok=ROLES[:-1]),
     "GET /api/v1/regions/": listing(lambda o: "/api/v1/regions/", None, expect={}),
     "GET /api/v1/regions/{pk}/": read(lambda o: f"/api/v1/regions/{o.enterprise.region_id}/", ok=ROLES[:-1]),

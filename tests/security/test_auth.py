@@ -283,9 +283,10 @@ def test_a_bad_refresh_token_is_a_clean_error_body_in_chinese(db):
     assert body["message"] == "令牌无效或已过期。"
 
 
-def test_the_phone_login_without_next_goes_to_the_hazard_board(client, world):
+def test_the_page_login_without_next_goes_to_the_way_in(client, world):
+    # Issue 14: / sends each person where their work is (it was the hazard board for everybody).
     response = client.post(PAGE_LOGIN, {"username": world.officer.username, "password": factories.PASSWORD})
-    assert response.status_code == 302 and response["Location"] == "/m/hazards/"
+    assert response.status_code == 302 and response["Location"] == "/"
 
 
 def read_secret(var_dir: Path):

@@ -653,7 +653,8 @@
       me = who.data;
       $("#me-name").textContent = (me.name || me.username) + " 已登录";
       $("#me").hidden = false;
-      $("#report").hidden = false;
+      // 随手拍 is a member's report: a worker of another enterprise is not offered it (issue 14).
+      $("#report").hidden = !(me.is_superuser || me.memberships.some(function (m) { return m.enterprise.id === cfg.enterprise; }));
       showFenceTool();
       await loadChecklists();
       await loadMine();
