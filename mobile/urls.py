@@ -6,6 +6,7 @@ from django.urls import path
 from mobile import views
 
 urlpatterns = [
+    path("s/sw.js", views.scan_worker, name="mobile-scan-worker"),  # before the tokens: none has a dot
     path("s/<str:token>", views.scan_page, name="mobile-scan"),
     path("m/hazards/", views.hazard_board, name="mobile-hazard-board"),
     path("m/daily/", views.daily_log, name="mobile-daily"),
