@@ -637,6 +637,13 @@ def upsert(tally: Tally, kind: str, model: type[models.Model], lookup: dict, val
 class Command(BaseCommand):
     help = "Create (or bring back) the Ezhou demo data and logins; running it again changes nothing."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="Only the enterprises, people, posts, cards and templates: no two months of records (tests).",
+        )
+
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("seed_demo creates logins with a published password; it runs only with DJANGO_DEBUG=1.")
@@ -652,7 +659,8 @@ class Command(BaseCommand):
             # must exist before the checks made at them).
             with clock(setup_time(today, DEMO_TZ)):
                 self._seed(tally)
-            self._history(tally, today=today, now=now)
+            if not options["no_history"]:
+                self._history(tally, today=today, now=now)
         self.stdout.write("Demo data (鄂州市):")
         for line in tally.lines():
             self.stdout.write(line)
