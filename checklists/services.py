@@ -276,6 +276,11 @@ def _unencodable(value: str) -> bool:
     return False
 
 
+def number_text(number: Decimal) -> str:
+    """A bound as people write it: 100, 0.5 (Decimal's normalize() alone says 1E+2)."""
+    return format(number.normalize(), "f")
+
+
 def _item_value_error(item: ChecklistItem, value) -> str | None:
     """Why `value` does not fit the item's kind and bounds, or None."""
     if item.kind == ItemKind.CHECK:
@@ -286,9 +291,9 @@ def _item_value_error(item: ChecklistItem, value) -> str | None:
             return _("应为数值。")
         number = Decimal(str(value))
         if item.min_value is not None and number < item.min_value:
-            return _("不能小于 %(min)s%(unit)s。") % {"min": item.min_value.normalize(), "unit": item.unit}
+            return _("不能小于 %(min)s%(unit)s。") % {"min": number_text(item.min_value), "unit": item.unit}
         if item.max_value is not None and number > item.max_value:
-            return _("不能大于 %(max)s%(unit)s。") % {"max": item.max_value.normalize(), "unit": item.unit}
+            return _("不能大于 %(max)s%(unit)s。") % {"max": number_text(item.max_value), "unit": item.unit}
     elif item.kind == ItemKind.TEXT:
         if not isinstance(value, str) or len(value) > 1000:
             return _("应为不超过1000字的文字。")

@@ -7,6 +7,7 @@ Every move locks the hazard row, checks the role and the current status, and wri
 import re
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -17,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from checklists import photo_reuse
-from checklists.models import HazardGrade, Inspection, InspectionResult, Photo
-from checklists.services import photo_prepare
+from checklists.models import HazardGrade, Inspection, InspectionResult, ItemKind, Photo
+from checklists.services import number_text, photo_prepare
 from core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from hazards import notifications
 from hazards.models import (
@@ -126,6 +127,24 @@ def hazard_basis_check(*, enterprise: Enterprise, grade: str, clause: JudgmentCl
 # Opening hazards
 
 
+def _finding(result: InspectionResult) -> str:
+    """How a failed item reads in the register: its label, for a reading the value and the normal range
+    it left ("可燃气体浓度 38%LEL(正常范围 ≤ 25%LEL)"), then the worker's note."""
+    text = result.item_label
+    item = result.item
+    if result.kind == ItemKind.NUMBER and result.value is not None:
+        low, high = item.normal_min, item.normal_max
+        unit = item.unit
+        if low is not None and high is not None:
+            normal = f"{number_text(low)}–{number_text(high)}{unit}"
+        elif high is not None:
+            normal = f"≤ {number_text(high)}{unit}"
+        else:
+            normal = f"≥ {number_text(low)}{unit}"
+        text = f"{text} {number_text(Decimal(str(result.value)))}{unit}(正常范围 {normal})"
+    return f"{text}:{result.note}" if result.note else text
+
+
 def hazards_open_from_inspection(inspection: Inspection, results: list[InspectionResult]) -> list[Hazard]:
     """Open one hazard per failed item that carries a grade; runs inside the submission's transaction
     (registered with checklists in HazardsConfig.ready). Queries do not grow with the item count."""
@@ -140,7 +159,7 @@ def hazards_open_from_inspection(inspection: Inspection, results: list[Inspectio
                 post=post,
                 location=post.location,
                 grade=r.item.hazard_grade_on_fail or HazardGrade.GENERAL,
-                description=f"{r.item_label}:{r.note}" if r.note else r.item_label,
+                description=_finding(r),
                 source=HazardSource.INSPECTION,
                 inspection=inspection,
                 inspection_result=r,

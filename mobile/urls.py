@@ -16,6 +16,7 @@ urlpatterns = [
     path("m/weekly/generate/", views_reports.weekly_generate, name="mobile-weekly-generate"),
     path("m/dispatches/generate/", views_reports.dispatch_generate, name="mobile-dispatch-generate"),
     path("m/dispatches/<int:pk>/write/", views_reports.dispatch_write, name="mobile-dispatch-write"),
+    path("s/sw.js", views.scan_worker, name="mobile-scan-worker"),  # before the tokens: none has a dot
     path("s/<str:token>", views.scan_page, name="mobile-scan"),
     path("m/hazards/", views.hazard_board, name="mobile-hazard-board"),
     path("m/daily/", views.daily_log, name="mobile-daily"),

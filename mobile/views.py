@@ -2,6 +2,7 @@
 JSON API (its script calls /api/v1/...), so the pages add no second path into the services."""
 
 import functools
+import json
 import math
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -10,6 +11,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -75,10 +77,21 @@ def scan_page(request, token: str):
         "api": "/api/v1/",
         "card": scan.card.card_id if scan.card else None,
         "fenced": scan.post.has_fence,  # the script asks for the position with a record (issue 12)
+        "worker": reverse("mobile-scan-worker"),  # offline reload (issue 14)
     }
     context = {"scan": scan, "card": content, "config": config}
     response = _page(request, "mobile/scan.html", context)
     response["Cache-Control"] = "no-cache"  # a rotated code must show its 410 at once
+    return response
+
+
+@require_GET
+def scan_worker(request):
+    """The phone page's service worker. Served from /s/ (not /static/) so that its scope covers every
+    post's page; the static URLs it keeps are today's (hashed names included)."""
+    assets = json.dumps([static("mobile/app.js"), static("mobile/app.css")])
+    response = render(request, "mobile/sw.js", {"assets": assets}, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"  # a new worker is picked up on the next visit
     return response
 
 

@@ -1,5 +1,6 @@
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -230,6 +231,18 @@ def test_errors_speak_english_when_asked(api, world, daily):
     en = api.as_(world.worker).post(URL, body, HTTP_ACCEPT_LANGUAGE="en")
     assert "不能大于" in zh.data["message"]
     assert "must not be above" in en.data["message"]
+
+
+@pytest.mark.parametrize(
+    ("bound", "value", "said"), [(100, 999, "不能大于 100%LEL"), (Decimal("0.5"), 0.7, "不能大于 0.5%LEL")]
+)
+def test_a_bound_is_written_as_people_write_numbers_not_in_exponent_form(api, world, daily, bound, value, said):
+    type(daily.gas).objects.filter(pk=daily.gas.pk).update(max_value=bound)
+    body = submission(daily, world.post)
+    body["results"][1]["value"] = value
+    answer = api.as_(world.worker).post(URL, body)
+    assert answer.status_code == 400
+    assert answer.data["errors"][0]["message"] == f"「可燃气体浓度」{said}。"  # was 「…」不能大于 1E+2%LEL。
 
 
 def _stored_in_queries(api, person, body, django_assert_max_num_queries, limit):

@@ -82,3 +82,19 @@ def test_a_failed_major_item_notifies_the_principal_and_the_actual_controller(ap
     major = Hazard.objects.get(pk__in=response.data["hazards"], grade="major")
     told = set(Notification.objects.filter(hazard=major).values_list("recipient_id", flat=True))
     assert {staff.principal.id, staff.controller.id, world.officer.id, staff.director.id} == told
+
+
+def test_a_reading_out_of_its_normal_range_names_the_value_and_the_range(api, world, daily):
+    type(daily.gas).objects.filter(pk=daily.gas.pk).update(normal_min=5, normal_max=20)
+    body = submission(daily, world.post)
+    body["results"][1] = {"item": daily.gas.id, "value": 23.5, "note": "通风不良"}
+    response = api.as_(world.worker).post(INSPECTIONS, body)
+    assert response.status_code == 201, response.data
+    hazard = Hazard.objects.get(pk=response.data["hazards"][0])
+    assert hazard.description == "可燃气体浓度 23.5%LEL(正常范围 5–20%LEL):通风不良"
+    type(daily.gas).objects.filter(pk=daily.gas.pk).update(normal_min=None)
+    body = submission(daily, world.post)
+    body["results"][1] = {"item": daily.gas.id, "value": 21}
+    response = api.as_(world.worker).post(INSPECTIONS, body)
+    assert response.status_code == 201, response.data
+    assert Hazard.objects.get(pk=response.data["hazards"][0]).description == "可燃气体浓度 21%LEL(正常范围 ≤ 20%LEL)"

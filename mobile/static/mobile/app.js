@@ -19,6 +19,46 @@
 
   function $(sel, root) { return (root || document).querySelector(sel); }
 
+  // One line at the top of the screen after every action (it stays in view while scrolling): what was
+  // done, or what went wrong. Errors stay until the next message; the rest fade after a while.
+  var flashTimer = null;
+  function say(text, kind) {
+    var box = $("#flash");
+    box.textContent = text;
+    box.className = kind === "error" ? "error" : "ok";
+    box.hidden = false;
+    clearTimeout(flashTimer);
+    if (kind !== "error") flashTimer = setTimeout(function () { box.hidden = true; }, 8000);
+  }
+
+  // Signed in with a checklist due, the checklist comes first and the card folds to its five steps
+  // and phone numbers, with a "查看明白卡" link; otherwise the card is shown whole, first.
+  var cardBlock = document.getElementById("card-block");
+  var cardHome = document.createComment("card");
+  if (cardBlock) cardBlock.before(cardHome);
+  function layout(checklistFirst) {
+    if (!cardBlock) return;
+    document.body.classList.toggle("checking", checklistFirst);
+    if (checklistFirst) $("#card-slot").appendChild(cardBlock);
+    else { cardHome.after(cardBlock); cardBlock.classList.remove("open"); }
+    $("#card-toggle").hidden = !checklistFirst;
+    $("#card-toggle").textContent = cardBlock.classList.contains("open") ? "收起明白卡" : "查看明白卡";
+  }
+  function openCard() {
+    if (!cardBlock) return;
+    cardBlock.classList.add("open");
+    $("#card-toggle").textContent = "收起明白卡";
+    cardBlock.scrollIntoView({ block: "start" });
+  }
+  if (cardBlock) {
+    $("#card-toggle").addEventListener("click", function () {
+      if (cardBlock.classList.contains("open")) {
+        cardBlock.classList.remove("open");
+        this.textContent = "查看明白卡";
+      } else openCard();
+    });
+  }
+
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (key) {
@@ -100,7 +140,9 @@
     if (res.status === 401 && current && !opts.anonymous && !opts.retried) {
       if (await refresh(current)) return api(path, Object.assign({}, opts, { retried: true }));
       setAuth(null);
-      showLogin();
+      me = null;
+      scanEvent = null;
+      showLogin("登录已过期,请重新登录。");
     }
     var data = null;
     try { data = await res.json(); } catch (e) { data = null; }
@@ -125,8 +167,13 @@
     return refreshing;
   }
 
-  function showLogin() {
+  function showLogin(reason) {
     $("#login").hidden = false;
+    $("#login-error").textContent = reason || "";
+    if (reason) say(reason, "error");
+    $("#ack").hidden = true;
+    $("#cert").hidden = true;
+    layout(false);
     $("#me").hidden = true;
     $("#report").hidden = true;
     $("#fence").hidden = true;
@@ -150,6 +197,7 @@
         setAuth({ access: res.data.access, refresh: res.data.refresh, username: form.username.value.trim() });
         form.password.value = "";
         form.hidden = true;
+        say("已登录。");
         await start();
       } else {
         $("#login-error").textContent = res.status === 401 ? "账号或密码错误。" : message(res);
@@ -166,6 +214,7 @@
     me = null;
     scanEvent = null;
     showLogin();
+    say("已退出登录。");
     renderQueue();
   });
 
@@ -218,6 +267,19 @@
       ]);
       if (entry.user !== (auth() || {}).username) item.appendChild(el("div", { text: "需 " + entry.user + " 登录后发送" }));
       if (entry.message) item.appendChild(el("div", { class: "error", text: entry.message }));
+      if (entry.state === "failed" && entry.body.post === cfg.post && entry.user === (auth() || {}).username) {
+        item.appendChild(el("button", {
+          type: "button",
+          class: "link",
+          text: "修改后重新提交",
+          onclick: function () {
+            var form = document.querySelector('form.checklist[data-fix="' + entry.client_uuid + '"]');
+            if (form) focusFirstGap(form);
+          },
+        }));
+      } else if (entry.state === "failed") {
+        item.appendChild(el("div", { class: "muted", text: "请到该岗位的页面修改后重新提交。" }));
+      }
       if (entry.state !== "queued") {
         item.appendChild(el("button", {
           type: "button",
@@ -225,6 +287,7 @@
           text: "删除",
           onclick: async function () {
             await queueDelete(entry.client_uuid);
+            say("已删除:" + entry.label);
             renderQueue();
             if (auth()) loadChecklists().catch(function () {}); // its form comes back
           },
@@ -246,10 +309,20 @@
     var current = auth();
     if (!current) return;
     var entries = await queueAll();
+    var refused = 0;
     for (var i = 0; i < entries.length; i++) {
       var entry = entries[i];
       if (entry.state !== "queued" || entry.user !== current.username) continue;
-      if ((await send(entry)) === "stop") break;
+      var outcome = await send(entry);
+      if (outcome === "stop") break;
+      if (outcome === "kept") refused += 1;
+    }
+    if (refused) {
+      // e.g. queued offline, refused once back online: said at the top, the entry shown with its reason
+      // and, on its post's page, the form again with the answers kept (loadChecklists).
+      say(refused + " 条检查被退回,请按提示修改后重新提交。", "error");
+      window.scrollTo(0, 0);
+      loadChecklists().catch(function () {});
     }
   }
 
@@ -287,12 +360,29 @@
   async function settle(entry, res) {
     if (res.status === 401 || res.status === 429 || res.status >= 500) return "stop";
     entry.state = res.status === 409 ? "conflict" : "failed";
-    entry.message = res.status === 409 ? "此记录与已提交的内容不一致:" + message(res) : message(res);
+    entry.errors = (res.data && res.data.errors) || [];
+    entry.message = res.status === 409 ? "此记录与已提交的内容不一致:" + message(res) : refusal(entry, res);
     await queuePut(entry);
     return "kept";
   }
 
+  // The server's reasons in words a worker reads: each names its item (the API's field is
+  // results[<index>].<what>), never the raw field path.
+  function refusal(entry, res) {
+    var labels = entry.labels || {};
+    var lines = (entry.errors.length ? entry.errors : [{ field: null, message: message(res) }]).map(function (e) {
+      var index = /^results\[(\d+)\]/.exec(e.field || "");
+      var text = String(e.message || "").replace(/^results\[\d+\]\.\w+: /, "");
+      var result = index && entry.body.results[Number(index[1])];
+      var label = result && labels[result.item];
+      if (label && text.indexOf("「" + label + "」") < 0) text = "「" + label + "」" + text;
+      return text;
+    });
+    return lines.join(";");
+  }
+
   async function showRecorded(entry, record) {
+    say("已提交:" + entry.label + (record.late ? "(补报)" : ""));
     var s = record.summary;
     var box = el("div", { class: "card done", "data-inspection": record.id }, [
       el("h2", { text: "✓ 已提交:" + entry.label }),
@@ -337,6 +427,8 @@
       return;
     }
     if (res.status !== 200) return;
+    showAck(res.data);
+    showCert(res.data.certificate_missing);
     // A form being filled stays as it is when the list is drawn again (e.g. after a queued check
     // was sent in the background): only forms no longer due go away.
     var open = {};
@@ -344,12 +436,29 @@
     box.textContent = "";
     if (res.data.checklists === null) {
       box.appendChild(el("p", { class: "notice", text: "您不在本岗位,无需填写本岗位的检查表。" }));
+      layout(false);
       return;
     }
-    var pending = (await queueAll()).map(function (e) { return e.body.template + "/" + e.period; });
+    var entries = await queueAll();
+    var pending = entries.filter(function (e) { return e.state !== "failed"; }).map(function (e) { return e.body.template + "/" + e.period; });
+    // A check the server refused comes back as its form, with the answers as they were and the
+    // refused items marked, to be corrected and sent again (it replaces the refused entry).
+    var fixing = entries.filter(function (e) {
+      return e.state === "failed" && e.body.post === cfg.post && e.user === (auth() || {}).username;
+    });
+    for (var j = 0; j < fixing.length; j++) {
+      var entry = fixing[j];
+      var key = entry.body.template + "/" + entry.period;
+      if (open[key] && open[key].dataset.fix === entry.client_uuid) { box.appendChild(open[key]); continue; }
+      var tf = await api("templates/" + entry.body.template + "/");
+      if (tf.status === 200) box.appendChild(checklistForm(tf.data, { period: entry.period }, entry));
+      pending.push(key);
+    }
     for (var i = 0; i < res.data.checklists.length; i++) {
       var due = res.data.checklists[i];
-      if (due.status !== "due") {
+      if (fixing.some(function (e) { return e.body.template + "/" + e.period === due.template.id + "/" + due.period; })) {
+        continue;
+      } else if (due.status !== "due") {
         box.appendChild(el("p", { class: "card status-" + due.status, text: due.template.name + ":" + STATUS_LABELS[due.status] }));
       } else if (pending.indexOf(due.template.id + "/" + due.period) >= 0) {
         box.appendChild(el("p", { class: "card", text: due.template.name + ":已填写,等待发送" }));
@@ -361,7 +470,43 @@
       }
     }
     if (!box.children.length) box.appendChild(el("p", { class: "muted", text: "本岗位当前没有需要填写的检查表。" }));
+    layout(!!box.querySelector("form.checklist"));
   }
+
+  // Workers confirm each published version of their post's card (API: POST cards/{id}/acknowledge/);
+  // a new version asks again. Only members of the enterprise are asked (certificate_missing is null
+  // for everyone else).
+  function showAck(scan) {
+    var box = $("#ack");
+    box.hidden = !(cfg.card && scan.card && scan.acknowledged === false && scan.certificate_missing !== null);
+    if (box.hidden) return;
+    box.dataset.version = scan.card.version;
+    $("#ack-text").textContent = scan.card.version > 1
+      ? "明白卡已更新为第 " + scan.card.version + " 版,请阅读后确认。"
+      : "请阅读本岗位明白卡(第 " + scan.card.version + " 版)后确认。";
+  }
+
+  function showCert(missing) {
+    var box = $("#cert");
+    box.hidden = !(missing && missing.length);
+    if (!box.hidden) box.textContent = "持证上岗:您没有本岗位要求的有效证书(" + missing.join("、") + "),请联系安全员,取得证书前不得从事该作业。";
+  }
+
+  $("#ack-read").addEventListener("click", openCard);
+  $("#ack-button").addEventListener("click", async function () {
+    var button = this;
+    button.disabled = true;
+    try {
+      var res = await api("cards/" + cfg.card + "/acknowledge/", { method: "POST", json: {} });
+      if (res.status !== 200 && res.status !== 201) { say(message(res), "error"); return; }
+      $("#ack").hidden = true;
+      say("已确认明白卡第 " + res.data.version + " 版。");
+    } catch (e) {
+      say("当前无网络,请联网后确认。", "error");
+    } finally {
+      button.disabled = false;
+    }
+  });
 
   function photoButton(onPhoto) {
     var input = el("input", { type: "file", accept: "image/*", capture: "environment", class: "file" });
@@ -373,55 +518,142 @@
     return label;
   }
 
-  function checklistForm(template, due) {
-    var startedAt = new Date().toISOString();
-    var photos = []; // {client_uuid, item, blob}
+  function bounds(lo, hi) {
+    return lo !== null && hi !== null ? lo + "–" + hi : hi !== null ? "≤ " + hi : lo !== null ? "≥ " + lo : "";
+  }
+  function num(x) { return x === null || x === undefined ? null : Number(x); }
+
+  // What is wrong with one row as it stands (the same rules as the server's), or null. The range a
+  // number may take at all is checked here, so that a 999 where 0–100 is allowed never gets queued.
+  function rowProblem(item, row, photos) {
+    var value = rowValue(item, row);
+    var has = photos.some(function (p) { return p.item === item.id; });
+    if (item.kind === "photo") return item.required && !has ? "须拍照" : null;
+    if (value === null) return item.required ? "未填写" : null;
+    if (item.kind === "number") {
+      var lo = num(item.min_value), hi = num(item.max_value);
+      if ((lo !== null && value < lo) || (hi !== null && value > hi)) return "须在 " + bounds(lo, hi) + (item.unit || "") + " 之间";
+      var nlo = num(item.normal_min), nhi = num(item.normal_max);
+      var abnormal = (nlo !== null && value < nlo) || (nhi !== null && value > nhi);
+      if (abnormal && item.photo_on_fail && !has) return "超出正常范围时须拍照";
+    }
+    if (value === "not_ok" && item.photo_on_fail && !has) return "异常时须拍照";
+    return null;
+  }
+
+  function rowValue(item, row) {
+    if (item.kind === "check") return row.dataset.value || null;
+    if (item.kind === "number") {
+      var raw = row.querySelector("input[type=number]").value;
+      return raw === "" ? null : Number(raw);
+    }
+    if (item.kind === "text") return row.querySelector("textarea").value.trim() || null;
+    return null;
+  }
+
+  function focusFirstGap(form) {
+    var gap = form.querySelector(".item.missing") || form;
+    gap.scrollIntoView({ block: "center" });
+    var input = gap.querySelector("input:not(.file), textarea, button");
+    if (input) input.focus({ preventScroll: true });
+  }
+
+  // `fix`: a queued entry the server refused, whose answers and photos the form starts with.
+  function checklistForm(template, due, fix) {
+    var startedAt = fix ? fix.body.started_at : new Date().toISOString();
+    var photos = fix ? fix.photos.slice() : []; // {client_uuid, item, blob, id?}
+    var given = {};
+    if (fix) fix.body.results.forEach(function (r) { given[r.item] = r; });
+    var why = {};
+    if (fix) {
+      (fix.errors || []).forEach(function (e) {
+        var index = /^results\[(\d+)\]/.exec(e.field || "");
+        var result = index && fix.body.results[Number(index[1])];
+        if (result) why[result.item] = String(e.message || "").replace(/^results\[\d+\]\.\w+: /, "");
+      });
+    }
     var rows = template.items.map(function (item) {
       var row = el("div", { class: "item", "data-item": item.id, "data-kind": item.kind });
       var title = item.label + (item.unit ? "(" + item.unit + ")" : "") + (item.required ? "" : "(选填)");
       row.appendChild(el("div", { class: "label", text: title }));
+      var before = given[item.id] || {};
       if (item.kind === "check") {
         var group = el("div", { class: "choices" });
         CHECK_CHOICES.forEach(function (choice) {
-          group.appendChild(el("button", {
+          var button = el("button", {
             type: "button",
-            class: "choice c-" + choice[0],
+            class: "choice c-" + choice[0] + (before.value === choice[0] ? " on" : ""),
             "data-value": choice[0],
             text: choice[1],
             onclick: function () {
               row.dataset.value = choice[0];
               group.querySelectorAll("button").forEach(function (b) { b.classList.toggle("on", b === this); }, this);
               row.classList.toggle("failed", choice[0] === "not_ok");
+              recheck(item, row);
             },
-          }));
+          });
+          group.appendChild(button);
         });
+        if (before.value) row.dataset.value = before.value;
+        row.classList.toggle("failed", before.value === "not_ok");
         row.appendChild(group);
       } else if (item.kind === "number") {
-        var low = item.normal_min === null ? null : Number(item.normal_min);
-        var high = item.normal_max === null ? null : Number(item.normal_max);
-        var hint = low !== null && high !== null ? "正常 " + low + "–" + high
-          : high !== null ? "正常 ≤ " + high : low !== null ? "正常 ≥ " + low : "";
-        row.appendChild(el("input", { type: "number", inputmode: "decimal", step: "any", class: "big-input", name: "v" + item.id, placeholder: hint }));
+        var lo = num(item.min_value), hi = num(item.max_value);
+        var normal = bounds(num(item.normal_min), num(item.normal_max));
+        var input = el("input", {
+          type: "number", inputmode: "decimal", step: "any", class: "big-input", name: "v" + item.id,
+          placeholder: normal ? "正常 " + normal : "",
+        });
+        if (lo !== null) input.min = lo;
+        if (hi !== null) input.max = hi;
+        if (typeof before.value === "number") input.value = before.value;
+        input.addEventListener("input", function () { recheck(item, row); });
+        row.appendChild(input);
+        if (lo !== null || hi !== null) row.appendChild(el("div", { class: "muted", text: "可填范围 " + bounds(lo, hi) + (item.unit || "") }));
       } else if (item.kind === "text") {
-        row.appendChild(el("textarea", { rows: "2", name: "v" + item.id }));
+        var area = el("textarea", { rows: "2", name: "v" + item.id });
+        if (typeof before.value === "string") area.value = before.value;
+        area.addEventListener("input", function () { recheck(item, row); });
+        row.appendChild(area);
       }
       var count = el("span", { class: "photo-count" });
+      var taken = function () { return photos.filter(function (p) { return p.item === item.id; }).length; };
+      if (taken()) count.textContent = "已拍 " + taken() + " 张";
       row.appendChild(el("div", { class: "extras" }, [
         photoButton(function (file) {
           photos.push({ client_uuid: uuid4(), item: item.id, blob: file });
-          var n = photos.filter(function (p) { return p.item === item.id; }).length;
-          count.textContent = "已拍 " + n + " 张";
+          count.textContent = "已拍 " + taken() + " 张";
+          recheck(item, row);
         }),
         count,
       ]));
-      if (item.kind !== "text") row.appendChild(el("input", { class: "note", name: "n" + item.id, placeholder: "备注(异常时说明)" }));
+      if (item.kind !== "text") {
+        var note = el("input", { class: "note", name: "n" + item.id, placeholder: "备注(异常时说明)" });
+        if (before.note) note.value = before.note;
+        row.appendChild(note);
+      }
+      row.appendChild(el("div", { class: "why error" }));
+      if (why[item.id]) mark(row, why[item.id]);
       return row;
     });
+
+    function mark(row, problem) {
+      row.classList.toggle("missing", !!problem);
+      row.querySelector(".why").textContent = problem ? "← " + problem : "";
+    }
+    // A marked row loses its mark as soon as it is answered right (a server's refusal included).
+    function recheck(item, row) {
+      if (row.classList.contains("missing")) mark(row, rowProblem(item, row, photos));
+    }
+
     var error = el("p", { class: "error" });
-    var form = el("form", { class: "card checklist", "data-template": template.id, "data-period": due.period }, [
-      el("h2", { text: template.name }),
-      el("p", { class: "muted", text: "周期 " + due.period }),
-    ].concat(rows, [error, el("button", { class: "btn primary submit", text: "提交检查" })]));
+    var head = [el("h2", { text: template.name }), el("p", { class: "muted", text: "周期 " + due.period })];
+    if (fix) head.push(el("p", { class: "notice", text: "服务器退回了这份检查:" + fix.message.replace(/。$/, "") + "。请修改标出的项目后重新提交。" }));
+    var form = el("form", { class: "card checklist", "data-template": template.id, "data-period": due.period }, head.concat(
+      rows, [error, el("button", { class: "btn primary submit", text: fix ? "修改后重新提交" : "提交检查" })]
+    ));
+    if (fix) form.dataset.fix = fix.client_uuid;
+    form.noValidate = true; // the checks above say what is wrong in words; the browser's bubbles would stop the submit
 
     var submit = form.querySelector("button.submit");
     form.addEventListener("submit", async function (event) {
@@ -431,22 +663,10 @@
       var problems = [];
       template.items.forEach(function (item, index) {
         var row = rows[index];
-        var value = null;
-        if (item.kind === "check") value = row.dataset.value || null;
-        else if (item.kind === "number") {
-          var raw = row.querySelector("input[type=number]").value;
-          value = raw === "" ? null : Number(raw);
-        } else if (item.kind === "text") value = row.querySelector("textarea").value.trim() || null;
+        var value = rowValue(item, row);
         var has = photos.some(function (p) { return p.item === item.id; });
-        var problem = null;
-        if (item.kind === "photo") {
-          if (item.required && !has) problem = "须拍照";
-        } else if (value === null) {
-          if (item.required) problem = "未填写";
-        } else if (value === "not_ok" && item.photo_on_fail && !has) {
-          problem = "异常时须拍照";
-        }
-        row.classList.toggle("missing", problem !== null);
+        var problem = rowProblem(item, row, photos);
+        mark(row, problem);
         if (problem) problems.push("「" + item.label + "」" + problem);
         // Optional items left empty are not sent at all.
         if (value === null && !has) return;
@@ -455,18 +675,21 @@
       });
       if (problems.length) {
         error.textContent = problems.join(";");
+        say("还有 " + problems.length + " 项需要填写或更正。", "error");
+        focusFirstGap(form);
         return;
       }
       var body = {
         client_uuid: uuid4(),
         template: template.id,
         post: cfg.post,
-        scan_token: cfg.token,
+        scan_token: fix ? fix.body.scan_token : cfg.token,
         started_at: startedAt,
         finished_at: new Date().toISOString(),
         results: results,
       };
-      if (scanEvent) body.scan_event = scanEvent.id;
+      var scanId = fix ? fix.body.scan_event : scanEvent && scanEvent.id;
+      if (scanId) body.scan_event = scanId;
       var located = {};
       if (cfg.fenced) {
         // The post has an electronic fence (the consent line says so): the position goes with the record.
@@ -479,10 +702,13 @@
         submit.textContent = "提交检查";
         if (located.position) body.position = located.position;
       }
+      var labels = {};
+      template.items.forEach(function (item) { labels[item.id] = item.label; });
       await queuePut({
         client_uuid: body.client_uuid,
         user: auth().username,
         label: template.name,
+        labels: labels,
         period: due.period,
         state: "queued",
         message: "",
@@ -490,7 +716,9 @@
         body: body,
         photos: photos.filter(function (p) { return results.some(function (r) { return r.item === p.item; }); }),
       });
+      if (fix) await queueDelete(fix.client_uuid); // the corrected check replaces the refused one
       form.replaceWith(el("p", { class: "card", text: template.name + ":已保存在本机,等待发送" }));
+      say(navigator.onLine ? "已保存,正在发送:" + template.name : "当前无网络,检查已保存在本机,联网后自动发送。");
       await renderQueue();
       flush();
     });
@@ -539,6 +767,7 @@
       form.reset();
       form.querySelector(".photo-state").textContent = "";
       $("#results").prepend(el("p", { class: "card done", "data-hazard": res.data.id, text: "已上报隐患 #" + res.data.id + ":" + res.data.description }));
+      say("已上报隐患 #" + res.data.id + ",安全员会尽快处理。");
     } catch (e) {
       error.textContent = "当前无网络,隐患需联网后上报。";
     } finally {
@@ -567,12 +796,13 @@
       form.addEventListener("submit", async function (event) {
         event.preventDefault();
         var error = form.querySelector(".error");
-        if (!input.files.length) { error.textContent = "请拍摄整改后照片。"; return; }
+        if (!input.files.length) { error.textContent = "请拍摄整改后照片。"; say("请拍摄整改后照片。", "error"); return; }
         try {
           var up = await uploadPhoto(input.files[0]);
           if (up.status !== 200 && up.status !== 201) { error.textContent = message(up); return; }
           var done = await api("hazards/" + h.id + "/submit/", { method: "POST", json: { note: form.note.value.trim(), photos: [up.data.id] } });
           if (done.status !== 200) { error.textContent = message(done); return; }
+          say("已提交验收:隐患 #" + h.id + ",等待安全管理人员验收。");
           loadMine();
         } catch (e) {
           error.textContent = "当前无网络,请联网后提交。";
@@ -622,6 +852,7 @@
         json: { latitude: Math.round(p.latitude * 1e6) / 1e6, longitude: Math.round(p.longitude * 1e6) / 1e6, radius_m: radius },
       });
       if (res.status !== 200) { error.textContent = message(res); return; }
+      say("已设置电子围栏。");
       fenced(true, "已设置电子围栏:中心 " + res.data.latitude + ", " + res.data.longitude + ",半径 " + res.data.radius_m
         + " 米(本机定位精度 ±" + Math.round(p.accuracy) + " 米" + (p.accuracy > 50 ? ",偏差较大,建议到室外重新设置" : "") + ")。");
     } catch (e) {
@@ -636,6 +867,7 @@
     try {
       var res = await api("posts/" + cfg.post + "/fence/", { method: "DELETE" });
       if (res.status !== 204) { $("#fence-error").textContent = message(res); return; }
+      say("已取消电子围栏。");
       fenced(false, "本岗位未设电子围栏。");
     } catch (e) {
       $("#fence-error").textContent = "当前无网络,请联网后设置。";
@@ -662,6 +894,13 @@
     } catch (e) {
       $("#net").textContent = "当前无网络,联网后自动发送。";
     }
+  }
+
+  // Reloading the page without network: a service worker keeps the last copy of this page and its
+  // script and style. Browsers run service workers only in secure contexts (https, or localhost), so
+  // on a factory server at http://<LAN IP> the page is not there offline (README "Phone pages").
+  if ("serviceWorker" in navigator && window.isSecureContext && cfg.worker) {
+    navigator.serviceWorker.register(cfg.worker, { scope: cfg.worker.replace(/[^/]*$/, "") }).catch(function () {});
   }
 
   window.addEventListener("online", function () { flush(); loadMine().catch(function () {}); });

@@ -6,18 +6,23 @@ nothing. The enterprises and people are made up; the codes, phone numbers 119/12
 on the cards follow the 2024 Ezhou campaign notice (reference/ezhou-2024-campaign-targets.txt).
 """
 
+import time
 from collections import Counter
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import models, transaction
+from django.utils import timezone
 
 from cards.models import Card, CardVersion, EmergencyStepKey
 from cards.serializers import CardContentSerializer
 from cards.services import card_publish
 from checklists.models import ChecklistItem, ChecklistTemplate, HazardGrade, ItemKind, Tier
 from orgs.models import (
+    CertificateKind,
     Department,
     Enterprise,
     Industry,
@@ -31,9 +36,11 @@ from orgs.models import (
     Role,
 )
 from orgs.validators import credit_code_check_char
+from qr.demo_history import Cast, History, clock, history_start, setup_time
 from qr.services import qr_token_issue
 
 DEMO_PASSWORD = "mingbai-demo"
+DEMO_TZ = "Asia/Shanghai"  # both demo enterprises keep the default time zone
 
 CITY = "420700"
 REGIONS = [  # (code, name, parent code)
@@ -97,6 +104,9 @@ PEOPLE = [
     ("principal", "刘建华", "13971100004", CHEM, Role.PRINCIPAL),
     ("admin", "陈静", "13971100005", CHEM, Role.ADMIN),
     ("worker2", "王强", "13971100006", MACHINE, Role.WORKER),
+    ("officer2", "孙伟", "13971100012", MACHINE, Role.SAFETY_OFFICER),
+    ("director2", "郑海涛", "13971100013", MACHINE, Role.SAFETY_DIRECTOR),
+    ("principal2", "黄志刚", "13971100011", MACHINE, Role.PRINCIPAL),
     ("regulator", "赵立新(鄂州市应急管理局)", "13971100007", None, None),
 ]
 SUPERUSERS = {"admin"}  # the enterprise admin also gets the Django admin in the demo
@@ -527,6 +537,70 @@ TEMPLATES = [
 ]
 
 
+# 持证上岗 (seed item 16): the certificate kinds (orgs migration 0004) a post requires.
+REQUIRED_CERTIFICATES = {REACTOR: ["SO-09"], MAINTENANCE: ["SO-01", "SO-02"], CRANE: ["SE-Q2"], WELDING: ["SO-02"]}
+
+# The daily items that fail now and then in the history, with the worker's note.
+FAILING = {
+    CHEM: [
+        ("可燃、有毒气体检测报警仪运行正常,无报警", "2号报警仪显示故障代码E3"),
+        ("劳动防护用品穿戴齐全,防毒面具随身携带", "防毒面具滤毒罐已过期"),
+    ],
+    MACHINE: [
+        ("卡盘、工件装夹牢固,卡盘扳手已取下", "卡盘扳手未取下"),
+        ("未戴手套操作,工作服袖口扎紧", "夜班操作工袖口未扎紧"),
+    ],
+}
+
+# Knowledge questions (应知应会) on the cards the history's spot-checks draw from.
+QUESTIONS = {
+    REACTOR: [
+        {
+            "kind": "single",
+            "text": "反应釜超温超压无法控制时,第一步应当?",
+            "options": ["按紧急停车按钮并关闭进料阀", "先报告班长", "打开放空阀观察"],
+            "answer": [0],
+        },
+        {"kind": "true_false", "text": "进入釜内作业前必须先通风、再检测、后作业,并有专人监护。", "answer": [0]},
+        {
+            "kind": "single",
+            "text": "可燃气体检测报警仪的一级报警值是?",
+            "options": ["10%LEL", "25%LEL", "50%LEL"],
+            "answer": [1],
+        },
+        {
+            "kind": "multiple",
+            "text": "本岗位应急处置“五步法”包括哪些?",
+            "options": ["关", "避", "喊", "报", "助"],
+            "answer": [0, 1, 2, 3, 4],
+        },
+        {
+            "kind": "single",
+            "text": "发生泄漏撤离时应向哪个方向撤离?",
+            "options": ["下风向", "上风向", "就近车间"],
+            "answer": [1],
+        },
+    ],
+    LATHE: [
+        {"kind": "true_false", "text": "操作数控车床时可以戴手套。", "answer": [1]},
+        {
+            "kind": "single",
+            "text": "启动主轴前必须做什么?",
+            "options": ["取下卡盘扳手", "打开防护门", "加大进给"],
+            "answer": [0],
+        },
+        {
+            "kind": "single",
+            "text": "清理切屑应当使用?",
+            "options": ["手", "铁钩或毛刷", "压缩空气对人吹"],
+            "answer": [1],
+        },
+        {"kind": "true_false", "text": "有人被卷入时应先停机断电再解救。", "answer": [0]},
+        {"kind": "single", "text": "冷却液浓度的正常范围是?", "options": ["1%-2%", "3%-15%", "20%-30%"], "answer": [1]},
+    ],
+}
+
+
 class Tally:
     """What the run did, per kind of row: created, updated or kept as it was."""
 
@@ -563,6 +637,13 @@ def upsert(tally: Tally, kind: str, model: type[models.Model], lookup: dict, val
 class Command(BaseCommand):
     help = "Create (or bring back) the Ezhou demo data and logins; running it again changes nothing."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="Only the enterprises, people, posts, cards and templates: no two months of records (tests).",
+        )
+
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("seed_demo creates logins with a published password; it runs only with DJANGO_DEBUG=1.")
@@ -571,11 +652,21 @@ class Command(BaseCommand):
             if not shape.is_valid():
                 raise CommandError(f"demo card {name} is malformed: {shape.errors}")
         tally = Tally()
+        begun = time.monotonic()
+        today, now = timezone.localdate(timezone=ZoneInfo(DEMO_TZ)), timezone.now()
         with transaction.atomic():
-            self._seed(tally)
+            # Rows made now carry the setup's time, a week before the history (posts and templates
+            # must exist before the checks made at them).
+            with clock(setup_time(today, DEMO_TZ)):
+                self._seed(tally)
+            if not options["no_history"]:
+                self._history(tally, today=today, now=now)
         self.stdout.write("Demo data (鄂州市):")
         for line in tally.lines():
             self.stdout.write(line)
+        self.stdout.write(
+            f"History from {history_start(today)} to yesterday; seeded in {time.monotonic() - begun:.1f} s"
+        )
         self.stdout.write(f"Logins ({DEMO_PASSWORD}): " + ", ".join(username for username, *_ in PEOPLE))
 
     def _seed(self, tally: Tally) -> None:
@@ -590,15 +681,22 @@ class Command(BaseCommand):
             industries[code] = upsert(tally, "industries", Industry, {"code": code}, values)
 
         people = {}
+        # A key derivation takes half a second on a slow machine: the demo logins share one hash of the
+        # published password, and each distinct hash is checked once.
+        verified: set[str] = set()
+        shared = None
         for username, name, phone, _ent, _role in PEOPLE:
             superuser = username in SUPERUSERS
             values = {"name": name, "phone": phone, "is_staff": superuser, "is_superuser": superuser, "is_active": True}
             person = people[username] = upsert(tally, "people", Person, {"username": username}, values)
-            if person.check_password(DEMO_PASSWORD):
+            if person.password in verified or (person.has_usable_password() and person.check_password(DEMO_PASSWORD)):
+                verified.add(person.password)
                 tally.note("passwords", "kept")
             else:  # a new person, or one whose demo password was changed
-                person.set_password(DEMO_PASSWORD)
+                shared = shared or make_password(DEMO_PASSWORD)
+                person.password = shared
                 person.save(update_fields=["password"])
+                verified.add(shared)
                 tally.note("passwords", "set")
 
         enterprises = {}
@@ -628,6 +726,9 @@ class Command(BaseCommand):
         for ent, dept, name, level, location, holders, content in POSTS:
             lookup = {"enterprise": enterprises[ent], "department": departments[ent, dept], "name": name}
             post = posts[name] = upsert(tally, "posts", Post, lookup, {"risk_level": level, "location": location})
+            wanted = set(CertificateKind.objects.filter(code__in=REQUIRED_CERTIFICATES.get(name, [])))
+            if set(post.required_certificate_kinds.all()) != wanted:
+                post.required_certificate_kinds.set(wanted)
             held = set(post.holders.values_list("username", flat=True))
             for username in holders:
                 if username not in held:
@@ -654,6 +755,50 @@ class Command(BaseCommand):
                 )
             # Items are never deleted (archive records cite them): extra ones are only switched off.
             template.items.filter(order__gt=len(items), active=True).update(active=False)
+
+    def _history(self, tally: Tally, *, today, now) -> None:
+        """Two months of checks, hazards, signatures and reports (qr.demo_history), once per enterprise."""
+        history = History(today=today, now=now, tally=tally)
+        people = {p.username: p for p in Person.objects.filter(username__in=[row[0] for row in PEOPLE])}
+        for key, worker, officer, director, principal in (
+            (CHEM, "worker", "officer", "director", "principal"),
+            (MACHINE, "worker2", "officer2", "director2", "principal2"),
+        ):
+            enterprise = Enterprise.objects.get(credit_code=ENTERPRISES[key]["credit_code"])
+            templates = {t.name: t for t in ChecklistTemplate.objects.filter(enterprise=enterprise)}
+            posts = {p.name: p for p in Post.objects.filter(enterprise=enterprise)}
+
+            def on(template_name, post_name, templates=templates, posts=posts):
+                return templates[template_name], posts[post_name]
+
+            daily = [
+                on(name, post_names[0])
+                for ent, name, tier, post_names, _ in TEMPLATES
+                if ent == key and tier == Tier.DAILY
+            ]
+            by_label = dict(daily[0][0].items.filter(active=True).values_list("label", "id"))
+            cast = Cast(
+                enterprise=enterprise,
+                worker=people[worker],
+                officer=people[officer],
+                director=people[director],
+                principal=people[principal],
+                daily=daily,
+                # Items that fail now and then, with what the worker wrote: general hazards, no photo asked.
+                fail_items=[(by_label[label], note) for label, note in FAILING[key]],
+                questions=QUESTIONS[daily[0][1].name],
+                drill_done=key == CHEM,
+            )
+            if key == CHEM:
+                cast.weekly = on("周排查(安全总监带队)", SAFETY_MGMT)
+                cast.monthly = on("月调度会议(主要负责人主持)", SAFETY_MGMT)
+                cast.reading = (by_label["反应釜压力"], 0.34)
+                # One certificate expiring within the month, one valid for years.
+                cast.certificates = [("worker", "SO-09", 25, 1), ("officer", "SE-A", 900, 2)]
+            else:
+                cast.reading = (by_label["冷却液浓度"], 1.8)
+                cast.certificates = [("worker2", "SO-01", 700, 1)]
+            history.build(cast)
 
     def _publish(self, tally: Tally, card: Card) -> None:
         """Publish the draft unless the latest version already says the same."""
