@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from io import BytesIO
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -813,6 +814,8 @@ def _write_people(*, by: Person, enterprise: Enterprise, plan: Plan, posts: dict
     }
     memberships = {m.person_id: m for m in Membership.objects.filter(enterprise=enterprise)}
     password_hashes: dict[str, str] = {}  # one hash per initial password of the roster
+    if report.dry_run:  # rolled back anyway: spare the slow hashes (an unusable password costs none)
+        password_hashes = {data["password"]: make_password(None) for data in plan.people.values()}
     demotions = []  # after every promotion: the enterprise always keeps an org admin
     for username, data in plan.people.items():
         with _at(S_PEOPLE, data["row"], "用户名"):

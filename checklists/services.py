@@ -638,7 +638,10 @@ def _photo_time_flags(*, results: list[InspectionResult], started_at: datetime) 
 def _inspection_prepare(*, by: Person, data: dict, request_hash: str):
     """Everything about a new record that needs no lock: the checks of who may submit what, and the
     record and its results built (unsaved). Returns (inspection, results, period)."""
-    post = access_post(by, data["post"], write=True)
+    try:
+        post = access_post(by, data["post"], write=True)
+    except Forbidden:  # a regulator in scope: told what they may not do
+        raise Forbidden(_("监管人员只能查看,不能提交检查记录。")) from None
     _may_inspect(by, post)
     template, items = _template_and_items(post, data["template"])
     corrects = None

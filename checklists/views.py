@@ -1,5 +1,4 @@
 from django.db.models import Prefetch
-from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
@@ -30,7 +29,7 @@ from checklists.serializers import (
     PhotoSerializer,
     PhotoUploadSerializer,
 )
-from core.exports import XLSX_MEDIA_TYPE, content_disposition
+from core.exports import XLSX_MEDIA_TYPE, content_disposition, file_response
 from core.files import stored_file_response
 from core.renderers import BinaryRenderer, JsonErrorsMixin, XlsxRenderer, json_error_responses
 from core.schema import error_example
@@ -287,12 +286,6 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 # Onboarding workbook
 
 
-def _xlsx(body: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=XLSX_MEDIA_TYPE)
-    response["Content-Disposition"] = content_disposition(filename)
-    return response
-
-
 XLSX_OK = {(200, XLSX_MEDIA_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="The workbook (.xlsx)")}
 
 
@@ -314,7 +307,7 @@ class OnboardingTemplateApi(APIView):
         responses={**XLSX_OK, (401, "application/json"): ErrorSerializer},
     )
     def get(self, request):
-        return _xlsx(onboarding.onboarding_template(), "导入模板.xlsx")
+        return file_response(onboarding.onboarding_template(), XLSX_MEDIA_TYPE, "导入模板.xlsx")
 
 
 class EnterpriseOnboardingExportApi(APIView):
@@ -333,7 +326,8 @@ class EnterpriseOnboardingExportApi(APIView):
     def get(self, request, pk):
         enterprise = access_enterprise(request.user, pk)
         role_required(request.user, enterprise.pk, SAFETY_MANAGER_ROLES)
-        return _xlsx(onboarding.onboarding_export(enterprise=enterprise), f"{enterprise.name}-导入.xlsx")
+        name = f"{enterprise.name}-导入.xlsx"
+        return file_response(onboarding.onboarding_export(enterprise=enterprise), XLSX_MEDIA_TYPE, name)
 
 
 class EnterpriseOnboardingImportApi(APIView):

@@ -4,6 +4,8 @@ column, and the Content-Disposition header (core.exports_safety keeps the files 
 from unicodedata import east_asian_width
 from urllib.parse import quote
 
+from django.http import HttpResponse
+
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_MEDIA_TYPE = "application/pdf"
 
@@ -25,3 +27,10 @@ def content_disposition(filename: str, *, inline: bool = False) -> str:
         return '{}; filename="{}"'.format(kind, filename.replace("\\", "\\\\").replace('"', '\\"'))
     fallback = "".join(c if c.isascii() and c not in '"\\' else "_" for c in filename)
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def file_response(content: bytes, media_type: str, filename: str, *, inline: bool = False) -> HttpResponse:
+    """A file as the whole answer (a page's download link, a workbook endpoint), named for the browser."""
+    response = HttpResponse(content, content_type=media_type)
+    response["Content-Disposition"] = content_disposition(filename, inline=inline)
+    return response

@@ -36,7 +36,12 @@ from hazards.models import (
     Supervision,
 )
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Membership, Person, Post, Role
-from orgs.selectors import enterprises_readable_by, regulated_enterprises, role_in, role_required
+from orgs.selectors import (
+    enterprise_readable_by,
+    regulated_enterprises,
+    role_in,
+    role_required,
+)
 
 # Who accepts (销号) or rejects a rectification, and who assigns it.
 ACCEPTING_ROLES = frozenset({Role.SAFETY_OFFICER, Role.SAFETY_DIRECTOR, Role.PRINCIPAL})
@@ -203,7 +208,7 @@ def hazard_report(*, by: Person, data: dict) -> Hazard:
         raise ApplicationError(_("岗位不属于该企业。"), field="post")
     role = role_in(by, enterprise.id)
     if role is None and not by.is_superuser:
-        if not enterprises_readable_by(by).filter(pk=enterprise.id).exists():
+        if not enterprise_readable_by(by, enterprise.id):
             raise ApplicationError(_("企业不存在。"), field="enterprise")
         source = HazardSource.REGULATOR  # read-only otherwise, a regulator may record what they found
     else:

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse, reverse_lazy
@@ -25,7 +24,7 @@ from checklists.selectors import access_inspection
 from checklists.services import flag_review_add
 from core.auth import lockout_seconds
 from core.errors import ApplicationError, Gone, NotFound
-from core.exports import PDF_MEDIA_TYPE, XLSX_MEDIA_TYPE, content_disposition
+from core.exports import PDF_MEDIA_TYPE, XLSX_MEDIA_TYPE, file_response
 from hazards import selectors as hazard_selectors
 from hazards.models import HazardSource, HazardStatus
 from mobile import charts, selectors
@@ -316,12 +315,6 @@ def dispatch_detail(request, pk: int):
     return _supervisor_page(request, "mobile/dispatch_detail.html", context)
 
 
-def _download(content: bytes, media_type: str, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=media_type)
-    response["Content-Disposition"] = content_disposition(name)
-    return response
-
-
 @require_GET
 @login_required(login_url=LOGIN)
 @_errors_as_pages
@@ -331,8 +324,8 @@ def dispatch_file(request, pk: int, extension: str):
     dispatch = selectors.dispatch_get(person=request.user, pk=pk)
     name = f"dispatch-{dispatch.enterprise_id}-{dispatch.month}.{extension}"
     if extension == "pdf":
-        return _download(exports.dispatch_pdf(dispatch), PDF_MEDIA_TYPE, name)
-    return _download(exports.dispatch_xlsx(dispatch), XLSX_MEDIA_TYPE, name)
+        return file_response(exports.dispatch_pdf(dispatch), PDF_MEDIA_TYPE, name)
+    return file_response(exports.dispatch_xlsx(dispatch), XLSX_MEDIA_TYPE, name)
 
 
 @require_GET
@@ -375,4 +368,4 @@ def region_xlsx(request):
         month=request.GET.get("month") or None,
         region=_int_param(request.GET.get("region"), "region"),
     )
-    return _download(stats_xlsx(stats), XLSX_MEDIA_TYPE, f"stats-{stats.month}.xlsx")
+    return file_response(stats_xlsx(stats), XLSX_MEDIA_TYPE, f"stats-{stats.month}.xlsx")

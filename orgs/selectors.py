@@ -104,6 +104,8 @@ def enterprises_readable_by(
 
 def enterprise_readable_by(person: Person, enterprise_id: int, *, roles: Iterable[str] | None = None) -> bool:
     """`enterprises_readable_by` for one enterprise; no query when the person's membership answers."""
+    if not person or not person.is_authenticated:
+        return False
     if person.is_superuser:
         return True
     role = role_in(person, enterprise_id)

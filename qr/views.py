@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.auth import client_address
-from core.exports import PDF_MEDIA_TYPE, content_disposition
+from core.exports import PDF_MEDIA_TYPE, content_disposition, file_response
 from core.renderers import BinaryRenderer, JsonErrorsMixin, json_error_responses
 from core.schema import error_example
 from core.serializers import ErrorSerializer
@@ -198,8 +198,7 @@ class QrScanApi(APIView):
 
 
 def _pdf_response(body, *, filename: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=PDF_MEDIA_TYPE)
-    response["Content-Disposition"] = content_disposition(filename, inline=True)
+    response = file_response(body, PDF_MEDIA_TYPE, filename, inline=True)
     response["Cache-Control"] = "private, no-cache"  # a rotated token must not survive in a cache
     return response
 
