@@ -164,19 +164,6 @@ class DrillFigures:
     month_late: int = 0  # done in the month, recorded after their date (补录)
     year_done: int = 0  # done from 1 January to `on`
 
-    # The names drills_due_status's callers read.
-    @property
-    def drill_period_start(self) -> date:
-        return self.period_start
-
-    @property
-    def drill_period_end(self) -> date:
-        return self.period_end
-
-    @property
-    def drill_status(self) -> str:
-        return self.status
-
 
 def drill_status(*, done: int, overdue: int, planned: int) -> str:
     """The one rule of a drill obligation: done when a drill was done in the period, else overdue when
@@ -200,7 +187,7 @@ def drill_figures(
     half_start, half_end = drill_period(on, high_risk=True)
     known = Q(recorded_on__isnull=True) | Q(recorded_on__lte=on)
     done = Q(done_on__isnull=False, done_on__lte=on) & known
-    pending = Q(done_on__isnull=True) | ~known
+    pending = Q(done_on__isnull=True) | ~known  # not done, as known on `on`
 
     def between(start, end):
         return Count("id", filter=done & Q(done_on__gte=start, done_on__lt=end))
@@ -243,22 +230,6 @@ def drill_figures(
             **counts,
         )
     return out
-
-
-def drills_due_status(enterprise_qs: QuerySet[Enterprise], *, on: date) -> list[DrillFigures]:
-    """The drill obligation (drill_figures) of each enterprise of the queryset as at `on`, as a list of
-    (pk, figures) pairs read like the enterprise rows they stand for."""
-    high_risk = dict(enterprise_qs.values_list("pk", "industry__high_risk"))
-    return [_EnterpriseDrills(pk, figures) for pk, figures in drill_figures(high_risk, on=on).items()]
-
-
-@dataclass(frozen=True)
-class _EnterpriseDrills:
-    pk: int
-    figures: DrillFigures
-
-    def __getattr__(self, name):
-        return getattr(self.figures, name)
 
 
 def drills_overdue(enterprise_qs: QuerySet[Enterprise], *, on: date) -> QuerySet[Drill]:
