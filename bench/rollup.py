@@ -184,6 +184,8 @@ def _populate(
         for e in enterprises
         for j in range(posts_per_enterprise)
     )
+    # The posts existed before July (the figures count the posts existing at the month's end).
+    Post.objects.filter(enterprise__region=region).update(created_at=datetime(2024, 6, 1, tzinfo=UTC))
     cards = Card.objects.bulk_create(Card(post=p, enterprise_id=p.enterprise_id) for p in posts)
     published = datetime(2024, 6, 1, tzinfo=UTC)
     CardVersion.objects.bulk_create(

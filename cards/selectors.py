@@ -178,11 +178,12 @@ def drill_status(*, done: int, overdue: int, planned: int) -> str:
 
 
 def drill_figures(
-    high_risk: dict[int, bool], *, on: date, month: tuple[date, date] | None = None
+    high_risk: dict[int, bool], *, on: date, month: tuple[date, date] | None = None, among: QuerySet | None = None
 ) -> dict[int, DrillFigures]:
     """{enterprise id: DrillFigures} for the enterprises of `high_risk` ({id: high-risk industry}) as at
     `on` (a local date), with the drills of `month` ([first, last] days) when given. One grouped query
-    whatever the number of enterprises; enterprises without drills are included."""
+    whatever the number of enterprises (`among`: the same enterprises as a queryset, for many of them);
+    enterprises without drills are included."""
     year_start, year_end = drill_period(on, high_risk=False)
     half_start, half_end = drill_period(on, high_risk=True)
     known = Q(recorded_on__isnull=True) | Q(recorded_on__lte=on)
@@ -198,7 +199,7 @@ def drill_figures(
 
     first, last = month or (on, on)
     rows = (
-        Drill.objects.filter(enterprise__in=list(high_risk))
+        Drill.objects.filter(enterprise__in=list(high_risk) if among is None else among)
         .values("enterprise_id")
         .annotate(
             done_year=between(year_start, year_end),

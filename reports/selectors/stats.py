@@ -378,7 +378,7 @@ def _collect(figures, enterprises: list[EnterpriseRow], chosen: QuerySet, change
 
     last_drill = {}
     for enterprise_id, drills in drill_figures(
-        {e.id: e.high_risk for e in enterprises}, on=on, month=(first, last)
+        {e.id: e.high_risk for e in enterprises}, on=on, month=(first, last), among=chosen
     ).items():
         f = figures[enterprise_id]
         f.drills_month, f.drills_month_late, f.drills_year = drills.month_done, drills.month_late, drills.year_done
