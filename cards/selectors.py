@@ -182,19 +182,6 @@ class DrillFigures:
     month_late: int = 0  # done in the month, recorded after their date (补录)
     year_done: int = 0  # done from 1 January to `on`
 
-    # The names drills_due_status's callers read.
-    @property
-    def drill_period_start(self) -> date:
-        return self.period_start
-
-    @property
-    def drill_period_end(self) -> date:
-        return self.period_end
-
-    @property
-    def drill_status(self) -> str:
-        return self.status
-
 
 def drill_status(*, done: int, overdue: int, planned: int) -> str:
     """The one rule of a drill obligation: done when a drill was done in the period, else overdue when
@@ -209,16 +196,17 @@ def drill_status(*, done: int, overdue: int, planned: int) -> str:
 
 
 def drill_figures(
-    high_risk: dict[int, bool], *, on: date, month: tuple[date, date] | None = None
+    high_risk: dict[int, bool], *, on: date, month: tuple[date, date] | None = None, among: QuerySet | None = None
 ) -> dict[int, DrillFigures]:
     """{enterprise id: DrillFigures} for the enterprises of `high_risk` ({id: high-risk industry}) as at
     `on` (a local date), with the drills of `month` ([first, last] days) when given. One grouped query
-    whatever the number of enterprises; enterprises without drills are included."""
+    whatever the number of enterprises (`among`: the same enterprises as a queryset, for many of them);
+    enterprises without drills are included."""
     year_start, year_end = drill_period(on, high_risk=False)
     half_start, half_end = drill_period(on, high_risk=True)
     known = Q(recorded_on__isnull=True) | Q(recorded_on__lte=on)
     done = Q(done_on__isnull=False, done_on__lte=on) & known
-    pending = Q(done_on__isnull=True) | ~known
+    pending = Q(done_on__isnull=True) | ~known  # not done, as known on `on`
 
     def between(start, end):
         return Count("id", filter=done & Q(done_on__gte=start, done_on__lt=end))
@@ -229,7 +217,7 @@ def drill_figures(
 
     first, last = month or (on, on)
     rows = (
-        Drill.objects.filter(enterprise__in=list(high_risk))
+        Drill.objects.filter(enterprise__in=list(high_risk) if among is None else among)
         .values("enterprise_id")
         .annotate(
             done_year=between(year_start, year_end),
@@ -261,22 +249,6 @@ def drill_figures(
             **counts,
         )
     return out
-
-
-def drills_due_status(enterprise_qs: QuerySet[Enterprise], *, on: date) -> list[DrillFigures]:
-    """The drill obligation (drill_figures) of each enterprise of the queryset as at `on`, as a list of
-    (pk, figures) pairs read like the enterprise rows they stand for."""
-    high_risk = dict(enterprise_qs.values_list("pk", "industry__high_risk"))
-    return [_EnterpriseDrills(pk, figures) for pk, figures in drill_figures(high_risk, on=on).items()]
-
-
-@dataclass(frozen=True)
-class _EnterpriseDrills:
-    pk: int
-    figures: DrillFigures
-
-    def __getattr__(self, name):
-        return getattr(self.figures, name)
 
 
 def drills_overdue(enterprise_qs: QuerySet[Enterprise], *, on: date) -> QuerySet[Drill]:

@@ -3,10 +3,11 @@
 (`orgs.EnterpriseTimezoneChange`).
 
 One rule: a slot (template, post, check period) is expected when an assignment of the template to the
-post with that tier was in force at some instant of the check period ([valid_from, valid_to) overlaps
-[start, end)) and the period has begun. The check periods of a week or a month are those that begin
-inside it (checklists.periods.periods_starting_in). Retiring a template, re-tiering it or changing its
-posts closes the rows in force and opens new ones from that instant: a closed period keeps its figures.
+post with that tier was in force at some instant of the check period within the month it counts in
+([valid_from, valid_to) overlaps [start, Period.counted_end)) and the period has begun. The check
+periods of a week or a month are those that begin inside it (checklists.periods.periods_starting_in).
+Retiring a template, re-tiering it or changing its posts closes the rows in force and opens new ones
+from that instant: a closed period keeps its figures.
 
 A record counts for its slot only when the slot was expected (`Inspection.in_plan`, set when the record
 is stored): a record for a period before the template applied to the post (an offline record sent after
@@ -102,13 +103,16 @@ class Slot:
 
 
 def in_force(valid_from: datetime, valid_to: datetime | None, period: Period) -> bool:
-    """The one rule: the assignment [valid_from, valid_to) overlaps the check period."""
-    return valid_from < period.end and (valid_to is None or valid_to > period.start)
+    """The one rule: the assignment [valid_from, valid_to) overlaps the check period, within the month
+    the period counts in (Period.counted_end): once a month has closed, nothing done later (a post
+    added to a quarterly template in August) adds a check to it."""
+    return valid_from < period.counted_end and (valid_to is None or valid_to > period.start)
 
 
 def assignments_overlapping(start: datetime, end: datetime) -> Q:
-    """Rows that may be in force in a check period beginning in [start, end)."""
-    return Q(valid_from__lt=end + LONGEST_PERIOD) & (Q(valid_to__isnull=True) | Q(valid_to__gt=start))
+    """Rows that may be in force in a check period beginning in [start, end) (the day log's week or
+    quarter may begin before the day)."""
+    return Q(valid_from__lt=end) & (Q(valid_to__isnull=True) | Q(valid_to__gt=start - LONGEST_PERIOD))
 
 
 def expected_slots(
@@ -144,8 +148,12 @@ def expected_slots(
     return sorted(slots.values(), key=lambda s: (s.post, order.get(s.tier, 9), s.template, s.period.start))
 
 
-def slot_in_plan(*, template_id: int, post_id: int, tier: str, period: Period) -> bool:
-    """Whether the slot of a record being stored was expected (one query)."""
+def slot_in_plan(*, template_id: int, post_id: int, tier: str, period: Period, at: datetime) -> bool:
+    """Whether the slot of a record stored at `at` was expected. The template applies to the post now
+    (inspection_submit checked it): a row is in force since at most `at`, so a record of a period whose
+    counted part has not ended is expected without a query; a late one (补录) asks the history."""
+    if at < period.counted_end:
+        return True
     rows = TemplateAssignment.objects.filter(template_id=template_id, post_id=post_id, tier=tier)
     return rows.filter(
         Q(valid_from__lt=period.end) & (Q(valid_to__isnull=True) | Q(valid_to__gt=period.start))

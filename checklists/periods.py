@@ -35,6 +35,12 @@ class Period:
     def previous(self) -> "Period":
         return period_of(self.kind, self.start - timedelta(microseconds=1), self.start.tzinfo)
 
+    @property
+    def counted_end(self) -> datetime:
+        """The end of the part of the period inside the month it counts in (the month it begins in):
+        a week spanning 31 July counts in July up to 1 August, a quarter in its first month."""
+        return min(self.end, period_of(MONTHLY, self.start, self.start.tzinfo).end)
+
 
 def _midnight(day: date, tz: ZoneInfo) -> datetime:
     # zoneinfo resolves wall times itself; in zones whose DST starts at midnight the

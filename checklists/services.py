@@ -458,7 +458,11 @@ def inspection_submit(*, by: Person, data: dict) -> tuple[Inspection, bool]:
             inspection.received_at = max(inspection.received_at, timezone.now())
             inspection.late = inspection.received_at >= period.end
             inspection.in_plan = slot_in_plan(
-                template_id=inspection.template_id, post_id=inspection.post_id, tier=inspection.tier, period=period
+                template_id=inspection.template_id,
+                post_id=inspection.post_id,
+                tier=inspection.tier,
+                period=period,
+                at=inspection.received_at,
             )
             inspection.sequence = head.last_sequence + 1
             inspection.prev_hash = head.last_hash

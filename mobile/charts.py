@@ -8,6 +8,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from reports.selectors.rates import day_completion_rate
+
 WIDTH, HEIGHT = 360, 160
 LEFT, BOTTOM, TOP = 30, 20, 10
 
@@ -61,7 +63,7 @@ def dispatch_charts(figures: dict) -> tuple[SafeString, SafeString]:
     completion = [
         Bar(
             label=day["date"][8:],
-            value=day["recorded"] / day["expected"] if day["expected"] else None,
+            value=day_completion_rate(day),
             title=_("%(date)s 日管控 %(done)s/%(due)s")
             % {"date": day["date"], "done": day["recorded"], "due": day["expected"]},
         )

@@ -28,6 +28,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from core.exports import display_width
 from core.exports_safety import XLSXWRITER_OPTIONS, pdf_text, sheet_text
 from reports.models import MonthlyDispatch
+from reports.selectors.rates import day_completion_rate
 
 PDF_FONT = "WenQuanYiMicroHei"
 PDF_FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"  # Debian fonts-wqy-microhei
@@ -188,7 +189,7 @@ def dispatch_xlsx(dispatch: MonthlyDispatch) -> bytes:
     days = _DispatchSheet(book, _("每日"))
     days.write_row([_("日期"), _("日管控应检"), _("已记录"), _("缺失"), _("完成率"), _("发现隐患")], header)
     for day in f["days"]:
-        rate = _dispatch_percent(day["recorded"] / day["expected"] if day["expected"] else None)
+        rate = _dispatch_percent(day_completion_rate(day))
         days.write_row([day["date"], day["expected"], day["recorded"], day["missed"], rate, day["hazards_found"]])
     days.fit()
 
@@ -280,7 +281,7 @@ def dispatch_pdf(dispatch: MonthlyDispatch) -> bytes:
         Paragraph(_("三、每日完成情况与隐患"), heading),
     ]
     labels = [day["date"][-2:] for day in f["days"]]
-    rates = [round(100 * d["recorded"] / d["expected"], 1) if d["expected"] else 0 for d in f["days"]]
+    rates = [round(100 * (day_completion_rate(d) or 0), 1) for d in f["days"]]
     blue, red = colors.HexColor("#4472C4"), colors.HexColor("#C0504D")
     story.append(_dispatch_bar_chart(_("每日日管控完成率(%)"), labels, rates, value_max=100, color=blue))
     hazards = [d["hazards_found"] for d in f["days"]]

@@ -91,7 +91,7 @@ class DayLogApi(APIView):
     def get(self, request):
         query = DayLogQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        enterprise = selectors.report_enterprise_get_for(request.user, query.validated_data["enterprise"])
+        enterprise = selectors.access_report_enterprise(request.user, query.validated_data["enterprise"])
         answer = selectors.day_log_answer(enterprise=enterprise, day=query.validated_data["date"])
         return Response(DayLogAnswerSerializer(answer).data)
 
@@ -267,7 +267,7 @@ class _DispatchFileApi(JsonErrorsMixin, APIView):
     extension = ""
 
     def _file(self, pk, render) -> Response:
-        dispatch = selectors.report_get_for(self.request.user, selectors.dispatches_queryset(), pk)
+        dispatch = selectors.access_report(self.request.user, selectors.dispatches_queryset(), pk)
         response = Response(render(dispatch))
         name = f"dispatch-{dispatch.enterprise_id}-{dispatch.month}.{self.extension}"
         response["Content-Disposition"] = content_disposition(name)

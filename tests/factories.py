@@ -8,7 +8,15 @@ import factory
 from django.utils import timezone
 
 from cards.models import Card, Drill, KnowledgeQuestion, QuestionKind, SpotCheck
-from checklists.models import ArchiveHead, ChecklistItem, ChecklistTemplate, Inspection, ItemKind, Tier
+from checklists.models import (
+    ArchiveHead,
+    ChecklistItem,
+    ChecklistTemplate,
+    Inspection,
+    ItemKind,
+    TemplateAssignment,
+    Tier,
+)
 from checklists.periods import period_kind_for, period_of
 from checklists.tallies import tally_inspection
 from hazards.models import Hazard
@@ -29,6 +37,7 @@ from orgs.models import (
 from orgs.validators import CREDIT_CODE_CHARS, credit_code_check_char
 
 PASSWORD = "test-password-123"
+HISTORY_START = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)  # see TemplateFactory.posts
 
 
 def make_credit_code(seed: int) -> str:
@@ -151,6 +160,10 @@ class TemplateFactory(factory.django.DjangoModelFactory):
     def posts(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.posts.add(*extracted)
+            # The world a test builds today stands for one that existed before its archive (records made
+            # years ago with time_machine): the template applied to these posts from long ago
+            # (checklists.expected). Tests of the history itself move valid_from.
+            TemplateAssignment.objects.filter(template=obj).update(valid_from=HISTORY_START)
 
 
 class ItemFactory(factory.django.DjangoModelFactory):

@@ -63,6 +63,16 @@ class CheckCounts:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @property
+    def due(self) -> int:
+        """The statistics' name of `expected`."""
+        return self.expected
+
+    @property
+    def rate(self) -> float | None:
+        """The statistics' name of `completion_rate`."""
+        return self.completion_rate
+
+    @property
     def completion_rate(self) -> float | None:
         return completion_rate(done=self.done, late=self.late, expected=self.expected)
 

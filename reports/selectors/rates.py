@@ -34,3 +34,9 @@ def awareness_rate(*, correct: int, questions: int) -> float | None:
 def certified_rate(*, required: int, missing: int) -> float | None:
     """持证上岗率: (holder, required certificate kind) pairs with a valid certificate at the period's end."""
     return rate(required - missing, required)
+
+
+def day_completion_rate(day: dict) -> float | None:
+    """A day of the dispatch's chart (period_figures' `days`): its daily checks recorded, on time or late,
+    over those expected: the completion rate of one day."""
+    return rate(day["recorded"], day["expected"])

@@ -30,13 +30,12 @@ from core.errors import ApplicationError, Forbidden, NotFound
 from hazards.models import Hazard
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, EnterpriseTimezoneChange, Industry, Person, Post, Region
 from orgs.selectors import certificate_gaps_by_enterprise, regulated_enterprises, role_required, roles_of
+from reports.selectors.checks import CheckCounts
 from reports.selectors.hazards import hazard_aggregates
 from reports.selectors.rates import (
     awareness_rate,
     card_coverage,
     certified_rate,
-    completion_rate,
-    on_time_rate,
     rate,
     rectification_rate,
 )
@@ -55,25 +54,9 @@ class GroupBy:
     CHOICES = (ENTERPRISE, REGION, INDUSTRY)
 
 
-@dataclass
-class TierFigures:
-    due: int = 0  # expected checks (checklists.expected): periods begun in the month, in force then
-    done: int = 0  # of those, recorded within their period (one per post, template and period)
-    late: int = 0  # recorded only after the period had closed (补录): counted apart, never as done
-
-    @property
-    def rate(self) -> float | None:
-        """The completion rate: done and late over due."""
-        return completion_rate(done=self.done, late=self.late, expected=self.due)
-
-    @property
-    def on_time_rate(self) -> float | None:
-        return on_time_rate(done=self.done, expected=self.due)
-
-    def add(self, other: "TierFigures") -> None:
-        self.due += other.due
-        self.done += other.done
-        self.late += other.late
+# A tier's checks in the statistics: the dispatch's CheckCounts, read as `due` (expected), `done`, `late`
+# and `rate` (the completion rate) by the API; missed and open are not told apart from the tallies.
+TierFigures = CheckCounts
 
 
 SUMMED = (
@@ -88,7 +71,7 @@ class StatsFigures:
     enterprises: int = 0
     posts: int = 0
     posts_with_card: int = 0
-    checks: dict[str, TierFigures] = field(default_factory=lambda: {tier: TierFigures() for tier in TIERS})
+    checks: dict[str, CheckCounts] = field(default_factory=lambda: {tier: CheckCounts() for tier in TIERS})
     hazards_found: int = 0
     hazards_closed: int = 0
     hazards_overdue: int = 0
@@ -110,8 +93,8 @@ class StatsFigures:
     records_flagged: int = 0
     risk: RiskFigures = field(default_factory=RiskFigures)  # the register (双重预防), as it is now
 
-    def _checks_sum(self) -> TierFigures:
-        total = TierFigures()
+    def _checks_sum(self) -> CheckCounts:
+        total = CheckCounts()
         for figures in self.checks.values():
             total.add(figures)
         return total
@@ -122,7 +105,7 @@ class StatsFigures:
 
     @property
     def check_completion(self) -> float | None:
-        return self._checks_sum().rate
+        return self._checks_sum().completion_rate
 
     @property
     def check_on_time(self) -> float | None:
@@ -383,7 +366,7 @@ def _collect(figures, enterprises: list[EnterpriseRow], chosen: QuerySet, change
 
     last_drill = {}
     for enterprise_id, drills in drill_figures(
-        {e.id: e.high_risk for e in enterprises}, on=on, month=(first, last)
+        {e.id: e.high_risk for e in enterprises}, on=on, month=(first, last), among=chosen
     ).items():
         f = figures[enterprise_id]
         f.drills_month, f.drills_month_late, f.drills_year = drills.month_done, drills.month_late, drills.year_done
@@ -413,7 +396,7 @@ def _expected_checks(
     for row in grouped:
         e = by_id[row["enterprise_id"]]
         kind = period_kind_for(row["tier"], high_risk=e.high_risk)
-        figures[e.id].checks[row["tier"]].due += row["n"] * len(periods(kind, e.timezone))
+        figures[e.id].checks[row["tier"]].expected += row["n"] * len(periods(kind, e.timezone))
     partial = (
         assignments.filter(assignments_overlapping(start, end))
         .exclude(whole_month)
@@ -425,7 +408,7 @@ def _expected_checks(
         for period in periods(period_kind_for(tier, high_risk=e.high_risk), e.timezone):
             if in_force(valid_from, valid_to, period) and (template_id, post_id, period.key) not in seen:
                 seen.add((template_id, post_id, period.key))
-                figures[enterprise_id].checks[tier].due += 1
+                figures[enterprise_id].checks[tier].expected += 1
 
 
 def _group(

@@ -4,7 +4,7 @@ import pytest
 import time_machine
 
 from cards.models import Drill
-from cards.selectors import drills_due_status, drills_overdue
+from cards.selectors import drill_figures, drills_overdue
 from orgs.models import Enterprise
 from tests import factories
 from tests.cards.conftest import assert_error
@@ -75,8 +75,8 @@ def low_risk(world):
     return factories.EnterpriseFactory(industry=industry, region=world.enterprise.region)
 
 
-def statuses(on):
-    return {e.pk: e for e in drills_due_status(Enterprise.objects.all(), on=on)}
+def statuses(on, high_risk=None):
+    return drill_figures(high_risk or dict(Enterprise.objects.values_list("pk", "industry__high_risk")), on=on)
 
 
 def test_high_risk_enterprises_drill_each_half_year_others_each_year(world, low_risk):
@@ -84,21 +84,22 @@ def test_high_risk_enterprises_drill_each_half_year_others_each_year(world, low_
     factories.DrillFactory(enterprise=world.enterprise, planned_on=D(2024, 3, 1), done_on=D(2024, 3, 2))
     factories.DrillFactory(enterprise=low_risk, planned_on=D(2024, 3, 1), done_on=D(2024, 3, 2))
     june, july = statuses(D(2024, 6, 30)), statuses(D(2024, 7, 1))
-    assert june[world.enterprise.pk].drill_status == "done" and july[world.enterprise.pk].drill_status == "due"
-    assert july[world.enterprise.pk].drill_period_start == D(2024, 7, 1)
-    assert july[world.enterprise.pk].last_drill_on == D(2024, 3, 2)
-    assert july[low_risk.pk].drill_status == "done" and july[low_risk.pk].drill_period_end == D(2025, 1, 1)
-    assert statuses(D(2025, 1, 1))[low_risk.pk].drill_status == "due"
+    assert june[world.enterprise.pk].status == "done" and july[world.enterprise.pk].status == "due"
+    assert july[world.enterprise.pk].period_start == D(2024, 7, 1)
+    assert july[world.enterprise.pk].last_done_on == D(2024, 3, 2)
+    assert july[low_risk.pk].status == "done" and july[low_risk.pk].period_end == D(2025, 1, 1)
+    assert statuses(D(2025, 1, 1))[low_risk.pk].status == "due"
 
 
 def test_a_missed_planned_drill_makes_the_enterprise_overdue(world, low_risk, django_assert_max_num_queries):
     factories.DrillFactory(enterprise=low_risk, planned_on=D(2024, 5, 1))
     factories.DrillFactory(enterprise=world.enterprise, planned_on=D(2024, 12, 1))
+    high_risk = dict(Enterprise.objects.values_list("pk", "industry__high_risk"))
     with django_assert_max_num_queries(1):
-        found = statuses(D(2024, 8, 1))
-    assert found[low_risk.pk].drill_status == "overdue" and found[low_risk.pk].drills_overdue == 1
-    assert found[world.enterprise.pk].drill_status == "planned" and found[world.enterprise.pk].drills_planned == 1
-    assert found[world.other_enterprise.pk].drill_status == "due"
+        found = statuses(D(2024, 8, 1), high_risk)
+    assert found[low_risk.pk].status == "overdue" and found[low_risk.pk].overdue == 1
+    assert found[world.enterprise.pk].status == "planned" and found[world.enterprise.pk].planned == 1
+    assert found[world.other_enterprise.pk].status == "due"
     overdue = Enterprise.objects.filter(pk__in=[low_risk.pk, world.enterprise.pk])
     assert [d.enterprise_id for d in drills_overdue(overdue, on=D(2024, 8, 1))] == [low_risk.pk]
 

@@ -1,11 +1,13 @@
 import random
+from datetime import UTC, datetime
 
 import pytest
 
 from cards.models import QuestionKind, SpotCheck, SpotCheckAnswer
 from cards.selectors import awareness_by_enterprise
 from cards.services import spot_check_start
-from orgs.models import Enterprise, Role
+from orgs.models import Role
+from reports.selectors.rates import awareness_rate
 from tests import factories
 from tests.cards.conftest import assert_error
 
@@ -245,11 +247,14 @@ def test_the_awareness_rate_per_enterprise_sums_finished_spot_checks(world, djan
     spot(world.enterprise, 5, 4)
     spot(world.enterprise, 5, 3)
     spot(world.enterprise, 5, 0, finished=False)
-    with django_assert_max_num_queries(4):
-        rows = {e.pk: e for e in awareness_by_enterprise(Enterprise.objects.all())}
-    assert rows[world.enterprise.pk].spot_check_questions == 10 and rows[world.enterprise.pk].spot_check_correct == 7
-    assert rows[world.enterprise.pk].awareness_rate == pytest.approx(0.7)
-    assert rows[world.other_enterprise.pk].awareness_rate is None
+    always = lambda make: make(datetime(2000, 1, 1, tzinfo=UTC), datetime(2999, 1, 1, tzinfo=UTC))  # noqa: E731
+    with django_assert_max_num_queries(1):
+        rows = {row["enterprise_id"]: row for row in awareness_by_enterprise(SpotCheck.objects.all(), always)}
+    mine = rows[world.enterprise.pk]
+    assert (mine["spot_checks"], mine["questions"], mine["correct"]) == (2, 10, 7)
+    assert awareness_rate(correct=mine["correct"], questions=mine["questions"]) == pytest.approx(0.7)
+    assert world.other_enterprise.pk not in rows  # no spot-check: no rate (reports.selectors.rates: None)
+    assert awareness_rate(correct=0, questions=0) is None
 
 
 def test_a_worker_of_two_enterprises_can_be_checked_in_the_one_named(api, checked):
