@@ -10,7 +10,11 @@ from django.core.management import call_command
 
 from core.schema_compat import breaking_changes, deliberate_breaks, facts, released_v1
 
-FILE_UPLOADS = {("post", "/api/v1/photos/"), ("post", "/api/v1/enterprises/{id}/onboarding/")}
+FILE_UPLOADS = {
+    ("post", "/api/v1/photos/"),
+    ("post", "/api/v1/enterprises/{id}/onboarding/"),
+    ("put", "/api/v1/enterprises/{id}/site-plan/"),
+}
 
 
 @pytest.fixture(scope="module")
