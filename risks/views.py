@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from core.renderers import JsonErrorsMixin, json_error_responses
 from core.schema import error_example
+from orgs.selectors import scope_to
 from risks import map as risk_map
 from risks import selectors, services
 from risks.filters import ControlFilter, RiskPointFilter
@@ -161,7 +162,7 @@ class HazardSourceViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, view
     http_method_names = ["post", "patch", "options"]
 
     def get_queryset(self):
-        return selectors.scope_to(self.request.user, HazardSource.objects.all(), via="risk_point__enterprise")
+        return scope_to(self.request.user, HazardSource.objects.all(), via="risk_point__enterprise")
 
     def get_serializer_class(self):
         return HazardSourceUpdateSerializer if self.action == "partial_update" else HazardSourceSerializer
