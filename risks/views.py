@@ -286,9 +286,10 @@ class RiskMapSvgApi(JsonErrorsMixin, APIView):
     @extend_schema(
         operation_id="v1_enterprises_risk_map_svg_retrieve",
         summary=gettext_lazy("四色分布图 SVG:每个风险点按其最高风险等级着色"),
+        description=gettext_lazy("厂区平面图上的每个风险点按其风险等级着色(红橙黄蓝,未评价为灰色),下方为图例。"),
         responses={
             (200, "image/svg+xml"): OpenApiResponse(OpenApiTypes.BINARY, description="SVG document"),
-            **json_error_responses("401", "404", "406"),
+            **json_error_responses("401", "403", "404", "406"),
         },
     )
     def get(self, request, pk):
