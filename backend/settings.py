@@ -401,6 +401,8 @@ SPECTACULAR_SETTINGS = {
         "SnapshotKindEnum": "reports.models.SnapshotKind",
         "WeeklyReportStatusEnum": "reports.models.WeeklyReportStatus",
         "DispatchStatusEnum": "reports.models.DispatchStatus",
+        "RiskPointKindEnum": "risks.models.RiskPointKind",
+        "ControlLevelEnum": "risks.models.ControlLevel",
     },
 }
 

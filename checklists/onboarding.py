@@ -30,6 +30,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from cards.models import Card, EmergencyStepKey
 from cards.serializers import CardContentSerializer
 from cards.services import card_create, card_update_draft
+from checklists import onboarding_risks
 from checklists.models import ChecklistItem, ChecklistTemplate, HazardGrade, ItemKind, Tier
 from checklists.serializers import ChecklistItemSerializer
 from checklists.services import template_save
@@ -101,6 +102,9 @@ COLUMNS = {
         "单位",
     ],
 }
+COLUMNS |= onboarding_risks.COLUMNS  # the risk register (issue 15)
+# The risk register's sheets (issue 15): a workbook made before them imports as it did.
+OPTIONAL_SHEETS = set(onboarding_risks.COLUMNS)
 # The electronic fence of a post (issue 12): a workbook made before it has no such columns, and imports
 # as it did, leaving the fences as they are.
 FENCE_COLUMNS = {"latitude": "纬度", "longitude": "经度", "radius_m": "半径(米)"}
@@ -130,7 +134,9 @@ EXAMPLES = {
         ["反应釜日常检查", None, None, 2, "釜内压力", "数值", "是", "否", "重大", 0, 2, 0.1, 1.2, "MPa"],
     ],
 }
+EXAMPLES |= onboarding_risks.EXAMPLES
 NOTES = [
+    *onboarding_risks.NOTES,
     "每个工作表第一行是表头,请勿修改;从第二行起每行一条记录,示例行可直接改写或删除。",
     "一个单元格内的多条内容请换行(Alt+Enter)分隔;岗位、持证要求也可用“、”分隔。",
     "岗位写作“部门名称/岗位名称”;没有部门的岗位只写岗位名称。",
@@ -279,6 +285,8 @@ def _sheets_read(book, problems: Problems, all_columns=None, optional=None) -> d
     all_columns = COLUMNS if all_columns is None else all_columns
     optional = OPTIONAL_COLUMNS if optional is None else optional
     for sheet, columns in all_columns.items():
+        if sheet not in book.sheetnames and sheet in OPTIONAL_SHEETS:
+            continue
         if sheet not in book.sheetnames:
             problems.add(sheet, None, None, _("缺少工作表「%(sheet)s」。") % {"sheet": sheet})
             continue
@@ -322,6 +330,12 @@ class Plan:
     people: dict = field(default_factory=dict)  # username -> {name, phone, role, posts, password, row}
     cards: dict = field(default_factory=dict)  # post key -> content
     templates: dict = field(default_factory=dict)  # name -> {tier, posts, items}
+    # The risk register (checklists.onboarding_risks): name -> point; name -> assessment; name -> level it
+    # gets; (point, source, measure) -> control.
+    risk_points: dict = field(default_factory=dict)
+    assessments: dict = field(default_factory=dict)
+    risk_levels: dict = field(default_factory=dict)
+    controls: dict = field(default_factory=dict)
 
 
 def _post_key(text: str) -> tuple[str, str]:
@@ -662,6 +676,10 @@ def workbook_check(sheets: dict[str, list[Row]], enterprise: Enterprise) -> Plan
     _check_people(sheets, existing, enterprise, problems, plan)
     _check_cards(sheets, existing, problems, plan)
     _check_templates(sheets, existing, problems, plan)
+    post_refs = lambda row, column: _check_post_refs(row, column, existing, problems)  # noqa: E731
+    onboarding_risks.check_points(sheets, existing, problems, plan, post_refs)
+    onboarding_risks.check_assessments(sheets, enterprise, problems, plan)
+    onboarding_risks.check_controls(sheets, enterprise, problems, plan, post_refs)
     problems.raise_if_any()
     return plan
 
@@ -756,6 +774,7 @@ def _write(*, by: Person, enterprise: Enterprise, plan: Plan, report: Report) ->
             report.created["templates"] += 1
         elif changed:
             report.updated["templates"] += 1
+    onboarding_risks.write(by=by, enterprise=enterprise, plan=plan, posts=posts, departments=departments, report=report)
 
 
 def _write_post(*, by, enterprise, key, data, posts, departments, report: Report) -> None:
@@ -1023,4 +1042,5 @@ def onboarding_export(*, enterprise: Enterprise) -> bytes:
                     item.unit or None,
                 ]
             )
+    rows |= onboarding_risks.export_rows(enterprise, _post_label)
     return _book(rows, notes=False)

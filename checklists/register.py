@@ -14,7 +14,9 @@ from risks.models import Control
 
 
 def generated_template_name(post: Post, tier: str) -> str:
-    return _("%(post)s风险管控%(tier)s清单") % {"post": post.name, "tier": Tier(tier).label}
+    # Stored, so not translated: the same name whatever language the request was in.
+    labels = {"daily": "日管控", "weekly": "周排查", "monthly": "月调度", "quarterly": "季度检查"}
+    return f"{post.name}风险管控{labels[tier]}清单"
 
 
 @transaction.atomic

@@ -379,6 +379,9 @@ class OnboardingCountsSerializer(serializers.Serializer):
     memberships = serializers.IntegerField(default=0)
     cards = serializers.IntegerField(default=0)
     templates = serializers.IntegerField(default=0)
+    risk_points = serializers.IntegerField(default=0)
+    assessments = serializers.IntegerField(default=0)
+    controls = serializers.IntegerField(default=0)
 
 
 class OnboardingReportSerializer(serializers.Serializer):

@@ -29,7 +29,7 @@ class RiskNoticePdfApi(_PdfApi):
         description=_(
             "风险点名称、风险等级颜色、危险源、事故类型、管控措施、应急处置措施、责任人和指向风险点页面的二维码。"
         ),
-        responses={**PDF, **json_error_responses("401", "404", "406")},
+        responses={**PDF, **json_error_responses("401", "403", "404", "406")},
     )
     def get(self, request, pk):
         access_risk_point(request.user, pk)
@@ -41,7 +41,8 @@ class RiskMapPdfApi(_PdfApi):
     @extend_schema(
         operation_id="v1_enterprises_risk_map_pdf_retrieve",
         summary=_("四色分布图 PDF(A4 横向)"),
-        responses={**PDF, **json_error_responses("401", "404", "406")},
+        description=_("厂区平面图上的每个风险点按其风险等级着色(红橙黄蓝,未评价为灰色),下方为图例。"),
+        responses={**PDF, **json_error_responses("401", "403", "404", "406")},
     )
     def get(self, request, pk):
         enterprise = access_enterprise_register(request.user, pk)

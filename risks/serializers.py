@@ -158,6 +158,7 @@ class RiskPointSerializer(serializers.ModelSerializer):
             "assessments",
             "grades",
         ]
+        validators = []  # a name already taken is said at `name` by risks.services.risk_point_save
 
 
 class RiskPointUpdateSerializer(RiskPointSerializer):

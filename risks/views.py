@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from core.renderers import JsonErrorsMixin, json_error_responses
 from core.schema import error_example
+from orgs.selectors import scope_to
 from risks import map as risk_map
 from risks import selectors, services
 from risks.filters import ControlFilter, RiskPointFilter
@@ -161,7 +162,7 @@ class HazardSourceViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, view
     http_method_names = ["post", "patch", "options"]
 
     def get_queryset(self):
-        return selectors.scope_to(self.request.user, HazardSource.objects.all(), via="risk_point__enterprise")
+        return scope_to(self.request.user, HazardSource.objects.all(), via="risk_point__enterprise")
 
     def get_serializer_class(self):
         return HazardSourceUpdateSerializer if self.action == "partial_update" else HazardSourceSerializer
@@ -285,9 +286,10 @@ class RiskMapSvgApi(JsonErrorsMixin, APIView):
     @extend_schema(
         operation_id="v1_enterprises_risk_map_svg_retrieve",
         summary=gettext_lazy("四色分布图 SVG:每个风险点按其最高风险等级着色"),
+        description=gettext_lazy("厂区平面图上的每个风险点按其风险等级着色(红橙黄蓝,未评价为灰色),下方为图例。"),
         responses={
             (200, "image/svg+xml"): OpenApiResponse(OpenApiTypes.BINARY, description="SVG document"),
-            **json_error_responses("401", "404", "406"),
+            **json_error_responses("401", "403", "404", "406"),
         },
     )
     def get(self, request, pk):

@@ -86,6 +86,9 @@ def test_a_dry_run_of_the_example_reports_what_would_change_and_writes_nothing(a
         "memberships": 1,
         "cards": 1,
         "templates": 1,
+        "risk_points": 1,
+        "assessments": 1,
+        "controls": 2,
     }
     assert counts() == before
 
@@ -142,6 +145,9 @@ def test_a_changed_row_updates_the_stored_record(api, world, admin):
         "memberships": 1,
         "cards": 0,
         "templates": 1,
+        "risk_points": 0,
+        "assessments": 0,
+        "controls": 0,
     }
     assert Post.objects.get(name="反应釜操作岗").risk_level == "red"
     assert Membership.objects.get(person__username="zhangsan").role == Role.SAFETY_OFFICER

@@ -14,6 +14,7 @@ FILE_UPLOADS = {
     ("post", "/api/v1/photos/"),
     ("post", "/api/v1/enterprises/{id}/onboarding/"),
     ("post", "/api/v1/hazards/ledger/"),
+    ("put", "/api/v1/enterprises/{id}/site-plan/"),
 }
 
 

@@ -18,7 +18,12 @@ ONBOARDING_ERROR = "#/components/schemas/OnboardingError"
 ONBOARDING_IMPORT = ("post", "/api/v1/enterprises/{id}/onboarding/")
 # Lists answered in one piece on purpose: a short national catalogue, a card's versions, a post's
 # checklists due now. Every other list is paged.
-UNPAGED_LISTS = {"v1_certificate_kinds_list", "v1_cards_versions_list", "v1_posts_due_list"}
+UNPAGED_LISTS = {
+    "v1_certificate_kinds_list",
+    "v1_cards_versions_list",
+    "v1_posts_due_list",
+    "v1_risk_points_assessments_list",  # a point's versions, like a card's
+}
 
 
 def _served(django_db_blocker, **headers) -> dict:

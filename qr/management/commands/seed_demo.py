@@ -18,6 +18,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from cards.models import Card, CardVersion, EmergencyStepKey
+from cards.register import card_register_content
 from cards.serializers import CardContentSerializer
 from cards.services import card_publish
 from checklists.models import ChecklistItem, ChecklistTemplate, HazardGrade, ItemKind, Tier
@@ -37,6 +38,7 @@ from orgs.models import (
 )
 from orgs.validators import credit_code_check_char
 from qr.demo_history import Cast, History, clock, history_start, setup_time
+from qr.demo_register import seed_demo_register
 from qr.services import qr_token_issue
 
 DEMO_PASSWORD = "mingbai-demo"
@@ -722,7 +724,7 @@ class Command(BaseCommand):
                 lookup = {"enterprise": enterprises[ent], "name": name}
                 departments[ent, name] = upsert(tally, "departments", Department, lookup, {})
 
-        posts = {}
+        posts, cards = {}, []
         for ent, dept, name, level, location, holders, content in POSTS:
             lookup = {"enterprise": enterprises[ent], "department": departments[ent, dept], "name": name}
             post = posts[name] = upsert(tally, "posts", Post, lookup, {"risk_level": level, "location": location})
@@ -733,8 +735,9 @@ class Command(BaseCommand):
             for username in holders:
                 if username not in held:
                     post.holders.add(people[username])
+            content = {**content, **(card_register_content(post) or {})}  # the register's risks (issue 15)
             card = upsert(tally, "cards", Card, {"post": post}, {"enterprise": enterprises[ent], **content})
-            self._publish(tally, card)
+            cards.append(card)  # published below, once the register has written its part
             had_token = PostQrToken.objects.filter(post=post, revoked_at__isnull=True).exists()
             qr_token_issue(post=post)
             tally.note("QR tokens", "kept" if had_token else "created")
@@ -755,6 +758,20 @@ class Command(BaseCommand):
                 )
             # Items are never deleted (archive records cite them): extra ones are only switched off.
             template.items.filter(order__gt=len(items), active=True).update(active=False)
+
+        # 双重预防 (issue 15): the chemical plant's risk register, which its cards and checklists come from.
+        chem = enterprises[CHEM]
+        chem_departments = {name: d for (ent, name), d in departments.items() if ent == CHEM}
+        seed_demo_register(
+            tally=tally,
+            upsert=upsert,
+            enterprise=chem,
+            departments=chem_departments,
+            posts=posts,
+            officer=people["officer"],
+        )
+        for card in cards:
+            self._publish(tally, Card.objects.get(pk=card.pk))
 
     def _history(self, tally: Tally, *, today, now) -> None:
         """Two months of checks, hazards, signatures and reports (qr.demo_history), once per enterprise."""
