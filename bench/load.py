@@ -447,9 +447,7 @@ def print_storage_per_record(records: int, var_dir: str) -> None:
     files = [p for p in media.rglob("*") if p.is_file()] if media.exists() else []
     photo_bytes = sum(p.stat().st_size for p in files)
     if files:
-        print(
-            f"photos on disk: {len(files)} files (copies + thumbnails), {photo_bytes / records:.0f} bytes per record"
-        )
+        print(f"photos on disk: {len(files)} files (copies + thumbnails), {photo_bytes / records:.0f} bytes per record")
 
 
 def wait_for_server(port: int, process) -> None:
