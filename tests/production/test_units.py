@@ -181,3 +181,36 @@ def test_the_generated_nginx_config_is_valid(tmp_path):
     assert done.returncode == 0, done.stderr
     text = conf.read_text()
     assert "internal;" in text and "server 127.0.0.1:8002" in text
+
+
+def test_the_log_line_of_an_error_carries_the_id_its_answer_shows(client, world):
+    from io import StringIO
+
+    from core.observability import RequestIdFilter
+
+    stream = StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    try:
+        answer = client.get("/api/v1/photos/424242/")  # 401, logged by Django as a warning
+    finally:
+        logger.removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert answer.status_code == 401
+    assert [line["request_id"] for line in lines] == [answer["X-Request-ID"]] == [answer.json()["request_id"]]
+
+
+def test_a_bug_answers_500_in_the_error_shape_with_the_request_id(api, world, monkeypatch):
+    from checklists import views
+
+    def broken(self, request, pk):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(views.PhotoDetailApi, "get", broken)
+    api.raise_request_exception = False
+    answer = api.as_(world.worker).get("/api/v1/photos/1/")
+    assert answer.status_code == 500 and answer["Content-Type"] == "application/json"
+    assert answer.json()["code"] == "server_error" and answer.json()["request_id"] == answer["X-Request-ID"]
