@@ -1,7 +1,12 @@
-import pytest
-from django.utils import timezone
+from io import BytesIO
 
-from hazards.models import Notification, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from openpyxl import Workbook, load_workbook
+
+from hazards.catalogue import COLUMNS
+from hazards.models import JudgmentStandard, Notification, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from tests import factories
 from tests.hazards.conftest import report
 
@@ -110,12 +115,6 @@ def test_a_worker_cannot_open_the_hazards_admin(client, world):
 
 
 def standards_workbook(clause_text: str = "未设置紧急切断装置的") -> bytes:
-    from io import BytesIO
-
-    from openpyxl import Workbook
-
-    from hazards.catalogue import COLUMNS
-
     book = Workbook()
     book.remove(book.active)
     standards = book.create_sheet("标准")
@@ -131,10 +130,6 @@ def standards_workbook(clause_text: str = "未设置紧急切断装置的") -> b
 
 
 def test_the_admin_imports_a_standard_from_a_workbook_all_or_nothing(admin_client, world):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from hazards.models import JudgmentStandard
-
     url = "/admin/hazards/judgmentstandard/import/"
     assert "从工作簿导入" in admin_client.get("/admin/hazards/judgmentstandard/").content.decode()
     upload = SimpleUploadedFile("s.xlsx", standards_workbook(), "application/octet-stream")
@@ -142,10 +137,6 @@ def test_the_admin_imports_a_standard_from_a_workbook_all_or_nothing(admin_clien
     assert refused.status_code == 200 and "条款!E3" in refused.content.decode()
     assert not JudgmentStandard.objects.filter(code="TEST-1").exists()
     book = standards_workbook()
-    from io import BytesIO
-
-    from openpyxl import load_workbook
-
     fixed = load_workbook(BytesIO(book))
     fixed["条款"]["E3"] = "未设置泄漏报警的"
     out = BytesIO()
