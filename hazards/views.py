@@ -321,7 +321,7 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(
         summary=_("挂牌督办的隐患,逾期的在前"),
         description=_("调用者可查看的挂牌督办隐患:先列过了督办期限仍未销号的,再按督办期限。"),
-        responses={200: HazardDetailSerializer},
+        responses={200: HazardDetailSerializer(many=True)},
     )
     @action(detail=False, methods=["get"])
     def supervised(self, request):
