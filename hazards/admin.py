@@ -1,12 +1,20 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.db import models
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext as _
 
+from core.errors import ApplicationError
+from hazards.catalogue import judgment_standards_import
 from hazards.models import (
     Hazard,
     HazardEvent,
     JudgmentClause,
     JudgmentStandard,
     Notification,
+    PublicReport,
     RectificationPlan,
     Supervision,
     WebhookAttempt,
@@ -73,6 +81,37 @@ class JudgmentStandardAdmin(admin.ModelAdmin):
     list_filter = ["sector"]
     search_fields = ["title", "code", "issuing_order"]
     inlines = [JudgmentClauseInline]
+    change_list_template = "hazards/admin/standards_changelist.html"
+
+    def get_urls(self):
+        extra = [path("import/", self.admin_site.admin_view(self.import_view), name="hazards_judgmentstandard_import")]
+        return extra + super().get_urls()
+
+    def import_view(self, request):
+        """Upload a workbook (sheets 标准 and 条款): all rows or none, every problem listed."""
+        if not self.has_add_permission(request) or not self.has_change_permission(request):
+            return redirect("admin:index")
+        form = StandardsImportForm(request.POST or None, request.FILES or None)
+        problems = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                standards, clauses = judgment_standards_import(form.cleaned_data["file"])
+            except ApplicationError as error:
+                problems = error.errors or [{"field": error.field, "message": error.message}]
+            else:
+                messages.success(request, _("已导入 %(s)d 个标准、%(c)d 条条款。") % {"s": standards, "c": clauses})
+                return redirect("admin:hazards_judgmentstandard_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "problems": problems,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "hazards/admin/standards_import.html", context)
+
+
+class StandardsImportForm(forms.Form):
+    file = forms.FileField(label="工作簿(.xlsx)", help_text="工作表「标准」和「条款」")
 
 
 @admin.register(JudgmentClause)
@@ -126,3 +165,12 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     list_filter = ["status"]
     list_select_related = ["endpoint"]
     inlines = [WebhookAttemptInline]
+
+
+@admin.register(PublicReport)
+class PublicReportAdmin(ReadOnlyAdmin):
+    """有奖举报: triaged through the API by the enterprise's safety managers."""
+
+    list_display = ["id", "enterprise", "post", "status", "created_at", "handled_at"]
+    list_filter = ["status"]
+    list_select_related = ["enterprise", "post"]

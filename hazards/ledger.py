@@ -71,7 +71,7 @@ class LedgerRow:
     data: dict
 
 
-def _day(row: Row, column: str, problems: Problems, *, required: bool = False) -> date | None:
+def parse_day(row: Row, column: str, problems: Problems, *, required: bool = False) -> date | None:
     value = row.values.get(column)
     if value in (None, ""):
         if required:
@@ -127,13 +127,13 @@ def ledger_check(sheets: dict[str, list[Row]], enterprise: Enterprise) -> list[L
         grade = GRADE_INPUT.get(row.get("隐患等级"))
         if grade is None:
             problems.add(row.sheet, row.number, "隐患等级", _("隐患等级应为「一般」或「重大」。"))
-        found_on = _day(row, "发现日期", problems, required=True)
+        found_on = parse_day(row, "发现日期", problems, required=True)
         if found_on and found_on > today:
             problems.add(row.sheet, row.number, "发现日期", _("发现日期不能晚于今天。"))
-        closed_on = _day(row, "整改完成日期", problems)
+        closed_on = parse_day(row, "整改完成日期", problems)
         if closed_on and found_on and closed_on < found_on:
             problems.add(row.sheet, row.number, "整改完成日期", _("整改完成日期不能早于发现日期。"))
-        deadline = _day(row, "整改期限", problems)
+        deadline = parse_day(row, "整改期限", problems)
         found_by = _member(row, "发现人", people, problems, required=True)
         responsible = _member(row, "整改责任人", people, problems, required=bool(closed_on))
         accepted_by = _member(row, "验收人", people, problems)

@@ -22,7 +22,7 @@ from core.schema import error_example
 from core.serializers import ErrorSerializer
 from hazards import ledger, selectors, services
 from hazards.filters import HazardFilter, NotificationFilter
-from hazards.models import JudgmentStandard, Notification
+from hazards.models import JudgmentClause, JudgmentStandard, Notification
 from hazards.serializers import (
     HazardAcceptSerializer,
     HazardAssignSerializer,
@@ -335,6 +335,7 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             "目标清单第 32 项。监管人员统计其监管范围,企业安全管理人员统计本企业;其他人员 403。"
             "时间按发现日期,`date_from` 和 `date_to` 均含。"
         ),
+        operation_id="v1_hazards_major_stats_retrieve",
         parameters=[MajorHazardStatsQuerySerializer],
         responses={200: MajorHazardStatsRowSerializer(many=True)},
         filters=False,
@@ -356,6 +357,7 @@ class JudgmentStandardViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 class JudgmentClauseViewSet(viewsets.GenericViewSet):
     serializer_class = JudgmentClauseSerializer
+    queryset = JudgmentClause.objects.none()  # the list is judgment_clauses_offered's, filtered in Python
     pagination_class = None
 
     @extend_schema(

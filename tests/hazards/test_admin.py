@@ -1,7 +1,12 @@
-import pytest
-from django.utils import timezone
+from io import BytesIO
 
-from hazards.models import Notification, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from openpyxl import Workbook, load_workbook
+
+from hazards.catalogue import COLUMNS
+from hazards.models import JudgmentStandard, Notification, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from tests import factories
 from tests.hazards.conftest import report
 
@@ -31,7 +36,20 @@ def delivery(endpoint) -> WebhookDelivery:
     return delivery
 
 
-@pytest.mark.parametrize("model", ["hazard", "notification", "webhookendpoint", "webhookdelivery"])
+@pytest.mark.parametrize(
+    "model",
+    [
+        "hazard",
+        "notification",
+        "webhookendpoint",
+        "webhookdelivery",
+        "judgmentstandard",
+        "judgmentclause",
+        "rectificationplan",
+        "supervision",
+        "publicreport",
+    ],
+)
 def test_every_hazards_changelist_opens(admin_client, world, staff, delivery, model):
     report(world, grade="major")
     assert admin_client.get(f"/admin/hazards/{model}/").status_code == 200
@@ -94,3 +112,36 @@ def test_a_delivery_is_shown_with_its_attempts_and_is_read_only(admin_client, de
 def test_a_worker_cannot_open_the_hazards_admin(client, world):
     client.force_login(world.worker)
     assert client.get("/admin/hazards/hazard/").status_code == 302
+
+
+def standards_workbook(clause_text: str = "未设置紧急切断装置的") -> bytes:
+    book = Workbook()
+    book.remove(book.active)
+    standards = book.create_sheet("标准")
+    standards.append(COLUMNS["标准"])
+    standards.append(["TEST-1", 1, "测试标准", "测试文号", "测试", "C26", "2024-01-01", None, "测试来源"])
+    clauses = book.create_sheet("条款")
+    clauses.append(COLUMNS["条款"])
+    clauses.append(["TEST-1", 1, 1, "第一条", clause_text, None])
+    clauses.append(["TEST-1", 1, 2, "第二条", "", None])
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_the_admin_imports_a_standard_from_a_workbook_all_or_nothing(admin_client, world):
+    url = "/admin/hazards/judgmentstandard/import/"
+    assert "从工作簿导入" in admin_client.get("/admin/hazards/judgmentstandard/").content.decode()
+    upload = SimpleUploadedFile("s.xlsx", standards_workbook(), "application/octet-stream")
+    refused = admin_client.post(url, {"file": upload})
+    assert refused.status_code == 200 and "条款!E3" in refused.content.decode()
+    assert not JudgmentStandard.objects.filter(code="TEST-1").exists()
+    book = standards_workbook()
+    fixed = load_workbook(BytesIO(book))
+    fixed["条款"]["E3"] = "未设置泄漏报警的"
+    out = BytesIO()
+    fixed.save(out)
+    done = admin_client.post(url, {"file": SimpleUploadedFile("s.xlsx", out.getvalue())})
+    assert done.status_code == 302
+    standard = JudgmentStandard.objects.get(code="TEST-1")
+    assert [c.number for c in standard.clauses.order_by("ordinal")] == ["第一条", "第二条"]

@@ -175,10 +175,12 @@ def report_major_hazard(processes: Processes, enterprise, reporter) -> int:
     """Report through the service in another process: its transaction enqueues the delivery on commit."""
     code = (
         "from hazards import services\n"
+        "from hazards.models import JudgmentClause\n"
         "from orgs.models import Enterprise, Person\n"
         f"hazard = services.hazard_report(by=Person.objects.get(pk={reporter.pk}), data={{"
         f"'enterprise': Enterprise.objects.get(pk={enterprise.pk}), 'grade': 'major',"
-        "'description': '液氯储罐区泄漏报警失效', 'basis': '应急管理部令第10号 第二条'})\n"
+        "'description': '液氯储罐区泄漏报警失效', 'basis_clause': JudgmentClause.objects.get("
+        "standard__issuing_order='安监总管三〔2017〕121号', number='第五项')})\n"
         "print(hazard.pk)\n"
     )
     return int(processes.shell(code).splitlines()[-1])
