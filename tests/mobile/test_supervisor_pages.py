@@ -199,6 +199,7 @@ def test_a_signed_dispatch_shows_who_signed_and_when(as_, world, archive, dispat
     assert "主要负责人已签字" in page and str(archive.principal) in page and "按纪要执行" in page
 
 
+@pytest.mark.usefixtures("cjk_font")
 def test_the_downloads_are_the_apis_files_for_the_session(as_, world, archive, dispatch):
     client = as_(world.officer)
     xlsx = client.get(f"{DISPATCHES}{dispatch.id}.xlsx")
