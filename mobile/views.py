@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -364,6 +365,8 @@ def region_view(request):
         "total_missed": _target_missed(page.by_enterprise.total),
         "targets": targets,
         "month": page.by_region.month,
+        # Issue 14: a month not yet over is said so, and its misses so far are not painted red.
+        "in_progress": page.by_region.month == timezone.localdate().strftime("%Y-%m"),
         "xlsx_query": urlencode(query),
     }
     return _supervisor_page(request, "mobile/region.html", context)
