@@ -10,11 +10,14 @@ VAR_DIR := $(or $(MINGBAI_VAR_DIR),var)
 # The PostgreSQL leg of `make test`; pytest-django creates and drops test_<name> next to it.
 PG_URL ?= postgres://postgres@127.0.0.1:5432/mingbai
 PYTEST_ARGS ?=
+# `make run PORT=8001`: the server's port, and the one the printed URLs and QR codes name unless
+# PUBLIC_BASE_URL says otherwise.
+PORT ?= 8000
 
 .PHONY: help run prod test lint
 
 help:
-	@echo "make run    demo on http://127.0.0.1:8000 (SQLite, Celery worker + beat on a filesystem broker)"
+	@echo "make run    demo on http://127.0.0.1:8000 (PORT=8001 for another port; SQLite, Celery worker + beat on a filesystem broker)"
 	@echo "make prod   production on one server: nginx, gunicorn, Celery worker + one beat (README \"Production\")"
 	@echo "make test   ruff, migration check, pytest on SQLite and, if it answers, PostgreSQL"
 	@echo "make lint   ruff check and ruff format --check"
@@ -31,6 +34,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@ $(VENV)/.installed-runtime
 
+run: export PUBLIC_BASE_URL := $(or $(PUBLIC_BASE_URL),http://127.0.0.1:$(PORT))
 run: $(VENV)/.installed-runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
@@ -41,7 +45,7 @@ run: $(VENV)/.installed-runtime
 		--logfile=$(VAR_DIR)/celery/worker.log & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null || true; wait $$worker 2>/dev/null || true' EXIT; \
 	trap 'exit 130' INT TERM HUP; \
-	$(PY) manage.py runserver 0.0.0.0:8000
+	$(PY) manage.py runserver 0.0.0.0:$(PORT)
 
 # Production on one server (README "Production"): settings from deploy/prod.env or the environment.
 prod: $(VENV)/.installed-runtime

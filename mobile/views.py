@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -350,6 +351,8 @@ def region_view(request):
         "targets": targets,
         "targets_sentence": targets_sentence(),
         "month": page.by_region.month,
+        # Issue 14: a month not yet over is said so, and its misses so far are not painted red.
+        "in_progress": page.by_region.month == timezone.localdate().strftime("%Y-%m"),
         "xlsx_query": urlencode(query),
         # Issue 16: the supervised major hazards of the region (overdue first) and the month's major
         # hazards by clause; rendered by hazards/region_major.html.

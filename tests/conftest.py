@@ -14,6 +14,26 @@ from tests import factories
 REQUIRE_SERVICES = os.environ.get("MINGBAI_REQUIRE_SERVICES") == "1"
 
 
+def cjk_fonts_missing() -> list[str]:
+    """The font files the PDFs draw Chinese with (Debian fonts-wqy-microhei) that this machine lacks."""
+    from django.conf import settings
+
+    from reports import exports
+
+    return sorted({path for path in (settings.CARDS_PDF_FONT, exports.PDF_FONT_PATH) if not os.path.exists(path)})
+
+
+@pytest.fixture
+def cjk_font():
+    """One rule for every test that draws Chinese (the PDFs, the phone page's glyphs): without the CJK
+    font it is skipped with the reason on a laptop and fails under MINGBAI_REQUIRE_SERVICES=1 (CI), as
+    for the other services."""
+    missing = cjk_fonts_missing()
+    require_service(
+        not missing, f"needs the CJK font: apt-get install fonts-wqy-microhei ({', '.join(missing)} missing)"
+    )
+
+
 def pytest_collection_modifyitems(config, items):
     from django.conf import settings
 

@@ -18,7 +18,7 @@ def run(name: str) -> str:
 def seeded(db, settings):
     settings.DEBUG = True
     settings.PUBLIC_BASE_URL = "http://192.168.1.20:8000"
-    run("seed_demo")
+    call_command("seed_demo", "--no-history", stdout=StringIO())  # the banner needs the base data only
 
 
 def test_the_banner_shows_the_scan_url_of_the_workers_post_and_its_qr_code(seeded):
@@ -44,6 +44,13 @@ def test_the_banner_lists_every_demo_login_with_its_role_and_the_password(seeded
 def test_the_banner_tells_that_phones_cannot_reach_a_loopback_address(seeded, settings):
     settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"
     assert "PUBLIC_BASE_URL=http://<this machine's LAN IP>:8000" in run("demo_banner")
+
+
+def test_the_banner_names_the_port_the_demo_runs_on(seeded, settings):
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:8001"  # `make run PORT=8001` sets it so
+    output = run("demo_banner")
+    assert "http://127.0.0.1:8001/api/v1/" in output and "http://127.0.0.1:8001/s/" in output
+    assert "PUBLIC_BASE_URL=http://<this machine's LAN IP>:8001" in output and ":8000" not in output
 
 
 def test_the_banner_changes_nothing(seeded):

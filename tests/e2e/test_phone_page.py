@@ -205,6 +205,7 @@ def test_a_revoked_code_shows_the_410_page_in_chinese(phone, live_server, setup,
     shot(page, "1-gone")
 
 
+@pytest.mark.usefixtures("cjk_font")
 def test_chinese_renders_with_real_glyphs_not_boxes(phone, live_server, setup):
     page = phone.new_page()
     page.goto(f"{live_server.url}/s/{setup.token}")

@@ -20,6 +20,7 @@ def log_in(page, url: str, person) -> None:
     page.click("button.primary")
 
 
+@pytest.mark.usefixtures("cjk_font")  # it downloads the PDF
 def test_a_safety_officer_signs_a_day_and_reads_the_dispatch(phone, live_server, world, archive, shot):
     dispatch, _ = dispatch_generate(by=fresh(archive.principal), enterprise=world.enterprise, month="2024-07")
     dispatch.summary = "7月日管控完成率偏低,重大隐患1项未销号。"

@@ -2,7 +2,8 @@
 regulator's region view. Same selectors and services as the API, same roles and tenancy."""
 
 import re
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -199,6 +200,7 @@ def test_a_signed_dispatch_shows_who_signed_and_when(as_, world, archive, dispat
     assert "主要负责人已签字" in page and str(archive.principal) in page and "按纪要执行" in page
 
 
+@pytest.mark.usefixtures("cjk_font")
 def test_the_downloads_are_the_apis_files_for_the_session(as_, world, archive, dispatch):
     client = as_(world.officer)
     xlsx = client.get(f"{DISPATCHES}{dispatch.id}.xlsx")
@@ -319,3 +321,15 @@ def test_each_page_stays_under_100_kb(as_, world, archive, dispatch, url):
     response = as_(world.regulator).get(target[url])
     assert response.status_code == 200
     assert page_weight(response.content) < PAGE_BUDGET
+
+
+def test_the_region_view_tells_a_month_in_progress_from_a_closed_one(as_, world, archive):
+    client = as_(world.regulator)
+    with time_machine.travel(datetime(2024, 7, 1, 9, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        current = html(client.get(REGION, {"month": "2024-07"}))
+        closed = html(client.get(REGION, {"month": "2024-06"}))
+    assert 'id="in-progress"' in current and "本月尚未结束" in current
+    assert '<main class="in-progress">' in current  # misses so far are marked apart, not in red
+    assert 'id="in-progress"' not in closed and '<main class="in-progress">' not in closed
+    with time_machine.travel(datetime(2024, 8, 1, 9, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        assert 'id="in-progress"' not in html(client.get(REGION, {"month": "2024-07"}))

@@ -50,6 +50,7 @@ def page_qr(page) -> str:
     return decode(Image.open(BytesIO(images[0].data))).text
 
 
+@pytest.mark.usefixtures("cjk_font")
 def test_every_post_gets_one_a5_card_with_its_band_steps_contacts_and_qr(api, world, posts):
     # A safety manager's POST issues the posts' missing codes, then answers like the GET (issue 11).
     response = api.as_(world.officer).post(cards_url(world.enterprise))
@@ -74,6 +75,7 @@ def test_every_post_gets_one_a5_card_with_its_band_steps_contacts_and_qr(api, wo
     assert "低风险" in blue and "尚未发布" in blue and "立即关闭设备" in blue  # the default five steps
 
 
+@pytest.mark.usefixtures("cjk_font")
 def test_the_chinese_font_is_embedded(api, world, posts):
     pdf = read(api.as_(world.officer).post(cards_url(world.enterprise)).content)
     fonts = pdf.pages[0]["/Resources"]["/Font"]
@@ -86,6 +88,7 @@ def test_the_chinese_font_is_embedded(api, world, posts):
     assert any("WenQuanYiMicroHei" in name for _has, name in embedded)
 
 
+@pytest.mark.usefixtures("cjk_font")
 def test_managers_and_regulators_may_print_and_other_tenants_hear_it_does_not_exist(api, world, posts):
     services.qr_tokens_issue_all(enterprise=world.enterprise)
     assert api.as_(world.regulator).get(cards_url(world.enterprise)).status_code == 200
@@ -118,6 +121,7 @@ def test_printing_issues_the_missing_tokens_in_a_constant_number_of_queries(
     assert services.qr_tokens_issue_all(enterprise=world.enterprise) == tokens  # again: the same tokens
 
 
+@pytest.mark.usefixtures("cjk_font")
 def test_a_large_enterprise_is_rendered_by_a_worker_behind_a_status_url(
     api, world, posts, settings, django_capture_on_commit_callbacks
 ):
@@ -152,6 +156,7 @@ def test_a_large_enterprise_is_rendered_by_a_worker_behind_a_status_url(
     assert api.as_(world.outsider).get(body["url"]).status_code == 404
 
 
+@pytest.mark.usefixtures("cjk_font")
 def test_a_changed_card_makes_a_new_sheet_and_a_failed_one_is_queued_again(
     api, world, posts, settings, monkeypatch, django_capture_on_commit_callbacks
 ):

@@ -1,16 +1,14 @@
 """The dispatch's .xlsx and .pdf, read back: openpyxl for the workbook, pypdf for the PDF's text and fonts."""
 
 from io import BytesIO
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from core.exports import display_width
-from reports.exports import PDF_FONT_PATH
 from reports.models import MonthlyDispatch
-from tests.conftest import require_service
+from tests.conftest import cjk_fonts_missing, require_service
 from tests.reports.conftest import DISPATCHES, assert_error
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -85,7 +83,7 @@ def test_the_xlsx_has_the_figures_the_days_and_the_decisions_in_wide_enough_colu
 
 
 def needs_the_font():
-    require_service(Path(PDF_FONT_PATH).exists(), "needs fonts-wqy-microhei for the PDF")
+    require_service(not cjk_fonts_missing(), "needs the CJK font: apt-get install fonts-wqy-microhei")
 
 
 def test_the_pdf_carries_the_enterprise_the_figures_and_an_embedded_chinese_font(api, world, archive, signed):

@@ -12,7 +12,6 @@ import tracemalloc
 import zipfile
 from datetime import date, timedelta
 from io import BytesIO
-from pathlib import Path
 from xml.etree import ElementTree
 
 import openpyxl
@@ -28,10 +27,8 @@ from checklists import onboarding
 from checklists.models import ChecklistTemplate
 from core.exports import XLSX_MEDIA_TYPE
 from orgs.models import CertificateKind, Department, Membership, Person, Post, Role
-from reports.exports import PDF_FONT_PATH
 from tests import factories
 from tests.checklists.test_onboarding import counts
-from tests.conftest import require_service
 
 DISPATCHES = "/api/v1/dispatches/"
 TEMPLATE = "/api/v1/onboarding/template.xlsx"
@@ -294,9 +291,9 @@ def squeeze(text: str) -> str:
     return "".join(text.split())
 
 
+@pytest.mark.usefixtures("cjk_font")
 @pytest.mark.parametrize("kind", ["unclosed", "image"])
 def test_the_dispatch_pdf_escapes_every_typed_text(api, world, principal, photo, kind):
-    require_service(Path(PDF_FONT_PATH).exists(), "needs fonts-wqy-microhei for the PDF")
     markup = payloads(photo)[kind]
     texts = {
         "enterprise": f"厂{markup}名",
@@ -317,6 +314,7 @@ def test_the_dispatch_pdf_escapes_every_typed_text(api, world, principal, photo,
         assert squeeze(value) in text, name
 
 
+@pytest.mark.usefixtures("cjk_font")
 @pytest.mark.parametrize("kind", ["unclosed", "image"])
 def test_the_cards_pdf_escapes_every_typed_text(api, world, photo, kind):
     markup = payloads(photo)[kind]

@@ -50,6 +50,7 @@ def test_a_worker_may_not_download_the_codes_of_any_post(api, world, issued, who
     assert api.as_(person).post(cards(world.enterprise)).status_code == 403
 
 
+@pytest.mark.usefixtures("cjk_font")
 def test_a_worker_may_not_read_a_rendered_card_sheet(api, world, issued, settings, django_capture_on_commit_callbacks):
     settings.CARDS_PDF_SYNC_MAX_POSTS = 0
     with django_capture_on_commit_callbacks(execute=True):
@@ -60,6 +61,7 @@ def test_a_worker_may_not_read_a_rendered_card_sheet(api, world, issued, setting
     assert api.as_(world.outsider).get(sheet["url"]).status_code == 404
 
 
+@pytest.mark.usefixtures("cjk_font")
 @pytest.mark.parametrize("role", sorted(SAFETY_MANAGER_ROLES))
 def test_every_safety_manager_role_gets_the_codes(api, world, issued, role):
     manager = factories.MembershipFactory(enterprise=world.enterprise, role=role).person
@@ -67,6 +69,7 @@ def test_every_safety_manager_role_gets_the_codes(api, world, issued, role):
         assert api.as_(manager).get(url, HTTP_ACCEPT="*/*").status_code == 200, url
 
 
+@pytest.mark.usefixtures("cjk_font")
 def test_a_regulator_in_scope_and_a_superuser_read_the_codes(api, world, issued):
     root = factories.PersonFactory(username="root", is_superuser=True, is_staff=True)
     for person in (world.regulator, root):
@@ -128,6 +131,7 @@ def test_a_post_without_a_code_answers_409_until_a_manager_makes_one(api, world)
     assert PostQrToken.objects.get().token == made.json()["token"]
 
 
+@pytest.mark.usefixtures("cjk_font")
 def test_the_cards_of_posts_without_codes_are_made_by_a_managers_post(api, world):
     response = api.as_(world.officer).get(cards(world.enterprise))
     assert response.status_code == 409 and response.json()["code"] == "qr_not_issued"
@@ -142,6 +146,7 @@ def test_the_cards_of_posts_without_codes_are_made_by_a_managers_post(api, world
     assert again.status_code == 200 and again["Content-Type"] == "application/pdf"
 
 
+@pytest.mark.usefixtures("cjk_font")
 def test_a_large_sheet_is_started_by_a_post_and_then_read_by_a_get(
     api, world, issued, settings, django_capture_on_commit_callbacks
 ):

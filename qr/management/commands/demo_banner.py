@@ -50,9 +50,9 @@ class Command(BaseCommand):
         out(f"  Scan (JSON)   {base}/api/v1/scan/{token}/")
         out(f"  Hazard board  {base}{reverse('mobile-hazard-board')}   (log in as officer)")
         if urlsplit(base).hostname in LOOPBACK_HOSTS:
-            out(
-                "                Phones cannot reach 127.0.0.1: set PUBLIC_BASE_URL=http://<this machine's LAN IP>:8000"
-            )
+            port = urlsplit(base).port or 80
+            lan = f"http://<this machine's LAN IP>:{port}"
+            out(f"                Phones cannot reach 127.0.0.1: set PUBLIC_BASE_URL={lan}")
         out("")
         out(f"Logins (password {DEMO_PASSWORD}):")
         for username, name, _phone, enterprise, role in PEOPLE:
