@@ -85,6 +85,9 @@ class TemplateAssignment(models.Model):
         verbose_name = _("检查表适用记录")
         verbose_name_plural = _("检查表适用记录")
 
+    def __str__(self):
+        return f"{self.template} · {self.post} · {self.valid_from:%Y-%m-%d}"
+
 
 class ChecklistItem(models.Model):
     template = models.ForeignKey(ChecklistTemplate, on_delete=models.CASCADE, related_name="items")

@@ -252,6 +252,9 @@ class RectificationPlan(models.Model):
         verbose_name = _("重大隐患治理方案")
         verbose_name_plural = _("重大隐患治理方案")
 
+    def __str__(self):
+        return f"{self.hazard} · 治理方案 v{self.version}"
+
     def missing_parts(self) -> list[str]:
         return [part for part in self.PARTS if getattr(self, part) in (None, "")]
 
@@ -271,6 +274,9 @@ class Supervision(models.Model):
     class Meta:
         verbose_name = _("挂牌督办")
         verbose_name_plural = _("挂牌督办")
+
+    def __str__(self):
+        return f"{self.hazard} · 挂牌督办至 {self.deadline}"
 
 
 class PublicReportStatus(models.TextChoices):
@@ -303,6 +309,9 @@ class PublicReport(models.Model):
         indexes = [models.Index(fields=["enterprise", "status"])]
         verbose_name = _("群众举报")
         verbose_name_plural = _("群众举报")
+
+    def __str__(self):
+        return f"群众举报 #{self.pk} · {self.post}"
 
 
 class Notification(models.Model):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from cards.models import CardAcknowledgement, CardVersion
 from checklists.models import FlagReview, Photo
-from checklists.periods import WEEKLY, period_of
+from checklists.periods import WEEKLY, local_day_period, period_of
 from core.errors import Forbidden
 from hazards.filters import HazardFilter
 from hazards.models import Hazard, HazardAction, HazardStatus
@@ -135,7 +135,7 @@ def daily_page(*, person: Person, enterprise_id=None, day: date | None = None) -
             )
         )
     chooser = enterprises if len(enterprises) <= CHOOSER_MAX else []
-    ended = timezone.now() >= report_selectors.local_day_period(day, enterprise.timezone).end
+    ended = timezone.now() >= local_day_period(day, enterprise.timezone).end
     return DailyPage(chooser, enterprise, day, log, can_sign, can_review, looked_at, ended)
 
 

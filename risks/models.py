@@ -289,6 +289,9 @@ class RiskGrade(models.Model):
         verbose_name = _("风险定级记录")
         verbose_name_plural = _("风险定级记录")
 
+    def __str__(self):
+        return f"{self.risk_point} · {self.get_previous_level_display() or '—'} → {self.get_level_display()}"
+
 
 class Control(models.Model):
     """A control measure (管控措施) of one hazard source: what is done, at which level, by which post,

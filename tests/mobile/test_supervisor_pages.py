@@ -297,7 +297,7 @@ def test_the_region_view_takes_a_bounded_number_of_queries(as_, world, archive, 
     # with their scope queries and the risk register's two, reports.selectors.stats), the supervised
     # major hazards and the majors by clause (with their scope queries, issue 16); the same bound with
     # 5 or 500 enterprises.
-    with django_assert_max_num_queries(49):
+    with django_assert_max_num_queries(51):
         as_(world.regulator).get(REGION, {"month": "2024-07"})
 
 
