@@ -28,6 +28,17 @@ class PdfRenderer(BinaryRenderer):
     format = "pdf"
 
 
+class SvgRenderer(BaseRenderer):
+    """Passes an SVG document (a str built by the view) through as UTF-8."""
+
+    media_type = "image/svg+xml"
+    format = "svg"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data.encode("utf-8")
+
+
 class JsonErrorsMixin:
     """For an APIView whose success is a file: errors keep the API's one JSON body, whatever file
     type the client accepted."""
@@ -38,6 +49,14 @@ class JsonErrorsMixin:
     def handle_exception(self, exc):
         self.answer_in_json()
         return super().handle_exception(exc)
+
+
+class FileAnswerMixin(JsonErrorsMixin):
+    """JsonErrorsMixin, and OPTIONS describes the endpoint in JSON rather than in its file type."""
+
+    def options(self, request, *args, **kwargs):
+        self.answer_in_json()
+        return super().options(request, *args, **kwargs)
 
 
 def json_error_responses(*codes: str) -> dict:

@@ -6,14 +6,14 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.renderers import JsonErrorsMixin, PdfRenderer, json_error_responses
+from core.renderers import FileAnswerMixin, PdfRenderer, json_error_responses
 from qr.risk_pdf import risk_map_pdf, risk_notice_pdf
 from risks.selectors import access_enterprise_register, access_risk_point, risk_points_visible_to
 
 PDF = {(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF document")}
 
 
-class _PdfApi(JsonErrorsMixin, APIView):
+class _PdfApi(FileAnswerMixin, APIView):
     renderer_classes = [PdfRenderer]
 
     def _pdf(self, body: bytes, name: str) -> Response:

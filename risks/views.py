@@ -4,11 +4,10 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
-from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.renderers import JsonErrorsMixin, json_error_responses
+from core.renderers import FileAnswerMixin, SvgRenderer, json_error_responses
 from core.schema import error_example
 from orgs.selectors import scope_to
 from risks import map as risk_map
@@ -271,16 +270,7 @@ class SitePlanApi(APIView):
         return Response(SitePlanSerializer(plan).data)
 
 
-class SvgRenderer(BaseRenderer):
-    media_type = "image/svg+xml"
-    format = "svg"
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data.encode("utf-8")
-
-
-class RiskMapSvgApi(JsonErrorsMixin, APIView):
+class RiskMapSvgApi(FileAnswerMixin, APIView):
     renderer_classes = [SvgRenderer]
 
     @extend_schema(
