@@ -364,7 +364,10 @@ class JudgmentClauseViewSet(viewsets.GenericViewSet):
         summary=_("可引用的判定条款(按企业所属行业和日期)"),
         description=_("`on` 当日有效的条款;给出 `enterprise` 时只列适用于其所属行业的条款(调用者看不到的企业 404)。"),
         parameters=[JudgmentClauseQuerySerializer],
-        responses={200: JudgmentClauseSerializer(many=True)},
+        responses={
+            200: JudgmentClauseSerializer(many=True),
+            404: OpenApiResponse(ErrorSerializer, description="The enterprise is not one the caller may read."),
+        },
     )
     def list(self, request):
         query = JudgmentClauseQuerySerializer(data=request.query_params)
