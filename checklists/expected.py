@@ -98,8 +98,10 @@ class Slot:
     post_name: str
 
     @property
-    def key(self) -> tuple[int, int, str]:
-        return (self.template, self.post, self.period.key)
+    def key(self) -> tuple[int, int, str, str]:
+        """A slot is a template's check of a post with a tier in a period: in a high-risk enterprise a
+        template re-tiered between monthly and quarterly (both monthly there) has two slots that month."""
+        return (self.template, self.post, self.tier, self.period.key)
 
 
 def in_force(valid_from: datetime, valid_to: datetime | None, period: Period) -> bool:

@@ -22,7 +22,7 @@ class CountedRecord:
     failed: int
 
 
-def counted_records(enterprise: Enterprise, slots: list[Slot]) -> dict[tuple[int, int, str], CountedRecord]:
+def counted_records(enterprise: Enterprise, slots: list[Slot]) -> dict[tuple, CountedRecord]:
     """{slot key: CountedRecord} for the slots. One query, one row per slot."""
     if not slots:
         return {}
@@ -32,8 +32,10 @@ def counted_records(enterprise: Enterprise, slots: list[Slot]) -> dict[tuple[int
         period__in={s.period.key for s in slots},
         first_of_slot=True,
         in_plan=True,
-    ).values_list("template_id", "post_id", "period", "id", "late", "on_site", "failed_count")
-    return {(t, p, key): CountedRecord(i, late, on_site, failed) for t, p, key, i, late, on_site, failed in rows}
+    ).values_list("template_id", "post_id", "tier", "period", "id", "late", "on_site", "failed_count")
+    return {
+        (t, p, tier, key): CountedRecord(i, late, on_site, failed) for t, p, tier, key, i, late, on_site, failed in rows
+    }
 
 
 def slot_of(slot: Slot, recorded: dict, now: datetime) -> tuple[str, CountedRecord | None]:

@@ -406,8 +406,8 @@ def _expected_checks(
     for enterprise_id, template_id, post_id, tier, valid_from, valid_to in partial:
         e = by_id[enterprise_id]
         for period in periods(period_kind_for(tier, high_risk=e.high_risk), e.timezone):
-            if in_force(valid_from, valid_to, period) and (template_id, post_id, period.key) not in seen:
-                seen.add((template_id, post_id, period.key))
+            if in_force(valid_from, valid_to, period) and (template_id, post_id, tier, period.key) not in seen:
+                seen.add((template_id, post_id, tier, period.key))
                 figures[enterprise_id].checks[tier].expected += 1
 
 
