@@ -172,6 +172,7 @@ def test_an_expired_login_says_so_and_asks_for_the_password(phone, live_server, 
     page.locator("#login-error").get_by_text("登录已过期,请重新登录。").wait_for()
     flash(page, "登录已过期,请重新登录。")
     assert top(page, "#card-block") < top(page, "#login")
+    assert page.locator("#card-toggle").is_hidden()  # the card is whole again, no fold link
     shot(page, "1-expired")
 
 
@@ -198,6 +199,7 @@ def test_a_post_page_once_opened_reloads_offline(phone, live_server, setup, shot
     phone.set_offline(True)
     page.reload()
     page.locator("#emergency").get_by_text("应急处置").wait_for()
+    flash(page, "当前无网络:这是本机保存的页面")
     page.wait_for_function("getComputedStyle(document.body).backgroundColor === 'rgb(242, 242, 242)'")  # the style too
     shot(page, "1-offline-reload")
 

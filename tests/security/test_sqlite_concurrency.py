@@ -162,6 +162,8 @@ def test_concurrent_submissions_on_the_default_sqlite_database_all_succeed(demo_
 
         return run
 
+    listed = f"/api/v1/inspections/?post={post}&page_size=1"
+    before = json.loads(call(port, "GET", listed, token=token)[1])["count"]  # the demo's history (issue 14)
     answers = []
     for round_ in range(ROUNDS):
         answers += at_once([submit(round_ * CLIENTS + n) for n in range(CLIENTS)])
@@ -169,4 +171,4 @@ def test_concurrent_submissions_on_the_default_sqlite_database_all_succeed(demo_
     assert failures == [], failures
     status, body = call(port, "GET", f"/api/v1/inspections/?post={post}&page_size=100", token=token)
     stored = json.loads(body)
-    assert stored["count"] == CLIENTS * ROUNDS
+    assert stored["count"] - before == CLIENTS * ROUNDS

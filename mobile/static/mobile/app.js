@@ -852,7 +852,7 @@
         json: { latitude: Math.round(p.latitude * 1e6) / 1e6, longitude: Math.round(p.longitude * 1e6) / 1e6, radius_m: radius },
       });
       if (res.status !== 200) { error.textContent = message(res); return; }
-      say("已设置电子围栏。");
+      say("电子围栏设置完成。");
       fenced(true, "已设置电子围栏:中心 " + res.data.latitude + ", " + res.data.longitude + ",半径 " + res.data.radius_m
         + " 米(本机定位精度 ±" + Math.round(p.accuracy) + " 米" + (p.accuracy > 50 ? ",偏差较大,建议到室外重新设置" : "") + ")。");
     } catch (e) {
@@ -867,7 +867,7 @@
     try {
       var res = await api("posts/" + cfg.post + "/fence/", { method: "DELETE" });
       if (res.status !== 204) { $("#fence-error").textContent = message(res); return; }
-      say("已取消电子围栏。");
+      say("电子围栏已取消。");
       fenced(false, "本岗位未设电子围栏。");
     } catch (e) {
       $("#fence-error").textContent = "当前无网络,请联网后设置。";
@@ -893,6 +893,7 @@
       flush();
     } catch (e) {
       $("#net").textContent = "当前无网络,联网后自动发送。";
+      say("当前无网络:这是本机保存的页面,联网后才能填写检查;已保存的检查联网后自动发送。", "error");
     }
   }
 
