@@ -239,10 +239,15 @@ class History:
         if age in FAILED and cast.fail_items:
             failing = cast.fail_items[age % len(cast.fail_items)]  # (item id, note)
         reading = cast.reading if age == READING else None
-        self.plan(started - timedelta(minutes=2), self._scan(post, cast.worker, day))
+        # The cast's worker keeps the main checklist; another post's is kept by one of its holders.
+        person = cast.worker
+        if post != cast.daily[0][1]:
+            person = post.holders.order_by("pk").first() or cast.officer
+            failing = reading = None
+        self.plan(started - timedelta(minutes=2), self._scan(post, person, day))
 
         def submit():
-            inspection = self._submit(cast, template, post, cast.worker, day, started, failing, reading)
+            inspection = self._submit(cast, template, post, person, day, started, failing, reading)
             for hazard in inspection.hazards.all():
                 hazards[age] = hazard
 

@@ -793,6 +793,14 @@ class Command(BaseCommand):
                 for ent, name, tier, post_names, _ in TEMPLATES
                 if ent == key and tier == Tier.DAILY
             ]
+            # Every other daily checklist of the enterprise (those the risk register generated for
+            # other posts) is kept too, by a holder of its post: the figures expect them all.
+            daily += [
+                (template, post)
+                for template in ChecklistTemplate.objects.filter(enterprise=enterprise, tier=Tier.DAILY, active=True)
+                for post in template.posts.order_by("pk")
+                if (template, post) not in daily
+            ]
             by_label = dict(daily[0][0].items.filter(active=True).values_list("label", "id"))
             cast = Cast(
                 enterprise=enterprise,
