@@ -16,11 +16,13 @@ from io import BytesIO
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont
 
 from checklists.models import Inspection, Photo
 from core.errors import NotFound
+from core.exports import content_disposition
 
 DISPLAY_SIDE = 1280
 THUMB_SIDE = 320  # the list's small copy, drawn from the stored thumbnail
@@ -113,3 +115,19 @@ def photo_display_jpeg(photo: Photo, watermark: Watermark, *, side: int = DISPLA
     out = BytesIO()
     canvas.convert("RGB").save(out, format="JPEG", quality=82)
     return out.getvalue()
+
+
+def photo_jpeg_response(request, photo: Photo, *, side: int = DISPLAY_SIDE, name: str = "photo") -> HttpResponse:
+    """The answer for a watermarked copy, whoever serves it (the photos API, the hazards API, the pages):
+    the JPEG, or 304 when the browser's copy (If-None-Match) is current. Call it on a photo the person
+    may read."""
+    watermark = photo_watermark(photo)
+    etag = f'"{watermark.etag}-{side}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(photo_display_jpeg(photo, watermark, side=side), content_type="image/jpeg")
+        response["Content-Disposition"] = content_disposition(f"{name}-{photo.pk}.jpg", inline=True)
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

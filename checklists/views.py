@@ -29,9 +29,9 @@ from checklists.serializers import (
     PhotoSerializer,
     PhotoUploadSerializer,
 )
-from core.exports import XLSX_MEDIA_TYPE, content_disposition, file_response
+from core.exports import XLSX_MEDIA_TYPE, file_response
 from core.files import stored_file_response
-from core.renderers import BinaryRenderer, JsonErrorsMixin, XlsxRenderer, json_error_responses
+from core.renderers import JpegRenderer, JsonErrorsMixin, XlsxRenderer, json_error_responses
 from core.schema import error_example
 from core.serializers import ErrorSerializer
 from orgs.models import SAFETY_MANAGER_ROLES
@@ -115,11 +115,6 @@ class PhotoDetailApi(APIView):
         return Response(PhotoSerializer(photo, context={"request": request}).data)
 
 
-class JpegRenderer(BinaryRenderer):
-    media_type = "image/jpeg"
-    format = "jpg"
-
-
 class PhotoDisplayApi(JsonErrorsMixin, APIView):
     """The photo as people see it: watermarked (checklists.photo_display); the stored copy is untouched."""
 
@@ -146,16 +141,7 @@ class PhotoDisplayApi(JsonErrorsMixin, APIView):
     )
     def get(self, request, pk):
         photo = selectors.access_photo(request.user, pk)
-        watermark = photo_display.photo_watermark(photo)
-        etag = f'"{watermark.etag}-{self.side}"'
-        if etag in request.headers.get("If-None-Match", ""):
-            response = Response(b"", status=status.HTTP_304_NOT_MODIFIED)
-        else:
-            response = Response(photo_display.photo_display_jpeg(photo, watermark, side=self.side))
-            response["Content-Disposition"] = content_disposition(f"{self.name}-{photo.pk}.jpg", inline=True)
-        response["ETag"] = etag
-        response["Cache-Control"] = "private, max-age=86400"
-        return response
+        return photo_display.photo_jpeg_response(request, photo, side=self.side, name=self.name)
 
 
 class PhotoThumbApi(PhotoDisplayApi):

@@ -39,6 +39,11 @@ class SvgRenderer(BaseRenderer):
         return data.encode("utf-8")
 
 
+class JpegRenderer(BinaryRenderer):
+    media_type = "image/jpeg"
+    format = "jpg"
+
+
 class JsonErrorsMixin:
     """For an APIView whose success is a file: errors keep the API's one JSON body, whatever file
     type the client accepted."""

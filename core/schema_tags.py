@@ -42,7 +42,7 @@ TAG_ROUTES = [
     (r"^/api/v1/certificate", "证书"),
     (r"^/api/v1/cards/", "明白卡"),
     (r"^/api/v1/(templates|inspections|photos)/", "检查"),
-    (r"^/api/v1/(hazards|notifications|judgment-standards|judgment-clauses|hazard-reports)/", "隐患"),
+    (r"^/api/v1/(hazards|hazard-photos|notifications|judgment-standards|judgment-clauses|hazard-reports)/", "隐患"),
     (r"^/api/v1/(questions|spot-checks|drills)/", "应知应会与演练"),
     (r"^/api/v1/(reviews|reports|dispatches|stats)\b", "报表"),
 ]

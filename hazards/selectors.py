@@ -237,7 +237,7 @@ def region_major_context(person: Person, *, month: str) -> dict:
     return {"supervised": list(supervised_hazards(person)[:50]), "major_by_clause": by_clause}
 
 
-def access_hazard_photo(person: Person, photo_id, *, write: bool = False) -> Photo:
+def access_hazard_photo(person: Person, photo_id) -> Photo:
     """A photo of a hazard the person may read: taken when it was found or shown with one of its moves
     (a rectification, a rejection). 404 otherwise, also for another tenant's photo."""
     visible = hazards_visible_to(person).order_by().values("pk")

@@ -1,6 +1,7 @@
 """Shapes of the hazard register and the inbox. Who may do what, and which move is legal, is decided in
 hazards.services; here only the shape, and references resolved within what the caller may read."""
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -43,9 +44,40 @@ class HazardPersonSerializer(serializers.ModelSerializer):
 
 
 class HazardPhotoSerializer(serializers.ModelSerializer):
+    """A photo of a hazard (its finding, rectification or rejection), with links that whoever reads the
+    hazard may open (GET hazard-photos/{id}/...): the archive's photo links serve the photos of the
+    records a person reads, and a hazard's photos need not belong to one."""
+
+    image = serializers.SerializerMethodField(
+        help_text="The stored copy, unmarked (GET hazard-photos/{id}/original: the file, or a redirect to a signed URL)"
+    )
+    thumbnail = serializers.SerializerMethodField(
+        help_text="The small copy, watermarked (GET hazard-photos/{id}/thumb.jpg)"
+    )
+    display = serializers.SerializerMethodField(
+        help_text="The copy to show people, watermarked (GET hazard-photos/{id}/display.jpg)"
+    )
+
     class Meta:
         model = Photo
-        fields = ["id", "image", "thumbnail", "sha256", "taken_at"]
+        fields = ["id", "image", "thumbnail", "display", "sha256", "taken_at"]
+
+    def _url(self, name: str, photo) -> str:
+        path = reverse(name, args=[photo.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    @extend_schema_field(serializers.URLField())
+    def get_image(self, photo) -> str:
+        return self._url("hazard-photo-original", photo)
+
+    @extend_schema_field(serializers.URLField())
+    def get_thumbnail(self, photo) -> str:
+        return self._url("hazard-photo-thumb", photo)
+
+    @extend_schema_field(serializers.URLField())
+    def get_display(self, photo) -> str:
+        return self._url("hazard-photo-display", photo)
 
 
 class HazardEventSerializer(serializers.ModelSerializer):

@@ -15,5 +15,8 @@ urlpatterns = [
     path("hazards/ledger/", views.LedgerImportApi.as_view(), name="hazard-ledger-import"),
     path("hazards/ledger.xlsx", views.LedgerXlsxApi.as_view(), name="hazard-ledger-xlsx"),
     path("hazards/ledger.pdf", views.LedgerPdfApi.as_view(), name="hazard-ledger-pdf"),
+    path("hazard-photos/<int:pk>/display.jpg", views.HazardPhotoDisplayApi.as_view(), name="hazard-photo-display"),
+    path("hazard-photos/<int:pk>/thumb.jpg", views.HazardPhotoThumbApi.as_view(), name="hazard-photo-thumb"),
+    path("hazard-photos/<int:pk>/original", views.HazardPhotoOriginalApi.as_view(), name="hazard-photo-original"),
     *router.urls,
 ]

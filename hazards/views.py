@@ -15,9 +15,11 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from checklists import photo_display
 from checklists.serializers import OnboardingErrorSerializer
 from core.errors import ApplicationError, NotFound
-from core.renderers import PdfRenderer, XlsxRenderer, json_error_responses
+from core.files import stored_file_response
+from core.renderers import JpegRenderer, JsonErrorsMixin, PdfRenderer, XlsxRenderer, json_error_responses
 from core.schema import error_example
 from core.serializers import ErrorSerializer
 from hazards import ledger, selectors, services
@@ -560,3 +562,72 @@ class PublicReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         data = self._parse(PublicReportDismissSerializer)
         report = services.public_report_dismiss(report=report, by=request.user, **data)
         return Response(PublicReportSerializer(report, context=self.get_serializer_context()).data)
+
+
+# ---------------------------------------------------------------------------------------------
+# A hazard's photos, for whoever reads the hazard (hazards.selectors.access_hazard_photo)
+
+PHOTO_RESPONSES = {
+    (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="JPEG"),
+    (304, "image/jpeg"): OpenApiResponse(description="Not modified (If-None-Match matched the ETag)"),
+    **json_error_responses("401", "403", "404", "406"),
+}
+
+
+class HazardPhotoDisplayApi(JsonErrorsMixin, APIView):
+    """The watermarked copy of a hazard's photo, as GET photos/{id}/display.jpg draws it."""
+
+    renderer_classes = [JpegRenderer]
+    side = photo_display.DISPLAY_SIDE
+    name = "photo"
+
+    def options(self, request, *args, **kwargs):
+        self.answer_in_json()  # the endpoint's description is JSON, not an image
+        return super().options(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="v1_hazard_photos_display_jpg_retrieve",
+        summary=_("隐患照片的显示版本(带水印)"),
+        description=_("可查看该隐患的人均可查看:发现、整改和退回时附的照片。带 ETag,浏览器可缓存。"),
+        responses=PHOTO_RESPONSES,
+    )
+    def get(self, request, pk):
+        photo = selectors.access_hazard_photo(request.user, pk)
+        return photo_display.photo_jpeg_response(request, photo, side=self.side, name=self.name)
+
+
+class HazardPhotoThumbApi(HazardPhotoDisplayApi):
+    side = photo_display.THUMB_SIDE
+    name = "thumb"
+
+    @extend_schema(
+        operation_id="v1_hazard_photos_thumb_jpg_retrieve",
+        summary=_("隐患照片的缩略图(带水印)"),
+        description=_("可查看该隐患的人均可查看。"),
+        responses=PHOTO_RESPONSES,
+    )
+    def get(self, request, pk):
+        return super().get(request, pk)
+
+
+class HazardPhotoOriginalApi(JsonErrorsMixin, APIView):
+    """The stored copy of a hazard's photo, unmarked: handed to nginx, or a redirect to a signed URL."""
+
+    renderer_classes = [JpegRenderer]
+
+    def options(self, request, *args, **kwargs):
+        self.answer_in_json()
+        return super().options(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="v1_hazard_photos_original_retrieve",
+        summary=_("隐患照片的存档原件(不加水印)"),
+        description=_("可查看该隐患的人均可查看。使用对象存储时答复 302,跳转到几分钟内有效的签名地址。"),
+        responses={
+            **PHOTO_RESPONSES,
+            (302, "image/jpeg"): OpenApiResponse(description="Object storage: Location is a signed URL"),
+        },
+    )
+    def get(self, request, pk):
+        photo = selectors.access_hazard_photo(request.user, pk)
+        return stored_file_response(photo.image, filename=f"photo-{photo.pk}.jpg")

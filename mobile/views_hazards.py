@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -150,12 +149,4 @@ def photo_jpeg(request, pk: int):
         photo = access_hazard_photo(request.user, pk)
     except NotFound:
         photo = access_photo(request.user, pk)
-    watermark = photo_display.photo_watermark(photo)
-    etag = f'"{watermark.etag}"'
-    if etag in request.headers.get("If-None-Match", ""):
-        response = HttpResponse(status=304)
-    else:
-        response = HttpResponse(photo_display.photo_display_jpeg(photo, watermark), content_type="image/jpeg")
-    response["ETag"] = etag
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return photo_display.photo_jpeg_response(request, photo)

@@ -146,10 +146,26 @@ def test_the_detail_shows_the_plan_the_photos_and_every_event(api, world, staff)
     assert body["deadline"] and body["found_at"] and body["closed_at"] is None
     assert body["inspection"] is None and body["inspection_result"] is None
     assert [p["id"] for p in body["photos"]] == [photo]
-    assert set(body["photos"][0]) == {"id", "image", "thumbnail", "sha256", "taken_at"}
+    assert set(body["photos"][0]) == {"id", "image", "thumbnail", "display", "sha256", "taken_at"}
     report_event, assign_event = body["events"]
     assert report_event["action"] == "report" and [p["id"] for p in report_event["photos"]] == [photo]
     assert set(assign_event) == {"action", "from_status", "to_status", "actor", "at", "note", "photos"}
+
+
+def test_the_photo_links_of_a_hazard_open_for_its_readers_and_no_one_else(api, world, staff):
+    """Before, a hazard's photo links were /media/ paths that nothing serves in production (issue 17)."""
+    photo = upload_photo(api, world.worker)
+    hazard = report(world, photos=[photo])
+    links = api.as_(world.officer).get(hazard_url(hazard)).data["photos"][0]
+    for key in ("display", "thumbnail"):
+        answer = api.get(links[key])
+        assert answer.status_code == 200 and answer["Content-Type"] == "image/jpeg", key
+        assert answer.content.startswith(b"\xff\xd8")  # a JPEG
+    original = api.get(links["image"])
+    assert original.status_code == 200 and b"".join(original.streaming_content).startswith(b"\xff\xd8")
+    outsider = factories.PersonFactory(username="outsider-photo")
+    for key in ("display", "thumbnail", "image"):
+        assert api.as_(outsider).get(links[key]).status_code == 404, key
 
 
 def test_a_person_without_a_name_is_shown_by_login(api, world, staff):

@@ -294,6 +294,16 @@ ROWS: dict[str, Row] = {
         foreign=400,
     ),
     "GET /api/v1/hazards/{pk}/": read(lambda o: f"/api/v1/hazards/{o.open_hazard.id}/"),
+    # The rectification photo of o.pending: whoever reads the hazard sees it.
+    "GET /api/v1/hazard-photos/{pk}/display.jpg": read(
+        lambda o: f"/api/v1/hazard-photos/{o.rectification_photo.id}/display.jpg"
+    ),
+    "GET /api/v1/hazard-photos/{pk}/thumb.jpg": read(
+        lambda o: f"/api/v1/hazard-photos/{o.rectification_photo.id}/thumb.jpg"
+    ),
+    "GET /api/v1/hazard-photos/{pk}/original": read(
+        lambda o: f"/api/v1/hazard-photos/{o.rectification_photo.id}/original"
+    ),
     "POST /api/v1/hazards/{pk}/assign/": write(
         lambda o: f"/api/v1/hazards/{o.open_hazard.id}/assign/",
         lambda o: {"responsible": o.worker.id, "deadline": later()},
@@ -693,15 +703,14 @@ def objects(world, daily):
     o.evidence, _ = checklist_services.photo_upload(
         by=worker, client_uuid=uuid.uuid4(), upload=SimpleUploadedFile("e.jpg", jpeg_bytes(color=(1, 2, 3)))
     )
+    o.rectification_photo, _ = checklist_services.photo_upload(
+        by=worker, client_uuid=uuid.uuid4(), upload=SimpleUploadedFile("f.jpg", jpeg_bytes(color=(4, 5, 6)))
+    )
     o.pending = hazard_services.hazard_submit(
         hazard=assign(report()),
         by=worker,
         note="已整改",
-        photos=[
-            checklist_services.photo_upload(
-                by=worker, client_uuid=uuid.uuid4(), upload=SimpleUploadedFile("f.jpg", jpeg_bytes(color=(4, 5, 6)))
-            )[0].id
-        ],
+        photos=[o.rectification_photo.id],
     )
     principal = Person.objects.get(pk=people["principal"].pk)
     regulator = Person.objects.get(pk=world.regulator.pk)
