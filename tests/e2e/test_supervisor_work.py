@@ -24,6 +24,14 @@ from tests.reports.conftest import fresh
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+# Whether the image has loaded, waiting for it to finish if it is still on its way (the watermarked copy
+# is drawn on each request: a busy machine may take a moment); False when it failed to load.
+IMAGE_LOADED = """img => img.complete ? img.naturalWidth > 0 : new Promise(done => {
+    img.addEventListener("load", () => done(img.naturalWidth > 0));
+    img.addEventListener("error", () => done(false));
+})"""
+
+
 def picture(seed: int) -> bytes:
     """A photo unlike the others (random blocks): the reuse check tells pictures apart by their look."""
     rng = random.Random(seed)
@@ -80,7 +88,7 @@ def test_a_hazard_is_assigned_rectified_sent_back_rectified_again_and_accepted(
     officer.click(f"tr[data-hazard='{hazard.id}'] td a")
     officer.get_by_role("heading", name=f"隐患 #{hazard.id}").wait_for()
     officer.locator("#before img").first.wait_for()
-    assert officer.locator("#before img").first.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert officer.locator("#before img").first.evaluate(IMAGE_LOADED)
     light(officer)
     shot(officer, "1-officer-opens")
     officer.select_option("#assign select[name=responsible]", str(world.worker.id))

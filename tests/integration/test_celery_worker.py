@@ -8,10 +8,12 @@ import socket
 import subprocess
 import sys
 import time
+from importlib import import_module
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.db import connection
 
@@ -160,6 +162,9 @@ def robot(settings):
 @pytest.fixture
 def enterprise_with_robot(robot):
     """An enterprise with a member who reports, a principal and a controller to mention, a 钉钉 robot."""
+    # The judgment standards come from a data migration; an earlier transactional test's flush emptied
+    # the table, so seed them again (the migration's own function, idempotent) for the major hazard.
+    import_module("hazards.migrations.0004_seed_judgment_standards").seed(apps, None)
     enterprise = factories.EnterpriseFactory(actual_controller_phone="13900000002")
     reporter = factories.MembershipFactory(enterprise=enterprise, role=Role.SAFETY_OFFICER).person
     principal = factories.MembershipFactory(enterprise=enterprise, role=Role.PRINCIPAL).person
