@@ -3,7 +3,6 @@ the point's page) and the four-colour map (四色分布图, A4 landscape). Same 
 cards (qr.cards_pdf); user text escaped."""
 
 import io
-from xml.sax.saxutils import escape
 
 from django.conf import settings
 from reportlab.lib import colors
@@ -13,6 +12,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Frame, KeepInFrame, Paragraph, Spacer
 
+from core.exports_safety import pdf_text
 from orgs.models import Enterprise
 from qr.cards_pdf import BAND, FONT, _register_font, _styles
 from qr.services import qr_png
@@ -38,8 +38,8 @@ def _notice_flow(point: RiskPoint, styles) -> list:
 
     def section(title, lines):
         if lines:
-            flow.append(Paragraph(escape(title), styles["heading"]))
-            flow.extend(Paragraph("• " + escape(line), styles["body"]) for line in lines)
+            flow.append(Paragraph(pdf_text(title), styles["heading"]))
+            flow.extend(Paragraph("• " + pdf_text(line), styles["body"]) for line in lines)
 
     sources = list(point.sources.all())
     section("危险源", [s.name for s in sources])
