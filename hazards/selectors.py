@@ -21,11 +21,11 @@ from hazards.models import (
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Industry, Person, Region
 from orgs.selectors import (
     _with_descendants,
+    enterprise_readable_by,
     enterprises_readable_by,
     get_or_404,
     get_visible,
-    member_only_enterprises,
-    regulated_enterprises,
+    reach_required,
     roles_of,
     scope_to,
 )
@@ -159,17 +159,8 @@ def major_hazard_stats_for(person: Person, *, date_from: date, date_to: date, re
     safety manager their enterprise; anyone else is refused (403)."""
     if date_to < date_from:
         raise ApplicationError(_("结束日期不能早于开始日期。"), field="date_to")
-    if person.is_superuser:
-        enterprises = Enterprise.objects.all()
-    else:
-        managed = [pk for pk, role in roles_of(person).items() if role in SAFETY_MANAGER_ROLES]
-        regulated = regulated_enterprises(person)
-        if regulated is None and not managed:
-            raise Forbidden(_("只有监管人员和企业安全管理人员可以查看统计。"))
-        condition = Q(pk__in=managed)
-        if regulated is not None:
-            condition |= Q(pk__in=regulated.values("pk"))
-        enterprises = Enterprise.objects.filter(condition)
+    reach_required(person, roles=SAFETY_MANAGER_ROLES, message=_("只有监管人员和企业安全管理人员可以查看统计。"))
+    enterprises = enterprises_readable_by(person, roles=SAFETY_MANAGER_ROLES)
     if region is not None:
         enterprises = enterprises.filter(region__in=_with_descendants(Region, [region]))
     if industry is not None:
@@ -183,15 +174,14 @@ def ledger_hazards(person: Person, *, date_from: date, date_to: date, enterprise
     enterprise out of reach is a 404. Rows carry what ledger_rows reads, in a fixed number of queries."""
     if date_to < date_from:
         raise ApplicationError(_("结束日期不能早于开始日期。"), field="date_to")
-    below = member_only_enterprises(person, SAFETY_MANAGER_ROLES)
-    enterprises = enterprises_readable_by(person)
+    enterprises = enterprises_readable_by(person, roles=SAFETY_MANAGER_ROLES)
     if enterprise is not None:
         get_visible(person, Enterprise.objects.all(), enterprise, via="")
-        if enterprise in below:
+        if not enterprise_readable_by(person, enterprise, roles=SAFETY_MANAGER_ROLES):
             raise Forbidden(_("只有安全管理人员和监管人员可以导出隐患台账。"))
         enterprises = enterprises.filter(pk=enterprise)
     elif region is not None:
-        enterprises = enterprises.filter(region__in=_with_descendants(Region, [region])).exclude(pk__in=below)
+        enterprises = enterprises.filter(region__in=_with_descendants(Region, [region]))
     else:
         raise ApplicationError(_("请指定企业或行政区划。"), field="enterprise")
     events = Prefetch("events", queryset=HazardEvent.objects.select_related("actor"))

@@ -38,7 +38,7 @@ from hazards.models import (
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Membership, Person, Post, Role
 from orgs.selectors import (
     enterprise_readable_by,
-    regulated_enterprises,
+    regulates,
     role_in,
     role_required,
 )
@@ -453,12 +453,9 @@ def _require_regulator(by: Person, hazard: Hazard) -> None:
     out of scope never got here: the hazard was a 404 for them."""
     if by.is_superuser:
         return
-    regulated = regulated_enterprises(by)
-    if role_in(by, hazard.enterprise_id) is not None and (
-        regulated is None or not regulated.filter(pk=hazard.enterprise_id).exists()
-    ):
-        raise Forbidden(_("只有监管部门可以挂牌督办和核查销号。"))
-    if regulated is None or not regulated.filter(pk=hazard.enterprise_id).exists():
+    if not regulates(by, hazard.enterprise_id):
+        if role_in(by, hazard.enterprise_id) is not None:
+            raise Forbidden(_("只有监管部门可以挂牌督办和核查销号。"))
         raise NotFound(_("未找到。"))
 
 

@@ -22,7 +22,7 @@ from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Person, Post, PostQrTo
 from orgs.selectors import (
     enterprises_readable_by,
     get_visible,
-    regulated_enterprises,
+    is_regulator,
     role_in,
     roles_of,
 )
@@ -81,7 +81,7 @@ class Nav:
 
 def nav_for(person: Person) -> Nav:
     roles = set(roles_of(person).values())
-    regulator = person.is_superuser or regulated_enterprises(person) is not None
+    regulator = person.is_superuser or is_regulator(person)
     return Nav(
         manager=bool(roles & REPORT_READER_ROLES) or person.is_superuser,
         regulator=regulator,
@@ -120,7 +120,7 @@ def daily_page(*, person: Person, enterprise_id=None, day: date | None = None) -
         if not enterprises:
             raise Forbidden(_("您的角色无权查看检查台账。"))
         enterprise_id = enterprises[0].id
-    enterprise = report_selectors.report_enterprise_get_for(person, enterprise_id)
+    enterprise = report_selectors.access_report_enterprise(person, enterprise_id)
     day = day or default_day(enterprise)
     log = report_selectors.day_log_answer(enterprise=enterprise, day=day)
     role = role_in(person, enterprise.id)
@@ -147,7 +147,7 @@ def dispatch_page(*, person: Person, params, page_number=1) -> tuple[MonthlyDisp
 
 
 def dispatch_get(*, person: Person, pk) -> MonthlyDispatch:
-    return report_selectors.report_get_for(person, report_selectors.dispatches_queryset(), pk)
+    return report_selectors.access_report(person, report_selectors.dispatches_queryset(), pk)
 
 
 @dataclass(frozen=True)
@@ -264,7 +264,7 @@ def weekly_list_page(*, person: Person, params, page_number=1) -> Page:
 
 
 def weekly_get(*, person: Person, pk) -> WeeklyReport:
-    return report_selectors.report_get_for(person, report_selectors.weekly_reports_queryset(), pk)
+    return report_selectors.access_report(person, report_selectors.weekly_reports_queryset(), pk)
 
 
 def report_members(enterprise_id: int) -> list[Person]:
@@ -310,7 +310,7 @@ def home_for(person: Person) -> Home:
             for e in enterprises_where(person, SAFETY_MANAGER_ROLES)
         ],
         signs_weekly=person.is_superuser or bool(set(roles.values()) & WEEKLY_SIGN_ROLES),
-        regulator=regulated_enterprises(person) is not None,
+        regulator=is_regulator(person),
     )
 
 

@@ -226,30 +226,24 @@ def members_of(person: Person) -> QuerySet[Membership]:
     return scope_to(person, Membership.objects.select_related("person", "enterprise"))
 
 
-def regulated_enterprises(person: Person) -> QuerySet[Enterprise] | None:
-    """Enterprises in the person's regulator scopes; None when the person regulates nothing.
-
-    Unlike `enterprises_readable_by` this leaves out the person's own memberships: read-only roll-ups
-    (reports.stats) admit a member only with a manager role, a regulator by scope.
-    """
-    if not person or not person.is_authenticated or _regulated(person) is None:
-        return None
-    return Enterprise.objects.filter(_regulated(person))
+def is_regulator(person: Person) -> bool:
+    """The person holds a regulator scope (a few queries, once per request)."""
+    return bool(person and person.is_authenticated) and _regulated(person) is not None
 
 
-def member_only_enterprises(person: Person, reader_roles: Iterable[str]) -> list[int]:
-    """Enterprises where the person reads as a plain member: their role there is not one of
-    `reader_roles`, and no regulator scope of theirs covers the enterprise; the complement of
-    `enterprises_readable_by(person, roles=reader_roles)` within what they read. Only reports.selectors
-    still reads it this way round (to be switched to enterprises_readable_by, then deleted)."""
-    if not person or not person.is_authenticated or person.is_superuser:
-        return []
-    below = [pk for pk, role in roles_of(person).items() if role not in reader_roles]
-    regulated = regulated_enterprises(person) if below else None
-    if regulated is not None:
-        covered = set(regulated.filter(pk__in=below).values_list("pk", flat=True))
-        below = [pk for pk in below if pk not in covered]
-    return below
+def regulates(person: Person, enterprise_id: int) -> bool:
+    """The enterprise lies in one of the person's regulator scopes (their memberships aside):
+    `enterprises_readable_by` with no member role."""
+    return is_regulator(person) and enterprises_readable_by(person, roles=()).filter(pk=enterprise_id).exists()
+
+
+def reach_required(person: Person, *, roles: Iterable[str], message: str) -> None:
+    """403 with `message` unless the person reads some enterprise with one of `roles` or as a regulator:
+    for roll-ups (statistics, counts) that a plain member may not ask for at all."""
+    if person.is_superuser or is_regulator(person):
+        return
+    if not set(roles_of(person).values()) & set(roles):
+        raise Forbidden(message)
 
 
 def with_belonging(queryset: QuerySet[Person], enterprise_id: int) -> QuerySet[Person]:

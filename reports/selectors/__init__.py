@@ -15,8 +15,6 @@ from reports.selectors.access import (
     REPORT_READER_ROLES,
     access_report,
     access_report_enterprise,
-    report_enterprise_get_for,
-    report_get_for,
     report_reader_required,
     reports_readable,
 )
@@ -41,8 +39,6 @@ __all__ = [
     "dispatches_queryset",
     "enterprise_day",
     "period_figures",
-    "report_enterprise_get_for",
-    "report_get_for",
     "report_reader_required",
     "reports_readable",
     "stats_for",

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import Forbidden
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Person
-from orgs.selectors import get_visible, member_only_enterprises, scope_to
+from orgs.selectors import get_visible, regulates, role_in, scope_to
 
 # Who reads reviews, reports and dispatches: the enterprise's safety managers, and regulators in scope.
 REPORT_READER_ROLES = SAFETY_MANAGER_ROLES
@@ -19,16 +19,17 @@ def access_report_enterprise(person: Person, enterprise_id) -> Enterprise:
 
 
 def report_reader_required(person: Person, enterprise_id: int) -> None:
-    """Managers of the enterprise and regulators in scope read; a worker of the enterprise may not
-    (unless a regulator in scope too: a membership never lowers a regulator's reach)."""
-    if enterprise_id in member_only_enterprises(person, REPORT_READER_ROLES):
+    """For an enterprise the person reads: its managers and regulators in scope read its reports; a
+    worker of it may not (unless a regulator in scope too: a membership never lowers a regulator's
+    reach). `enterprises_readable_by(person, roles=REPORT_READER_ROLES)`, with a 403 for the worker."""
+    role = role_in(person, enterprise_id)
+    if role is not None and role not in REPORT_READER_ROLES and not regulates(person, enterprise_id):
         raise Forbidden(_("您的角色无权查看检查台账。"))
 
 
 def reports_readable(person: Person, queryset: QuerySet) -> QuerySet:
-    """`scope_to`, minus the enterprises where the person is only a worker."""
-    readable = scope_to(person, queryset)
-    return readable.exclude(enterprise_id__in=member_only_enterprises(person, REPORT_READER_ROLES))
+    """The reviews, reports or dispatches of the enterprises the person reads as a report reader."""
+    return scope_to(person, queryset, roles=REPORT_READER_ROLES)
 
 
 def access_report(person: Person, queryset: QuerySet, pk):
@@ -36,8 +37,3 @@ def access_report(person: Person, queryset: QuerySet, pk):
     found = get_visible(person, queryset, pk)
     report_reader_required(person, found.enterprise_id)
     return found
-
-
-# The names before the access_<entity> convention (issue 13), for callers outside reports.
-report_enterprise_get_for = access_report_enterprise
-report_get_for = access_report

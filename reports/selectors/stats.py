@@ -26,10 +26,15 @@ from checklists.periods import (
     periods_starting_in,
 )
 from checklists.tallies import month_tallies
-from core.errors import ApplicationError, Forbidden, NotFound
+from core.errors import ApplicationError, NotFound
 from hazards.models import Hazard
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, EnterpriseTimezoneChange, Industry, Person, Post, Region
-from orgs.selectors import certificate_gaps_by_enterprise, regulated_enterprises, role_required, roles_of
+from orgs.selectors import (
+    certificate_gaps_by_enterprise,
+    enterprises_readable_by,
+    reach_required,
+    role_required,
+)
 from reports.selectors.checks import CheckCounts
 from reports.selectors.hazards import hazard_aggregates
 from reports.selectors.rates import (
@@ -200,17 +205,11 @@ def stats_month_parse(value: str | None) -> tuple[int, int]:
 
 def _stats_scope(person: Person) -> Q:
     """Enterprises whose statistics the person may read: a regulator's scope, and the enterprises
-    where they are a safety officer or above. Workers read no statistics (403)."""
+    where they are a safety officer or above (enterprises_readable_by). Workers read none (403)."""
     if person.is_superuser:
         return Q()
-    managed = [e for e, role in roles_of(person).items() if role in SAFETY_MANAGER_ROLES]
-    regulated = regulated_enterprises(person)
-    if regulated is None and not managed:
-        raise Forbidden(_("您的角色无权执行此操作。"))
-    condition = Q(pk__in=managed)
-    if regulated is not None:
-        condition |= Q(pk__in=regulated.values("pk"))
-    return condition
+    reach_required(person, roles=SAFETY_MANAGER_ROLES, message=_("您的角色无权执行此操作。"))
+    return Q(pk__in=enterprises_readable_by(person, roles=SAFETY_MANAGER_ROLES).values("pk"))
 
 
 def _descendants(parents: dict[int, int | None], root: int) -> set[int]:

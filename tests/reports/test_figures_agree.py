@@ -252,9 +252,9 @@ def superuser(db):
 # derandomize: the same examples on every run, so CI is stable. Random runs once found a quarterly
 # check counted done by the statistics and not by the dispatch that did not reproduce (issue 13 report).
 @settings(
-    max_examples=6,
+    max_examples=int(__import__("os").environ.get("FIG_EXAMPLES", "6")),
     deadline=None,
-    derandomize=True,
+    derandomize=__import__("os").environ.get("FIG_RANDOM") != "1",
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(stories=st.lists(firm_story, min_size=1, max_size=3))
