@@ -76,8 +76,10 @@ def test_logged_in_on_the_phone_page_the_supervisor_pages_open_and_logging_out_e
 
     page.goto(f"{live_server.url}/s/{setup.token}")
     page.get_by_role("button", name="退出").click()
-    page.locator("#login").wait_for()
-    page.wait_for_function("!document.cookie.includes('mingbai_signed_out')")  # the pages' logout answered
+    page.locator("#flash").get_by_text("已退出登录。").wait_for()  # said once the pages' logout answered
+    assert page.locator("#login").is_visible()
+    assert page.evaluate("localStorage.getItem('mingbai.auth')") is None
+    assert "mingbai_signed_out" not in page.evaluate("document.cookie")  # its own logout: nothing left to tell
     page.goto(f"{live_server.url}/m/hazards/")
     page.wait_for_url("**/m/login/**")
     page.locator("input[name=password]").wait_for()

@@ -164,8 +164,8 @@
 
   function endSession() {
     var csrf = cookie(cfg.csrfCookie);
-    if (!csrf) return;
-    fetch(cfg.logout, { method: "POST", credentials: "same-origin", redirect: "manual", headers: { "X-CSRFToken": csrf } })
+    if (!csrf) return null;
+    return fetch(cfg.logout, { method: "POST", credentials: "same-origin", redirect: "manual", headers: { "X-CSRFToken": csrf } })
       .then(signedOutSeen, function () {});
   }
 
@@ -262,13 +262,13 @@
     }
   });
 
-  $("#logout").addEventListener("click", function () {
+  $("#logout").addEventListener("click", async function () {
     var was = auth();
     forget();
-    if (was && was.linked) endSession();
     showLogin();
-    say("已退出登录。");
     renderQueue();
+    if (was && was.linked) await endSession();
+    say("已退出登录。");
   });
 
   // ---------------------------------------------------------------------------------------------
