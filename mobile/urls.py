@@ -1,6 +1,5 @@
 """Pages, not API: the phone page a QR code opens, and the supervisor pages (routed at the top level)."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from mobile import risk_views, views, views_hazards, views_home, views_reports
@@ -30,5 +29,5 @@ urlpatterns = [
     path("r/<str:token>", risk_views.risk_point_page, name="mobile-risk-point"),
     path("m/risk-map/<int:pk>/", risk_views.risk_map_page, name="mobile-risk-map"),
     path("m/login/", views.LoginView.as_view(), name="mobile-login"),
-    path("m/logout/", auth_views.LogoutView.as_view(next_page="mobile-login"), name="mobile-logout"),
+    path("m/logout/", views.LogoutView.as_view(), name="mobile-logout"),
 ]

@@ -7,6 +7,7 @@ import math
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -78,6 +79,11 @@ def scan_page(request, token: str):
         "card": scan.card.card_id if scan.card else None,
         "fenced": scan.post.has_fence,  # the script asks for the position with a record (issue 12)
         "worker": reverse("mobile-scan-worker"),  # offline reload (issue 14)
+        # One login with the supervisor pages (issue 14): the CSRF cookie their session's POSTs need, their
+        # logout, and the cookie that logout leaves for this page to end its own login too.
+        "csrfCookie": settings.CSRF_COOKIE_NAME,
+        "logout": reverse("mobile-logout"),
+        "signedOut": SIGNED_OUT_COOKIE,
     }
     context = {"scan": scan, "card": content, "config": config}
     response = _page(request, "mobile/scan.html", context)
@@ -111,6 +117,23 @@ def hazard_board(request):
         "selected": request.GET,
     }
     return _supervisor_page(request, "mobile/hazard_board.html", context)
+
+
+SIGNED_OUT_COOKIE = "mingbai_signed_out"
+
+
+class LogoutView(auth_views.LogoutView):
+    """Logging out of the pages ends the phone page's login in this browser too: its token lives in
+    localStorage, out of the server's reach, so a cookie tells the phone page on its next load."""
+
+    next_page = reverse_lazy("mobile-login")
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response.set_cookie(
+            SIGNED_OUT_COOKIE, "1", max_age=30 * 86400, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE
+        )
+        return response
 
 
 class LoginView(auth_views.LoginView):

@@ -4,6 +4,7 @@ phone page's tokens (CSRF-checked), and the phone page's token opens a session."
 import pytest
 from django.test import Client
 
+from qr.services import qr_token_issue
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -56,3 +57,20 @@ def test_the_phone_pages_token_opens_a_session_for_the_pages(world):
     assert phone.post(SESSION, content_type=JSON, HTTP_AUTHORIZATION=f"Bearer {tokens['access']}").status_code == 204
     html = phone.get("/").content.decode()
     assert f"/m/daily/?enterprise={world.enterprise.id}" in html
+
+
+def test_logging_out_of_the_pages_ends_the_session_and_tells_the_phone_page(world):
+    browser, csrf = logged_in_browser(world.worker)
+    response = browser.post("/m/logout/", HTTP_X_CSRFTOKEN=csrf)
+    assert response.status_code == 302 and response["Location"] == "/m/login/"
+    signed_out = response.cookies["mingbai_signed_out"]
+    assert signed_out.value == "1" and not signed_out["httponly"]  # the phone page's script reads it
+    assert browser.post(SESSION_TOKEN, content_type=JSON, HTTP_X_CSRFTOKEN=csrf).status_code == 403
+    assert browser.get("/m/hazards/").status_code == 302
+
+
+def test_the_phone_page_knows_the_cookies_and_the_logout_of_the_pages(world):
+    token = qr_token_issue(post=world.post).token
+    html = Client().get(f"/s/{token}").content.decode()
+    assert '"csrfCookie": "csrftoken"' in html and '"logout": "/m/logout/"' in html
+    assert '"signedOut": "mingbai_signed_out"' in html

@@ -10,6 +10,7 @@
   var cfg = JSON.parse(document.getElementById("mobile-config").textContent);
   var API = cfg.api;
   var AUTH_KEY = "mingbai.auth";
+  var KEPT_KEY = "mingbai.scan.";
   var DB_NAME = "mingbai";
   var STORE = "queue";
   var me = null;
@@ -117,6 +118,57 @@
     else localStorage.removeItem(AUTH_KEY);
   }
 
+  // One login for the phone page and the supervisor pages (issue 14). The pages' session cookie is
+  // HttpOnly; the CSRF cookie (set by every page with a form, the login page included) says there may be
+  // one, and goes back as the header the session's POSTs need. `linked`: this token and a session of
+  // the pages belong together, so logging out of either ends both (the pages' logout leaves a cookie).
+  function cookie(name) {
+    var found = document.cookie.split("; ").filter(function (c) { return c.indexOf(name + "=") === 0; })[0];
+    return found ? decodeURIComponent(found.slice(name.length + 1)) : null;
+  }
+  function signedOutSeen() {
+    document.cookie = cfg.signedOut + "=; Max-Age=0; path=/; SameSite=Lax" + (location.protocol === "https:" ? "; Secure" : "");
+  }
+
+  function forget() {
+    setAuth(null);
+    me = null;
+    scanEvent = null;
+    Object.keys(localStorage).forEach(function (key) { if (key.indexOf(KEPT_KEY) === 0) localStorage.removeItem(key); });
+  }
+
+  // Logged in on the pages (/m/login/ or /): their session gets this page its tokens, quietly; any
+  // failure leaves the login form.
+  async function fromSession() {
+    var csrf = cookie(cfg.csrfCookie);
+    if (!csrf) return;
+    try {
+      var res = await fetch(API + "auth/session-token/", {
+        method: "POST", credentials: "same-origin", headers: { Accept: "application/json", "X-CSRFToken": csrf },
+      });
+      if (res.status !== 200) return;
+      var data = await res.json();
+      setAuth({ access: data.access, refresh: data.refresh, username: null, linked: true });
+      signedOutSeen();
+    } catch (e) { /* offline, or no session: the login form */ }
+  }
+
+  // Logged in here with the password: a session for the pages too, so /m/... open without a second login.
+  async function toSession() {
+    try {
+      var res = await api("auth/session/", { method: "POST" });
+      if (res.status === 204 && auth()) setAuth(Object.assign(auth(), { linked: true }));
+      signedOutSeen();
+    } catch (e) { /* the pages will ask for the password */ }
+  }
+
+  function endSession() {
+    var csrf = cookie(cfg.csrfCookie);
+    if (!csrf) return null;
+    return fetch(cfg.logout, { method: "POST", credentials: "same-origin", redirect: "manual", headers: { "X-CSRFToken": csrf } })
+      .then(signedOutSeen, function () {});
+  }
+
   function message(res) {
     var d = res && res.data;
     if (d && d.message) return d.message;
@@ -195,6 +247,7 @@
       });
       if (res.status === 200) {
         setAuth({ access: res.data.access, refresh: res.data.refresh, username: form.username.value.trim() });
+        await toSession();
         form.password.value = "";
         form.hidden = true;
         say("已登录。");
@@ -209,13 +262,13 @@
     }
   });
 
-  $("#logout").addEventListener("click", function () {
-    setAuth(null);
-    me = null;
-    scanEvent = null;
+  $("#logout").addEventListener("click", async function () {
+    var was = auth();
+    forget();
     showLogin();
-    say("已退出登录。");
     renderQueue();
+    if (was && was.linked) await endSession();
+    say("已退出登录。");
   });
 
   // ---------------------------------------------------------------------------------------------
@@ -413,14 +466,61 @@
   var CHECK_CHOICES = [["ok", "正常"], ["not_ok", "异常"], ["na", "不适用"]];
   var STATUS_LABELS = { done: "本期已完成", late: "已补报", missed: "已过期未检" };
 
+  // The last scan answer of each post (and its templates) is kept per person in localStorage, so that a
+  // reload without network still builds the checklist: the check is queued as any offline one, citing
+  // the scan the page recorded then (the server judges its time window).
+  function keptScan() {
+    try {
+      var kept = JSON.parse(localStorage.getItem(KEPT_KEY + cfg.token));
+      return kept && auth() && kept.user === auth().username ? kept : null;
+    } catch (e) { return null; }
+  }
+  function keep(kept) {
+    var keys = Object.keys(localStorage).filter(function (k) { return k.indexOf(KEPT_KEY) === 0 && k !== KEPT_KEY + cfg.token; });
+    if (keys.length >= 30) { // a sweep of many posts keeps the latest ones
+      var at = function (k) { try { return JSON.parse(localStorage.getItem(k)).at; } catch (e) { return 0; } };
+      localStorage.removeItem(keys.sort(function (a, b) { return at(a) - at(b); })[0]);
+    }
+    try { localStorage.setItem(KEPT_KEY + cfg.token, JSON.stringify(kept)); } catch (e) { /* full: online only */ }
+  }
+  function clock(ms) {
+    var d = new Date(ms), pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    var hm = pad(d.getHours()) + ":" + pad(d.getMinutes());
+    return d.toDateString() === new Date().toDateString() ? hm : d.getMonth() + 1 + "月" + d.getDate() + "日 " + hm;
+  }
+  var offlineSince = null; // the time of the kept answer the checklist was built from, offline
+  var keptEvent = null;
+
   async function loadChecklists() {
     var box = $("#checklists");
-    // Opening the page logged in records a scan (once; a GET never writes); drawing the list again reads.
-    var res = await api("scan/" + cfg.token + "/", scanEvent ? {} : { method: "POST" });
+    var kept = keptScan();
+    var res;
+    try {
+      // Opening the page logged in records a scan (once; a GET never writes); drawing the list again reads.
+      res = await api("scan/" + cfg.token + "/", scanEvent ? {} : { method: "POST" });
+      offlineSince = null;
+    } catch (e) {
+      if (!kept) throw e;
+      res = { status: 200, data: kept.scan };
+      offlineSince = kept.at;
+      keptEvent = kept.scanEvent;
+    }
     if (res.status === 201) {
       scanEvent = res.data.scan_event;
       res.status = 200; // the same body as the GET's, with the scan event
     }
+    if (!offlineSince && res.status === 200 && auth()) {
+      var templates = {};
+      (res.data.checklists || []).forEach(function (d) { if (kept && kept.templates[d.template.id]) templates[d.template.id] = kept.templates[d.template.id]; });
+      kept = { user: auth().username, at: Date.now(), scan: res.data, scanEvent: scanEvent, templates: templates };
+      keep(kept);
+    }
+    var template = async function (id) {
+      if (offlineSince) return kept.templates[id] ? { status: 200, data: kept.templates[id] } : { status: 0 };
+      var t = await api("templates/" + id + "/");
+      if (t.status === 200 && kept) { kept.templates[id] = t.data; keep(kept); }
+      return t;
+    };
     if (res.status === 410 || res.status === 404) {
       box.textContent = "";
       box.appendChild(el("p", { class: "notice", text: message(res) }));
@@ -450,7 +550,7 @@
       var entry = fixing[j];
       var key = entry.body.template + "/" + entry.period;
       if (open[key] && open[key].dataset.fix === entry.client_uuid) { box.appendChild(open[key]); continue; }
-      var tf = await api("templates/" + entry.body.template + "/");
+      var tf = await template(entry.body.template);
       if (tf.status === 200) box.appendChild(checklistForm(tf.data, { period: entry.period }, entry));
       pending.push(key);
     }
@@ -465,11 +565,12 @@
       } else if (open[due.template.id + "/" + due.period]) {
         box.appendChild(open[due.template.id + "/" + due.period]);
       } else {
-        var t = await api("templates/" + due.template.id + "/");
+        var t = await template(due.template.id);
         if (t.status === 200) box.appendChild(checklistForm(t.data, due));
       }
     }
     if (!box.children.length) box.appendChild(el("p", { class: "muted", text: "本岗位当前没有需要填写的检查表。" }));
+    if (offlineSince) box.prepend(el("p", { class: "notice", id: "offline-note", text: "离线:使用 " + clock(offlineSince) + " 时的清单,检查保存在本机,联网后自动发送。" }));
     layout(!!box.querySelector("form.checklist"));
   }
 
@@ -688,7 +789,7 @@
         finished_at: new Date().toISOString(),
         results: results,
       };
-      var scanId = fix ? fix.body.scan_event : scanEvent && scanEvent.id;
+      var scanId = fix ? fix.body.scan_event : (scanEvent || (offlineSince && keptEvent) || {}).id;
       if (scanId) body.scan_event = scanId;
       var located = {};
       if (cfg.fenced) {
@@ -878,11 +979,17 @@
 
   async function start() {
     renderQueue();
+    if (cookie(cfg.signedOut)) { // logged out on the pages
+      if (auth() && auth().linked) forget();
+      signedOutSeen();
+    }
+    if (!auth()) await fromSession();
     if (!auth()) { showLogin(); return; }
     try {
       var who = await api("me/");
       if (who.status !== 200) return;
       me = who.data;
+      if (auth().username !== me.username) setAuth(Object.assign(auth(), { username: me.username }));
       $("#me-name").textContent = (me.name || me.username) + " 已登录";
       $("#me").hidden = false;
       // 随手拍 is a member's report: a worker of another enterprise is not offered it (issue 14).
@@ -893,7 +1000,14 @@
       flush();
     } catch (e) {
       $("#net").textContent = "当前无网络,联网后自动发送。";
-      say("当前无网络:这是本机保存的页面,联网后才能填写检查;已保存的检查联网后自动发送。", "error");
+      try { await loadChecklists(); } catch (e2) { offlineSince = null; }
+      if (offlineSince) {
+        $("#me-name").textContent = auth().username + " 已登录";
+        $("#me").hidden = false;
+      }
+      say(offlineSince
+        ? "当前无网络:这是本机保存的页面和 " + clock(offlineSince) + " 时的检查表,填写后保存在本机,联网后自动发送。"
+        : "当前无网络:这是本机保存的页面,联网后才能填写检查;已保存的检查联网后自动发送。", "error");
     }
   }
 
@@ -904,7 +1018,12 @@
     navigator.serviceWorker.register(cfg.worker, { scope: cfg.worker.replace(/[^/]*$/, "") }).catch(function () {});
   }
 
-  window.addEventListener("online", function () { flush(); loadMine().catch(function () {}); });
+  window.addEventListener("online", function () {
+    if (offlineSince && !me) { start(); return; } // opened offline: now the person, the scan, the queue
+    flush();
+    if (offlineSince) loadChecklists().catch(function () {});
+    loadMine().catch(function () {});
+  });
   window.addEventListener("offline", renderQueue);
   $("#flush").addEventListener("click", flush);
   setInterval(function () { if (navigator.onLine) flush(); }, 30000);
