@@ -192,6 +192,7 @@ class HazardAction(models.TextChoices):
     PROGRESS = "progress", _("报告督办进展")
     VERIFY = "verify", _("核查销号")
     VERIFY_FAIL = "verify_fail", _("核查不通过")
+    CLASSIFY = "classify", _("判定等级和判定依据")
 
 
 class HazardEvent(models.Model):

@@ -335,6 +335,22 @@ class HazardRejectSerializer(serializers.Serializer):
     photos = _photo_ids(required=False, default=list, help_text="Ids of the caller's photos of what is still wrong")
 
 
+class HazardClassifySerializer(serializers.Serializer):
+    """The grade and the clause it meets; a major hazard must cite a clause (checked by the service)."""
+
+    grade = serializers.ChoiceField(choices=HazardGrade.choices)
+    basis_clause = serializers.PrimaryKeyRelatedField(
+        queryset=JudgmentClause.objects.select_related("standard"),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Id of a clause offered to the enterprise (GET /api/v1/judgment-clauses/?enterprise=); "
+        "required for major, in force on the day the hazard was found",
+        error_messages={"does_not_exist": _("判定条款不存在。"), "incorrect_type": _("判定条款不存在。")},
+    )
+    note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
+
+
 class HazardPlanWriteSerializer(serializers.Serializer):
     """A new version of the plan; parts left out are taken from the current version."""
 

@@ -107,25 +107,68 @@ def local_day(enterprise: Enterprise, instant: datetime) -> date:
     return instant.astimezone(ZoneInfo(enterprise.timezone)).date()
 
 
-def hazard_basis_check(*, enterprise: Enterprise, grade: str, clause: JudgmentClause | None, found_on: date) -> None:
+def hazard_basis_check(
+    *, enterprise: Enterprise, grade: str, clause: JudgmentClause | None, found_on: date, field: str = "basis"
+) -> None:
     """A major hazard cites a clause of a judgment standard in force on the day it was found that applies
-    to the enterprise's industry; a general hazard may cite one, under the same conditions."""
+    to the enterprise's industry; a general hazard may cite one, under the same conditions. `field` names
+    the request's field in the 400."""
     if clause is None:
         if grade == HazardGrade.MAJOR:
-            raise ApplicationError(_("重大隐患须引用判定标准的条款(判定依据)。"), field="basis")
+            raise ApplicationError(_("重大隐患须引用判定标准的条款(判定依据)。"), field=field)
         return
     if not clause.standard.in_force_on(found_on):
         raise ApplicationError(
             _("%(citation)s 在发现之日(%(day)s)不在有效期内。") % {"citation": clause.citation, "day": found_on},
-            field="basis",
+            field=field,
             code="clause_not_in_force",
         )
     if not clause.applies_to(enterprise.industry.code):
         raise ApplicationError(
             _("%(citation)s 不适用于该企业所属行业。") % {"citation": clause.citation},
-            field="basis",
+            field=field,
             code="clause_not_applicable",
         )
+
+
+@transaction.atomic
+def hazard_classify(
+    *, hazard: Hazard, by: Person, grade: str, basis_clause: JudgmentClause | None = None, note: str = ""
+) -> Hazard:
+    """Set a hazard's grade and the clause it meets (判定等级和判定依据), e.g. for a hazard opened from a
+    failed check item, which has a grade but no clause. Safety managers; any status but closed. The clause
+    is checked as on a report: in force on the day the hazard was found, offered to the enterprise's
+    industry (400 naming `basis_clause`)."""
+    hazard = _locked(hazard)
+    _require_role(by, hazard, SAFETY_MANAGER_ROLES, _("只有安全管理人员可以判定隐患等级和判定依据。"))
+    _require_status(hazard, set(HazardStatus.values) - {HazardStatus.CLOSED}, HazardAction.CLASSIFY)
+    hazard_basis_check(
+        enterprise=hazard.enterprise,
+        grade=grade,
+        clause=basis_clause,
+        found_on=local_day(hazard.enterprise, hazard.found_at),
+        field="basis_clause",
+    )
+    old_grade, old_clause = hazard.get_grade_display(), hazard.basis_clause
+    if basis_clause is not None:
+        hazard.basis = basis_clause.citation
+    elif old_clause is not None and hazard.basis == old_clause.citation:
+        hazard.basis = ""  # the citation of the clause taken away; an old free-text basis stays
+    hazard.grade, hazard.basis_clause = grade, basis_clause
+    hazard.save(update_fields=["grade", "basis", "basis_clause"])
+    summary = _("%(old)s → %(new)s;判定依据:%(basis)s") % {
+        "old": old_grade,
+        "new": hazard.get_grade_display(),
+        "basis": basis_clause.citation if basis_clause else _("无"),
+    }
+    _record(
+        hazard,
+        action=HazardAction.CLASSIFY,
+        actor=by,
+        before=hazard.status,
+        note=f"{summary}\n{note}" if note else summary,
+    )
+    return hazard
 
 
 # ---------------------------------------------------------------------------------------------
@@ -378,6 +421,9 @@ def _missing_part(plan: RectificationPlan) -> None:
 
 
 def _require_approved_plan(hazard: Hazard) -> None:
+    if hazard.basis_clause_id is None:
+        # A major hazard opened from a failed check item has no clause until a safety manager classifies it.
+        raise Conflict(_("重大隐患须先确定判定依据(判定标准的条款),再提交整改。"), field="basis", code="basis_missing")
     plan = hazard.plans.order_by("-version").first()
     if plan is None:
         raise Conflict(_("重大隐患须先制定整改方案并经主要负责人批准。"), field="plan", code="plan_missing")

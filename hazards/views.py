@@ -28,6 +28,7 @@ from hazards.models import JudgmentClause, JudgmentStandard, Notification
 from hazards.serializers import (
     HazardAcceptSerializer,
     HazardAssignSerializer,
+    HazardClassifySerializer,
     HazardDetailSerializer,
     HazardPlanWriteSerializer,
     HazardProgressSerializer,
@@ -209,6 +210,32 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         hazard = self.get_object()
         data = self._parse(HazardRejectSerializer)
         return self._render(services.hazard_reject(hazard=hazard, by=request.user, **data))
+
+    @extend_schema(
+        summary=_("判定隐患等级和判定依据(安全管理人员)"),
+        description=_(
+            "设定隐患等级及其引用的判定标准条款,例如检查不合格自动生成的隐患(有等级、无条款)。"
+            "重大隐患须引用发现之日有效、适用于企业所属行业的条款(否则 400,字段 `basis_clause`);"
+            "一般隐患可以引用。已销号的隐患 409;记入隐患的流转记录(动作 `classify`)。"
+            "重大隐患没有判定依据时不能提交整改(409,字段 `basis`)。"
+        ),
+        request=HazardClassifySerializer,
+        responses={200: HazardDetailSerializer, 409: ILLEGAL},
+        examples=[
+            OpenApiExample("major", request_only=True, value={"grade": "major", "basis_clause": 12}),
+            error_example("invalid", "重大隐患须引用判定标准的条款(判定依据)。", "basis_clause"),
+            error_example(
+                "clause_not_applicable", "应急管理部令第10号 第七条第(一)项 不适用于该企业所属行业。", "basis_clause"
+            ),
+            READ_ONLY,
+            ILLEGAL_EXAMPLE,
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def classify(self, request, pk=None):
+        hazard = self.get_object()
+        data = self._parse(HazardClassifySerializer)
+        return self._render(services.hazard_classify(hazard=hazard, by=request.user, **data))
 
     # --- The plan of a major hazard (五落实) ---------------------------------------------------
 

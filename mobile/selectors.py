@@ -15,9 +15,9 @@ from checklists.models import FlagReview, Photo
 from checklists.periods import WEEKLY, local_day_period, period_of
 from core.errors import Forbidden
 from hazards.filters import HazardFilter
-from hazards.models import Hazard, HazardAction, HazardStatus
-from hazards.selectors import access_hazard, hazards_visible_to
-from hazards.services import ACCEPTING_ROLES, ASSIGNING_ROLES
+from hazards.models import Hazard, HazardAction, HazardStatus, JudgmentClause
+from hazards.selectors import access_hazard, hazards_visible_to, judgment_clauses_offered
+from hazards.services import ACCEPTING_ROLES, ASSIGNING_ROLES, local_day
 from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Person, Post, PostQrToken, Role
 from orgs.selectors import (
     enterprises_readable_by,
@@ -175,6 +175,7 @@ class HazardMoves:
     assign: bool  # name who rectifies and by when (safety managers, open or rectifying)
     submit: bool  # the responsible person sends the rectification with a photo
     judge: bool  # accept (销号) or send back: a safety officer or above who did not rectify it
+    classify: bool = False  # the grade and the clause (判定依据): safety managers, until it is closed
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,7 @@ class HazardPage:
     members: list[Person]  # the picker of the assignment: the enterprise's people
     before: list[Photo]  # taken when it was found
     after: list[Photo]  # of the last rectification sent
+    clauses: list[JudgmentClause] = ()  # offered to the enterprise on the day found (the classify form)
 
 
 def hazard_page(*, person: Person, pk) -> HazardPage:
@@ -198,14 +200,19 @@ def hazard_page(*, person: Person, pk) -> HazardPage:
         assign=may(ASSIGNING_ROLES) and hazard.status in (HazardStatus.OPEN, HazardStatus.RECTIFYING),
         submit=hazard.responsible_id == person.id and hazard.status == HazardStatus.RECTIFYING,
         judge=may(ACCEPTING_ROLES) and hazard.status == HazardStatus.PENDING_ACCEPTANCE and not rectified,
+        classify=may(SAFETY_MANAGER_ROLES) and hazard.status != HazardStatus.CLOSED,
     )
+    clauses = []
+    if moves.classify:
+        found_on = local_day(hazard.enterprise, hazard.found_at)
+        clauses = judgment_clauses_offered(person, enterprise_id=hazard.enterprise_id, on=found_on)
     members = []
     if moves.assign:
         members = list(
             Person.objects.filter(memberships__enterprise_id=hazard.enterprise_id).order_by("name", "username")
         )
     after = list(submits[-1].photos.all()) if submits else []
-    return HazardPage(hazard, moves, members, list(hazard.photos.all()), after)
+    return HazardPage(hazard, moves, members, list(hazard.photos.all()), after, clauses)
 
 
 def hazards_to_rectify(person: Person) -> QuerySet[Hazard]:

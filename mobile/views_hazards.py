@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from checklists import photo_display
+from checklists.models import HazardGrade
 from checklists.selectors import access_photo
 from checklists.serializers import PhotoUploadSerializer
 from checklists.services import photo_upload
@@ -28,6 +29,7 @@ from hazards.serializers import (
     NOTE_MAX,
     HazardAcceptSerializer,
     HazardAssignSerializer,
+    HazardClassifySerializer,
     HazardRejectSerializer,
     HazardSubmitSerializer,
 )
@@ -43,6 +45,8 @@ FIELD_LABELS = {
     "note": gettext_lazy("说明"),
     "photos": gettext_lazy("照片"),
     "image": gettext_lazy("照片"),
+    "grade": gettext_lazy("隐患等级"),
+    "basis_clause": gettext_lazy("判定依据"),
 }
 DEFAULT_DAYS = 7  # the deadline the assignment form proposes: a week from today, at 18:00
 
@@ -97,7 +101,14 @@ def _reject(request, hazard):
     return _("已退回整改。")
 
 
-MOVES = {"assign": _assign, "submit": _submit, "accept": _accept, "reject": _reject}
+def _classify(request, hazard):
+    data = request.POST.dict()
+    data["basis_clause"] = data.get("basis_clause") or None
+    services.hazard_classify(hazard=hazard, by=request.user, **_parsed(HazardClassifySerializer, data))
+    return _("已更新隐患等级和判定依据。")
+
+
+MOVES = {"assign": _assign, "submit": _submit, "accept": _accept, "reject": _reject, "classify": _classify}
 
 
 def _render(request, page, *, move: str = "", error: str = "", status: int = 200):
@@ -110,6 +121,7 @@ def _render(request, page, *, move: str = "", error: str = "", status: int = 200
         "hazard": page.hazard,
         "moves": page.moves,
         "modes": RectificationMode.choices,
+        "grades": HazardGrade.choices,
         "proposed_deadline": proposed.strftime("%Y-%m-%dT%H:%M"),
         "failed_move": move,
         "error": error,

@@ -1,6 +1,7 @@
 """The judgment standards (issue 16): the seeded catalogue, the clauses offered by industry, and the
 clause a major hazard must cite."""
 
+import re
 from datetime import date
 
 import pytest
@@ -18,6 +19,17 @@ PUBLISHED = {
         ("第三条第（一）项", "未对承包单位、承租单位的安全生产工作"),
         ("第三条第（二）项", "特种作业人员未按照规定经专门的安全作业培训"),
         ("第三条第（三）项", "金属冶炼企业主要负责人、安全生产管理人员"),
+        ("第四条第（一）项", "会议室、活动室、休息室、操作室、交接班室、更衣室（含澡堂）等6类"),
+        ("第四条第（二）项", "生产期间冶炼、精炼和铸造生产区域的事故坑"),
+        ("第四条第（三）项", "炼钢连铸流程未设置事故钢水罐"),
+        ("第六条第（一）项", "煤磨袋式收尘器、煤粉仓未设置温度"),
+        ("第六条第（二）项", "筒型储库人工清库作业未落实清库方案"),
+        ("第六条第（三）项", "水泥企业电石渣原料筒型储库"),
+        ("第六条第（四）项", "进入筒型储库、焙烧窑、预热器旋风筒"),
+        ("第六条第（五）项", "采用预混燃烧方式的燃气窑炉"),
+        ("第六条第（六）项", "制氢站、氮氢保护气体配气间、燃气配气间等3类场所"),
+        ("第六条第（七）项", "电熔制品电炉的水冷设备失效的"),
+        ("第六条第（八）项", "玻璃窑炉、玻璃锡槽等设备未设置水冷和风冷"),
         ("第七条第（一）项", "会议室、活动室、休息室、更衣室、交接班室等5类"),
         ("第七条第（二）项", "铸造用熔炼炉、精炼炉、保温炉未设置紧急排放"),
     ],
@@ -64,7 +76,26 @@ def test_every_seeded_clause_is_there_numbered_as_published_and_its_standard_nam
         assert [number for number, _text in stored] == [number for number, _opening in published]
         for (_number, text), (_n, opening) in zip(stored, published, strict=True):
             assert text.startswith(opening)
-    assert JudgmentClause.objects.count() == 25
+    assert JudgmentClause.objects.count() == 36
+
+
+@pytest.mark.django_db
+def test_each_seeded_article_is_complete_as_far_as_seeded_and_its_items_are_numbered_in_order():
+    """The items of an article run (一), (二), ... without a gap from the first, in the published order;
+    the articles whose full text was found (第三条, 第六条) have all their items."""
+    mem10 = JudgmentStandard.objects.get(issuing_order="应急管理部令第10号")
+    numbers = list(mem10.clauses.order_by("ordinal").values_list("number", flat=True))
+    items: dict[str, list[str]] = {}
+    for number in numbers:
+        article, item = re.fullmatch(r"(第.+条)第（(.+)）项", number).groups()
+        items.setdefault(article, []).append(item)
+    assert list(items) == ["第三条", "第四条", "第六条", "第七条"]
+    for article, seen in items.items():
+        assert seen == CHINESE_NUMERALS[: len(seen)], article
+    assert len(items["第三条"]) == 3 and len(items["第六条"]) == 8
+    chemical = JudgmentStandard.objects.get(issuing_order="安监总管三〔2017〕121号")
+    assert chemical.effective_from == date(2017, 11, 13)
+    assert "CompanyController_safety.java" in chemical.source and "2017年11月13日" in chemical.source
 
 
 def industry(code: str, name: str):
@@ -78,7 +109,16 @@ def test_an_enterprises_industry_selects_the_clauses_offered(api, world):
     machine = factories.EnterpriseFactory(region=world.enterprise.region, industry=industry("C34", "通用设备制造业"))
     member = factories.MembershipFactory(enterprise=machine, role="worker").person
     offered = api.as_(member).get(CLAUSES, {"enterprise": machine.id}).data
-    assert [c["number"] for c in offered] == [n for n, _o in PUBLISHED["应急管理部令第10号"]]
+    general_and_machinery = [n for n, _o in PUBLISHED["应急管理部令第10号"] if n[:3] in ("第三条", "第七条")]
+    assert [c["number"] for c in offered] == general_and_machinery
+    steel = factories.EnterpriseFactory(region=world.enterprise.region, industry=industry("C31", "黑色金属冶炼"))
+    member = factories.MembershipFactory(enterprise=steel, role="worker").person
+    offered = [c["number"] for c in api.as_(member).get(CLAUSES, {"enterprise": steel.id}).data]
+    assert offered == [n for n, _o in PUBLISHED["应急管理部令第10号"] if n[:3] in ("第三条", "第四条")]
+    cement = factories.EnterpriseFactory(region=world.enterprise.region, industry=industry("C30", "非金属矿物制品业"))
+    member = factories.MembershipFactory(enterprise=cement, role="worker").person
+    offered = [c["number"] for c in api.as_(member).get(CLAUSES, {"enterprise": cement.id}).data]
+    assert offered == [n for n, _o in PUBLISHED["应急管理部令第10号"] if n[:3] in ("第三条", "第六条")]
     textile = factories.EnterpriseFactory(region=world.enterprise.region, industry=industry("C17", "纺织业"))
     member = factories.MembershipFactory(enterprise=textile, role="worker").person
     offered = api.as_(member).get(CLAUSES, {"enterprise": textile.id}).data

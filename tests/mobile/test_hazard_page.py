@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from hazards.models import Hazard, HazardAction, HazardEvent, HazardStatus
+from hazards.models import Hazard, HazardAction, HazardEvent, HazardStatus, JudgmentClause
 from orgs.models import Role
 from tests import factories
 from tests.checklists.conftest import jpeg_bytes
@@ -172,3 +172,27 @@ def test_a_rejection_through_the_api_may_carry_the_acceptors_photos(api, world):
         hazard_url(hazard, "reject"), {"note": "x", "photos": [other]}, format="json"
     )
     assert response.status_code == 400 and response.data["field"] == "photos"
+
+
+def test_a_safety_manager_gives_a_major_hazard_its_clause_on_the_page(as_, world):
+    """The classify form offers the clauses of the enterprise's industry; a major grade without a clause is
+    refused on the page with the API's 400; with one the event is in the history."""
+    hazard = factories.HazardFactory(
+        enterprise=world.enterprise, found_by=world.worker, grade="major", source="inspection"
+    )
+    html = as_(world.officer).get(url(hazard)).content.decode()
+    assert '<details class="card move" id="classify" open>' in html
+    chemical = JudgmentClause.objects.get(standard__issuing_order="安监总管三〔2017〕121号", number="第十二项")
+    machinery = JudgmentClause.objects.get(number="第七条第（二）项")
+    assert f'<option value="{chemical.id}"' in html and f'<option value="{machinery.id}"' not in html
+    assert 'id="classify"' not in as_(world.worker).get(url(hazard)).content.decode()
+    response = as_(world.officer).post(url(hazard), {"move": "classify", "grade": "major", "basis_clause": ""})
+    assert response.status_code == 400 and "判定依据" in response.content.decode()
+    assert Hazard.objects.get(pk=hazard.pk).basis_clause is None
+    response = as_(world.officer).post(
+        url(hazard), {"move": "classify", "grade": "major", "basis_clause": chemical.id, "note": "复核"}
+    )
+    assert response.status_code == 302
+    assert Hazard.objects.get(pk=hazard.pk).basis_clause == chemical
+    html = as_(world.officer).get(url(hazard)).content.decode()
+    assert 'data-action="classify"' in html and chemical.citation in html

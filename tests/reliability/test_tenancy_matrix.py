@@ -324,6 +324,11 @@ ROWS: dict[str, Row] = {
     # safety managers and approved by the principal; supervision and verification are the regulator's.
     "GET /api/v1/judgment-standards/": read(lambda o: "/api/v1/judgment-standards/", ok=ROLES[:-1]),
     "GET /api/v1/judgment-clauses/": read(lambda o: f"/api/v1/judgment-clauses/?enterprise={o.enterprise.id}"),
+    "POST /api/v1/hazards/{pk}/classify/": write(
+        lambda o: f"/api/v1/hazards/{o.open_hazard.id}/classify/",
+        lambda o: {"grade": "major", "basis_clause": o.major.basis_clause_id},
+        MANAGERS,
+    ),
     "POST /api/v1/hazards/{pk}/plan/": write(
         lambda o: f"/api/v1/hazards/{o.major.id}/plan/", lambda o: {"measures": "更换报警器"}, MANAGERS, 201
     ),
