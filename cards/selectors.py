@@ -19,7 +19,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 
 from cards.models import Card, CardAcknowledgement, CardVersion, Drill, KnowledgeQuestion, SpotCheck, SpotCheckAnswer
-from orgs.models import SAFETY_MANAGER_ROLES, Enterprise, Person, Post
+from orgs.models import SAFETY_MANAGER_ROLES, Person, Post
 from orgs.selectors import enterprises_readable_by, scope_to
 
 
@@ -249,12 +249,3 @@ def drill_figures(
             **counts,
         )
     return out
-
-
-def drills_overdue(enterprise_qs: QuerySet[Enterprise], *, on: date) -> QuerySet[Drill]:
-    """Planned drills not done whose date has passed (for the dispatch's list of open items)."""
-    return (
-        Drill.objects.filter(enterprise__in=enterprise_qs.values("pk"), done_on__isnull=True, planned_on__lt=on)
-        .select_related("enterprise", "post")
-        .order_by("planned_on", "id")
-    )

@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from core.errors import ApplicationError
 
 DAILY, WEEKLY, MONTHLY, QUARTERLY = "daily", "weekly", "monthly", "quarterly"
-KINDS = (DAILY, WEEKLY, MONTHLY, QUARTERLY)
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,24 @@ column, and the Content-Disposition header (core.exports_safety keeps the files 
 from unicodedata import east_asian_width
 from urllib.parse import quote
 
+from django.conf import settings
 from django.http import HttpResponse
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_MEDIA_TYPE = "application/pdf"
+PDF_FONT = "WenQuanYiMicroHei"
+
+
+def pdf_font() -> str:
+    """The one font every PDF draws Chinese with: WenQuanYi Micro Hei (Debian fonts-wqy-microhei, the
+    file settings.CARDS_PDF_FONT; subfont 0 of the collection is the proportional face), embedded in the
+    file so that a printer without it shows no boxes (STACK-NOTES). Registered once per process."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(PDF_FONT, settings.CARDS_PDF_FONT, subfontIndex=0))
+    return PDF_FONT
 
 
 def display_width(value) -> int:

@@ -14,7 +14,6 @@ from datetime import date, datetime, time
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,13 +23,12 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from checklists.models import HazardGrade
 from checklists.onboarding import Problems, Row, workbook_read
 from core.errors import ApplicationError
+from core.exports import PDF_FONT, pdf_font
 from core.exports_safety import pdf_text, sheet_append
 from hazards.models import Hazard, HazardAction, HazardEvent, HazardSource, HazardStatus, JudgmentClause
 from hazards.services import hazard_basis_check
@@ -62,7 +60,6 @@ GRADE_INPUT = {
     **{str(g.label): g.value for g in HazardGrade},  # as the export writes them
     **{g.value: g.value for g in HazardGrade},
 }
-PDF_FONT = "WenQuanYiLedger"  # the file is settings.CARDS_PDF_FONT (WenQuanYi Micro Hei, subfont 0)
 
 
 @dataclass
@@ -290,8 +287,7 @@ def ledger_xlsx(hazards, *, title: str) -> bytes:
 
 
 def ledger_pdf(hazards, *, title: str) -> bytes:
-    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(PDF_FONT, settings.CARDS_PDF_FONT, subfontIndex=0))
+    pdf_font()
     cell = ParagraphStyle("cell", fontName=PDF_FONT, fontSize=7, leading=9, wordWrap="CJK")
     heading = ParagraphStyle("title", fontName=PDF_FONT, fontSize=14, leading=20, alignment=1, wordWrap="CJK")
     columns = [c for c in COLUMNS if c != "位置"]

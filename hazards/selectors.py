@@ -1,12 +1,13 @@
 """Reads of the hazard register and the inbox. Every read takes the acting person (tenancy in one place)."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import BooleanField, Case, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from checklists.models import HazardGrade, Photo
+from checklists.periods import month_key_parse, month_last_day
 from core.errors import ApplicationError, Forbidden, NotFound
 from hazards.models import (
     Hazard,
@@ -217,9 +218,8 @@ def access_public_report(person: Person, report_id, *, write: bool = False) -> P
 def region_major_context(person: Person, *, month: str) -> dict:
     """What the regulator's region page shows of major hazards: those under supervision (overdue
     first, at most 50) and the month's major hazards by clause, region and industry."""
-    year, number = (int(part) for part in month.split("-"))
-    first = date(year, number, 1)
-    last = date(year + number // 12, number % 12 + 1, 1) - timedelta(days=1)
+    year, number = month_key_parse(month)
+    first, last = date(year, number, 1), month_last_day(year, number)
     try:
         by_clause = major_hazard_stats_for(person, date_from=first, date_to=last)
     except Forbidden:

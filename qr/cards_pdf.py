@@ -8,23 +8,21 @@ the built-in STSong-Light is not embedded, so a printer without it would show bo
 import io
 from dataclasses import dataclass
 from datetime import datetime
-from xml.sax.saxutils import escape
 
-from django.conf import settings
 from django.utils import timezone
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Frame, KeepInFrame, Paragraph, Spacer
 
 from cards.models import DEFAULT_EMERGENCY_STEPS
+from core.exports import PDF_FONT, pdf_font
+from core.exports_safety import pdf_text
 
-FONT = "WenQuanYiMicroHei"
+FONT = PDF_FONT
 # Safety colours of the four risk levels (重大/较大/一般/低), as on the risk notice boards.
 BAND = {
     "red": ("#E60012", "重大风险", colors.white),
@@ -53,11 +51,6 @@ class CardPage:
     qr_png: bytes
 
 
-def _register_font() -> None:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, settings.CARDS_PDF_FONT, subfontIndex=0))
-
-
 def _styles() -> dict[str, ParagraphStyle]:
     base = ParagraphStyle("card", fontName=FONT, fontSize=8.5, leading=11.5, wordWrap="CJK")
     return {
@@ -81,8 +74,8 @@ def _text(value) -> str:
 def _section(title: str, items: list, styles) -> list:
     if not items:
         return []
-    flow = [Paragraph(escape(title), styles["heading"])]
-    flow += [Paragraph("• " + escape(_text(item)), styles["body"]) for item in items]
+    flow = [Paragraph(pdf_text(title), styles["heading"])]
+    flow += [Paragraph("• " + pdf_text(_text(item)), styles["body"]) for item in items]
     return flow
 
 
@@ -105,7 +98,7 @@ def _body(page: CardPage, styles) -> list:
     # Seed item 49: the five steps 关、避、喊、报、助, in order, written for the post.
     flow.append(Paragraph("应急处置 关・避・喊・报・助", styles["heading"]))
     for step in steps:
-        title, action = escape(str(step.get("title", ""))), escape(str(step.get("action", "")))
+        title, action = pdf_text(str(step.get("title", ""))), pdf_text(str(step.get("action", "")))
         flow.append(Paragraph(f"<b>{title}</b>  {action}", styles["step"]))
     contacts = [
         f"{c.get('name', '')}  {c.get('phone', '')}" if isinstance(c, dict) else c
@@ -162,7 +155,7 @@ def _draw_card(canvas: Canvas, page: CardPage, styles) -> None:
 
 def cards_pdf(pages: list[CardPage], *, title: str) -> bytes:
     """One A5 page per card, the font embedded (a subset)."""
-    _register_font()
+    pdf_font()
     out = io.BytesIO()
     # The initial font too: else reportlab lists Helvetica, which is not embedded, on every page.
     canvas = Canvas(out, pagesize=A5, pageCompression=1, initialFontName=FONT, initialFontSize=9)

@@ -12,9 +12,10 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Frame, KeepInFrame, Paragraph, Spacer
 
+from core.exports import pdf_font
 from core.exports_safety import pdf_text
 from orgs.models import Enterprise
-from qr.cards_pdf import BAND, FONT, _register_font, _styles
+from qr.cards_pdf import BAND, FONT, _styles
 from qr.services import qr_png
 from risks.map import COLOURS, LEGEND, map_points, site_plan_of
 from risks.models import ControlLevel, RiskPoint
@@ -94,7 +95,7 @@ def _draw_notice(canvas: Canvas, point: RiskPoint, styles) -> None:
 
 
 def _canvas(out, pagesize, title: str) -> Canvas:
-    _register_font()
+    pdf_font()
     canvas = Canvas(out, pagesize=pagesize, pageCompression=1, initialFontName=FONT, initialFontSize=9)
     canvas.setTitle(title)
     canvas.setAuthor("mingbai")

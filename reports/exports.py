@@ -21,17 +21,13 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from core.exports import display_width
+from core.exports import PDF_FONT, display_width, pdf_font
 from core.exports_safety import XLSXWRITER_OPTIONS, pdf_text, sheet_text
 from reports.models import MonthlyDispatch
 from reports.selectors.rates import day_completion_rate
 
-PDF_FONT = "WenQuanYiMicroHei"
-PDF_FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"  # Debian fonts-wqy-microhei
 MAX_COLUMN_WIDTH = 60
 
 
@@ -207,13 +203,6 @@ def dispatch_xlsx(dispatch: MonthlyDispatch) -> bytes:
 # PDF
 
 
-def _dispatch_register_font() -> str:
-    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
-        # subfontIndex 0 of the collection is the proportional WenQuanYi Micro Hei.
-        pdfmetrics.registerFont(TTFont(PDF_FONT, PDF_FONT_PATH, subfontIndex=0))
-    return PDF_FONT
-
-
 def _dispatch_bar_chart(title: str, labels: list[str], values: list, *, value_max: float | None, color) -> Drawing:
     drawing = Drawing(170 * mm, 58 * mm)
     drawing.add(String(0, 54 * mm, title, fontName=PDF_FONT, fontSize=9))
@@ -250,7 +239,7 @@ def _dispatch_table(rows: list[list], widths=None, header=True) -> Table:
 
 
 def dispatch_pdf(dispatch: MonthlyDispatch) -> bytes:
-    font = _dispatch_register_font()
+    font = pdf_font()
     title_style = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, alignment=1, wordWrap="CJK")
     heading = ParagraphStyle("heading", fontName=font, fontSize=11, leading=16, spaceBefore=8, wordWrap="CJK")
     body = ParagraphStyle("body", fontName=font, fontSize=9, leading=14, wordWrap="CJK")

@@ -4,7 +4,7 @@ import pytest
 import time_machine
 
 from cards.models import Drill
-from cards.selectors import drill_figures, drills_overdue
+from cards.selectors import drill_figures
 from orgs.models import Enterprise
 from tests import factories
 from tests.cards.conftest import assert_error
@@ -100,8 +100,6 @@ def test_a_missed_planned_drill_makes_the_enterprise_overdue(world, low_risk, dj
     assert found[low_risk.pk].status == "overdue" and found[low_risk.pk].overdue == 1
     assert found[world.enterprise.pk].status == "planned" and found[world.enterprise.pk].planned == 1
     assert found[world.other_enterprise.pk].status == "due"
-    overdue = Enterprise.objects.filter(pk__in=[low_risk.pk, world.enterprise.pk])
-    assert [d.enterprise_id for d in drills_overdue(overdue, on=D(2024, 8, 1))] == [low_risk.pk]
 
 
 def test_a_year_filter_outside_the_calendar_is_a_400_naming_it(api, world):

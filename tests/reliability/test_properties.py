@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from checklists.models import Inspection, InspectionResult
-from checklists.periods import KINDS, period_of
+from checklists.periods import DAILY, MONTHLY, QUARTERLY, WEEKLY, period_of
 
 # Shanghai (the default), zones with DST (one whose DST starts at midnight, one with a 30-minute
 # shift) and odd offsets: the calendar must hold in every one.
@@ -35,7 +35,7 @@ NESTS = [("daily", "weekly"), ("daily", "monthly"), ("monthly", "quarterly")]
 def test_any_instant_falls_in_exactly_one_period_of_each_tier_in_local_time(instant, zone):
     tz = ZoneInfo(zone)
     local_day = instant.astimezone(tz).date()
-    for kind in KINDS:
+    for kind in (DAILY, WEEKLY, MONTHLY, QUARTERLY):
         period = period_of(kind, instant, tz)
         assert period.contains(instant)
         # The neighbours touch without overlap: periods tile the time line.
