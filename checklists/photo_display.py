@@ -16,6 +16,7 @@ from io import BytesIO
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models.fields.files import FieldFile
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont
@@ -44,6 +45,11 @@ def _local(instant: datetime, zone: str) -> str:
     return f"{local:%Y-%m-%d %H:%M} UTC{offset[:3]}:{offset[3:]}"
 
 
+def record_watermark(*, who: str, place: str, at: datetime, zone: str, number: str) -> Watermark:
+    """The two lines every display copy carries: where and who, then when (local time) and which."""
+    return Watermark((f"{place} · {who}", f"{_local(at, zone)} · {number}"))
+
+
 def photo_watermark(photo: Photo) -> Watermark:
     """What the display copy says: the post (of the earliest record citing the photo; "—" before one
     does) and the person, then the upload time and the photo's number. Two queries."""
@@ -55,8 +61,19 @@ def photo_watermark(photo: Photo) -> Watermark:
     )
     post = record.post.name if record else "—"
     zone = record.post.enterprise.timezone if record else settings.TIME_ZONE
-    person = str(photo.uploaded_by)
-    return Watermark((f"{post} · {person}", f"{_local(photo.created_at, zone)} · #{photo.id}"))
+    return record_watermark(
+        place=post, who=str(photo.uploaded_by), at=photo.created_at, zone=zone, number=f"#{photo.id}"
+    )
+
+
+@dataclass(frozen=True)
+class StoredPicture:
+    """A picture stored outside the archive's photos (a public report's photo: no thumbnail, no uploader),
+    drawn by the same functions as a Photo: its `image` and `thumbnail` are read, `pk` names the file."""
+
+    pk: int
+    image: FieldFile
+    thumbnail: FieldFile | None = None
 
 
 @lru_cache(maxsize=16)
@@ -86,7 +103,7 @@ def _tiles(size: tuple[int, int], text: str, font_size: int) -> Image.Image:
     return layer
 
 
-def photo_display_jpeg(photo: Photo, watermark: Watermark, *, side: int = DISPLAY_SIDE) -> bytes:
+def photo_display_jpeg(photo: Photo | StoredPicture, watermark: Watermark, *, side: int = DISPLAY_SIDE) -> bytes:
     """The stored copy (or, for a side no larger than THUMB_SIDE, the stored thumbnail), at most `side`
     pixels a side, watermarked. Read through the storage API (file system or object storage alike).
     A 404 when the file is gone."""
@@ -117,11 +134,18 @@ def photo_display_jpeg(photo: Photo, watermark: Watermark, *, side: int = DISPLA
     return out.getvalue()
 
 
-def photo_jpeg_response(request, photo: Photo, *, side: int = DISPLAY_SIDE, name: str = "photo") -> HttpResponse:
-    """The answer for a watermarked copy, whoever serves it (the photos API, the hazards API, the pages):
-    the JPEG, or 304 when the browser's copy (If-None-Match) is current. Call it on a photo the person
-    may read."""
-    watermark = photo_watermark(photo)
+def photo_jpeg_response(
+    request,
+    photo: Photo | StoredPicture,
+    *,
+    side: int = DISPLAY_SIDE,
+    name: str = "photo",
+    watermark: Watermark | None = None,
+) -> HttpResponse:
+    """The answer for a watermarked copy, whoever serves it (the photos API, the hazards API, the pages,
+    the public reports' triage): the JPEG, or 304 when the browser's copy (If-None-Match) is current.
+    Call it on a photo the person may read; a StoredPicture comes with its watermark."""
+    watermark = watermark or photo_watermark(photo)
     etag = f'"{watermark.etag}-{side}"'
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()

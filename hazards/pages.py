@@ -1,6 +1,8 @@
 """The page a phone opens from a post's card to report a hazard (有奖举报, seed item 62): no login,
 throttled per client. Its own page and template, linked from the post's phone page."""
 
+import math
+
 from django.conf import settings
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
@@ -44,13 +46,16 @@ def public_report_page(request, token: str):
     context = {"scan": scan, "form": {}}
     if request.method == "GET":
         return _render(request, context)
+    form = {"description": request.POST.get("description", ""), "phone": request.POST.get("phone", "")}
     throttle = PublicReportThrottle()
     if not throttle.allow_request(request, None):
-        context["error"] = "提交过于频繁,请稍后再试。"
+        wait = int(throttle.wait() or 60)
+        # What was typed stays in the form for the next try; a file input cannot be refilled.
+        minutes = math.ceil(wait / 60)
+        context.update(form=form, error=f"提交过于频繁,请 {minutes} 分钟后再试。已填写的内容仍在下方,照片需重新选择。")
         response = _render(request, context, status=429)
-        response["Retry-After"] = str(int(throttle.wait() or 60))
+        response["Retry-After"] = str(wait)
         return response
-    form = {"description": request.POST.get("description", ""), "phone": request.POST.get("phone", "")}
     try:
         public_report_submit(post=scan.post, photo=request.FILES.get("photo"), **form)
     except ApplicationError as error:

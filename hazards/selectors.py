@@ -215,6 +215,13 @@ def access_public_report(person: Person, report_id, *, write: bool = False) -> P
     return get_or_404(public_reports_for(person), report_id)
 
 
+def access_public_report_photo(person: Person, report_id) -> PublicReport:
+    """A report of the person's queue that has a photo, with what its watermark names (the post, the
+    enterprise's time zone), or 404."""
+    queryset = public_reports_for(person).select_related("enterprise").exclude(photo="")
+    return get_or_404(queryset, report_id)
+
+
 def region_major_context(person: Person, *, month: str) -> dict:
     """What the regulator's region page shows of major hazards: those under supervision (overdue
     first, at most 50) and the month's major hazards by clause, region and industry."""

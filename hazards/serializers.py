@@ -426,7 +426,12 @@ class LedgerQuerySerializer(serializers.Serializer):
 
 class PublicReportSerializer(serializers.ModelSerializer):
     post_name = serializers.CharField(source="post.name", read_only=True)
-    photo = serializers.FileField(read_only=True, allow_null=True)
+    photo = serializers.SerializerMethodField(
+        help_text="The photo, watermarked (GET hazard-reports/{id}/display.jpg); null without one"
+    )
+    photo_thumbnail = serializers.SerializerMethodField(
+        help_text="Its small copy, watermarked (GET hazard-reports/{id}/thumb.jpg); null without one"
+    )
     phone = serializers.SerializerMethodField(help_text="The reporter's number: shown to the principal only")
     handled_by = HazardPersonSerializer(allow_null=True, read_only=True)
 
@@ -439,6 +444,7 @@ class PublicReportSerializer(serializers.ModelSerializer):
             "post_name",
             "description",
             "photo",
+            "photo_thumbnail",
             "phone",
             "created_at",
             "status",
@@ -448,6 +454,21 @@ class PublicReportSerializer(serializers.ModelSerializer):
             "reason",
         ]
         read_only_fields = fields
+
+    def _photo_url(self, name: str, report) -> str | None:
+        if not report.photo:
+            return None
+        path = reverse(name, args=[report.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_photo(self, report) -> str | None:
+        return self._photo_url("hazard-report-display", report)
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_photo_thumbnail(self, report) -> str | None:
+        return self._photo_url("hazard-report-thumb", report)
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_phone(self, report) -> str | None:

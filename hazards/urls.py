@@ -18,5 +18,12 @@ urlpatterns = [
     path("hazard-photos/<int:pk>/display.jpg", views.HazardPhotoDisplayApi.as_view(), name="hazard-photo-display"),
     path("hazard-photos/<int:pk>/thumb.jpg", views.HazardPhotoThumbApi.as_view(), name="hazard-photo-thumb"),
     path("hazard-photos/<int:pk>/original", views.HazardPhotoOriginalApi.as_view(), name="hazard-photo-original"),
+    # A public report's photo, for the triage queue's readers (the stored file is under /media/, served to nobody).
+    path(
+        "hazard-reports/<int:pk>/display.jpg",
+        views.PublicReportPhotoDisplayApi.as_view(),
+        name="hazard-report-display",
+    ),
+    path("hazard-reports/<int:pk>/thumb.jpg", views.PublicReportPhotoThumbApi.as_view(), name="hazard-report-thumb"),
     *router.urls,
 ]

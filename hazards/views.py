@@ -637,6 +637,46 @@ class HazardPhotoThumbApi(HazardPhotoDisplayApi):
         return super().get(request, pk)
 
 
+class PublicReportPhotoDisplayApi(HazardPhotoDisplayApi):
+    """The photo of a public report (有奖举报), watermarked like the archive's photos, for whoever reads
+    the triage queue (hazards.selectors.public_reports_for); the watermark names the post and the time
+    reported, never the reporter."""
+
+    name = "report"
+
+    @extend_schema(
+        operation_id="v1_hazard_reports_display_jpg_retrieve",
+        summary=_("群众举报照片的显示版本(带水印)"),
+        description=_("可处理该举报的安全管理人员可查看;其他人 404。带 ETag,浏览器可缓存。"),
+        responses=PHOTO_RESPONSES,
+    )
+    def get(self, request, pk):
+        report = selectors.access_public_report_photo(request.user, pk)
+        watermark = photo_display.record_watermark(
+            place=report.post.name,
+            who="群众举报",
+            at=report.created_at,
+            zone=report.enterprise.timezone,
+            number=f"举报 #{report.pk}",
+        )
+        picture = photo_display.StoredPicture(pk=report.pk, image=report.photo)
+        return photo_display.photo_jpeg_response(request, picture, side=self.side, name=self.name, watermark=watermark)
+
+
+class PublicReportPhotoThumbApi(PublicReportPhotoDisplayApi):
+    side = photo_display.THUMB_SIDE
+    name = "report-thumb"
+
+    @extend_schema(
+        operation_id="v1_hazard_reports_thumb_jpg_retrieve",
+        summary=_("群众举报照片的缩略图(带水印)"),
+        description=_("可处理该举报的安全管理人员可查看;其他人 404。"),
+        responses=PHOTO_RESPONSES,
+    )
+    def get(self, request, pk):
+        return super().get(request, pk)
+
+
 class HazardPhotoOriginalApi(JsonErrorsMixin, APIView):
     """The stored copy of a hazard's photo, unmarked: handed to nginx, or a redirect to a signed URL."""
 

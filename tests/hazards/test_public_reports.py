@@ -1,12 +1,17 @@
 """有奖举报 from the card (seed item 62, issue 16 item 5): anyone who scanned reports, throttled per client;
 the safety managers triage; the reporter's phone is the principal's to see."""
 
+import io
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from hazards.models import Hazard, Notification, PublicReport
+from orgs.models import Role
 from qr.services import qr_token_issue
+from tests import factories
 from tests.checklists.conftest import jpeg_bytes
 from tests.hazards.conftest import assert_error, chemical_clause
 
@@ -75,3 +80,33 @@ def test_safety_managers_triage_and_only_the_principal_sees_the_phone(api, clien
     assert_error(api.as_(world.officer).post(f"{REPORTS}{smoke.id}/dismiss/", {"reason": ""}), 400, "reason")
     dismissed = api.as_(world.officer).post(f"{REPORTS}{smoke.id}/dismiss/", {"reason": "现场核实无此情况"})
     assert dismissed.status_code == 200 and dismissed.data["status"] == "dismissed"
+
+
+def test_the_photo_is_served_watermarked_to_the_triage_queue_only(api, client, world, staff, token):
+    photo = SimpleUploadedFile("p.jpg", jpeg_bytes(size=(800, 600), color=(200, 10, 10)), "image/jpeg")
+    client.post(page(token), {"description": "二号罐区阀门滴漏", "photo": photo})
+    client.post(page(token), {"description": "有人在罐区吸烟"})
+    leak, smoke = PublicReport.objects.order_by("id")
+    answer = api.as_(world.officer).get(f"{REPORTS}{leak.id}/")
+    assert answer.status_code == 200 and "/media/" not in answer.content.decode()
+    display, thumb = answer.data["photo"], answer.data["photo_thumbnail"]
+    assert display.endswith(f"{REPORTS}{leak.id}/display.jpg") and thumb.endswith(f"{REPORTS}{leak.id}/thumb.jpg")
+    listed = api.as_(world.officer).get(REPORTS)
+    assert "/media/" not in listed.content.decode()
+    assert {r["id"]: r["photo"] for r in listed.data["results"]} == {leak.id: display, smoke.id: None}
+
+    for url, longest in ((display, 800), (thumb, 320)):
+        shown = api.as_(world.officer).get(url)
+        assert shown.status_code == 200 and shown["Content-Type"] == "image/jpeg"
+        with Image.open(io.BytesIO(shown.content)) as picture:
+            assert max(picture.size) == longest
+        assert api.as_(world.officer).get(url, HTTP_IF_NONE_MATCH=shown["ETag"]).status_code == 304
+    assert api.as_(staff.principal).get(display).status_code == 200
+    # The other enterprise's safety manager, a worker, a regulator: told nothing; anonymous: 401.
+    other = factories.MembershipFactory(enterprise=world.other_enterprise, role=Role.SAFETY_OFFICER).person
+    for person in (other, world.outsider, world.worker, world.regulator):
+        assert api.as_(person).get(display).status_code == 404
+        assert api.as_(person).get(thumb).status_code == 404
+    assert api.as_(None).get(display).status_code == 401
+    assert client.get(display).status_code == 401
+    assert api.as_(world.officer).get(f"{REPORTS}{smoke.id}/display.jpg").status_code == 404  # no photo

@@ -375,6 +375,13 @@ ROWS: dict[str, Row] = {
     "GET /api/v1/hazard-reports/{pk}/": read(
         lambda o: f"/api/v1/hazard-reports/{o.public_report.id}/", ok=MANAGERS, denied=404
     ),
+    # Its photo, watermarked: for the same safety managers (the stored file is served to nobody).
+    "GET /api/v1/hazard-reports/{pk}/display.jpg": read(
+        lambda o: f"/api/v1/hazard-reports/{o.public_report.id}/display.jpg", ok=MANAGERS, denied=404
+    ),
+    "GET /api/v1/hazard-reports/{pk}/thumb.jpg": read(
+        lambda o: f"/api/v1/hazard-reports/{o.public_report.id}/thumb.jpg", ok=MANAGERS, denied=404
+    ),
     "POST /api/v1/hazard-reports/{pk}/convert/": write(
         lambda o: f"/api/v1/hazard-reports/{o.public_report.id}/convert/",
         lambda o: {"grade": "general"},
@@ -752,7 +759,9 @@ def objects(world, daily):
         ],
     )
     hazard_services.hazard_accept(hazard=o.to_verify, by=Person.objects.get(pk=world.officer.pk))
-    o.public_report = hazard_services.public_report_submit(post=world.post, description="阀门滴漏", phone="13900001111")
+    o.public_report = hazard_services.public_report_submit(
+        post=world.post, description="阀门滴漏", phone="13900001111", photo=image(o)
+    )
     o.notification = Notification.objects.filter(recipient=world.worker).first()
     assert o.notification is not None
 
