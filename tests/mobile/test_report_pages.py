@@ -67,6 +67,7 @@ def test_the_weekly_report_page_links_its_downloads_for_readers_only(as_, world,
     report, _ = weekly_report_generate(by=fresh(world.officer), enterprise=world.enterprise, week="2024-W27")
     html = as_(director).get(f"/m/weekly/{report.id}/").content.decode()
     assert f'href="/m/weekly/{report.id}.xlsx"' in html and f'href="/m/weekly/{report.id}.pdf"' in html
+    assert "本周销号" in html and "周末未销号重大隐患" in html and "本月销号" not in html  # the week's words
     response = as_(director).get(f"/m/weekly/{report.id}.xlsx")
     assert response.status_code == 200 and response.content.startswith(b"PK")
     name = f"weekly-{world.enterprise.id}-2024-W27"
