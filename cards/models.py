@@ -46,8 +46,8 @@ def default_emergency_steps():
 class Card(models.Model):
     """The editable draft of a post's responsibility card (明白卡). Publishing freezes a version."""
 
-    post = models.OneToOneField(Post, on_delete=models.CASCADE, related_name="card")
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="cards")
+    post = models.OneToOneField(Post, on_delete=models.CASCADE, related_name="card", verbose_name=_("岗位"))
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="cards", verbose_name=_("企业"))
     duties = models.JSONField(_("岗位职责"), default=list, blank=True)
     hazards = models.JSONField(_("主要风险"), default=list, blank=True)  # [{name, risk_level, description}]
     controls = models.JSONField(_("管控措施"), default=list, blank=True)
@@ -56,7 +56,7 @@ class Card(models.Model):
     required_certificates = models.JSONField(_("持证要求"), default=list, blank=True)
     ppe = models.JSONField(_("劳动防护用品"), default=list, blank=True)
     operating_rules = models.JSONField(_("操作规程"), default=list, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("更新时间"))
 
     class Meta:
         ordering = ["id"]
@@ -73,11 +73,13 @@ class Card(models.Model):
 class CardVersion(models.Model):
     """A published card: never changed after it is written (a new version supersedes it)."""
 
-    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="versions")
-    version = models.PositiveIntegerField()
-    content = models.JSONField()
-    published_at = models.DateTimeField()
-    published_by = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL, related_name="+")
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="versions", verbose_name=_("明白卡"))
+    version = models.PositiveIntegerField(verbose_name=_("版本号"))
+    content = models.JSONField(verbose_name=_("内容"))
+    published_at = models.DateTimeField(verbose_name=_("发布时间"))
+    published_by = models.ForeignKey(
+        Person, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("发布人")
+    )
 
     class Meta:
         ordering = ["card", "-version"]
@@ -98,9 +100,13 @@ class CardVersion(models.Model):
 class CardAcknowledgement(models.Model):
     """A worker's confirmation that they have read one version of a post's card."""
 
-    version = models.ForeignKey(CardVersion, on_delete=models.PROTECT, related_name="acknowledgements")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="card_acknowledgements")
-    acknowledged_at = models.DateTimeField()
+    version = models.ForeignKey(
+        CardVersion, on_delete=models.PROTECT, related_name="acknowledgements", verbose_name=_("明白卡版本")
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="card_acknowledgements", verbose_name=_("人员")
+    )
+    acknowledged_at = models.DateTimeField(verbose_name=_("确认时间"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["version", "person"], name="card_ack_unique")]
@@ -124,13 +130,13 @@ class KnowledgeQuestion(models.Model):
     """A 应知应会 question on a post's card. `options` is a list of strings; `answer` the list of the
     indexes of the right options (true/false: options ["对", "错"])."""
 
-    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="questions")
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="questions", verbose_name=_("明白卡"))
     kind = models.CharField(_("题型"), max_length=12, choices=QuestionKind.choices)
     text = models.CharField(_("题目"), max_length=500)
     options = models.JSONField(_("选项"), default=list)
     answer = models.JSONField(_("答案"), default=list)
     active = models.BooleanField(_("启用"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         ordering = ["id"]
@@ -145,13 +151,15 @@ class SpotCheck(models.Model):
     """A knowledge spot-check (应知应会抽查) of one worker. The awareness rate of an enterprise is
     sum(correct_count) / sum(question_count) over its finished spot-checks (seed target: >= 80%)."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="spot_checks")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="spot_checks")
-    started_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
-    question_count = models.PositiveSmallIntegerField(default=0)
-    correct_count = models.PositiveSmallIntegerField(default=0)
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="spot_checks", verbose_name=_("企业")
+    )
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="spot_checks", verbose_name=_("人员"))
+    started_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("发起人"))
+    started_at = models.DateTimeField(verbose_name=_("开始时间"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("完成时间"))
+    question_count = models.PositiveSmallIntegerField(default=0, verbose_name=_("题数"))
+    correct_count = models.PositiveSmallIntegerField(default=0, verbose_name=_("答对题数"))
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -164,10 +172,10 @@ class SpotCheck(models.Model):
 
 
 class SpotCheckAnswer(models.Model):
-    spot_check = models.ForeignKey(SpotCheck, on_delete=models.CASCADE, related_name="answers")
-    question = models.ForeignKey(KnowledgeQuestion, on_delete=models.PROTECT, related_name="+")
-    answer = models.JSONField(null=True, blank=True)  # null until the worker answers
-    correct = models.BooleanField(null=True)
+    spot_check = models.ForeignKey(SpotCheck, on_delete=models.CASCADE, related_name="answers", verbose_name=_("抽查"))
+    question = models.ForeignKey(KnowledgeQuestion, on_delete=models.PROTECT, related_name="+", verbose_name=_("题目"))
+    answer = models.JSONField(null=True, blank=True, verbose_name=_("回答"))  # null until the worker answers
+    correct = models.BooleanField(null=True, verbose_name=_("是否答对"))
 
     class Meta:
         ordering = ["id"]
@@ -183,8 +191,10 @@ class Drill(models.Model):
     """An emergency drill (应急演练) of the five-step method: planned, then done. Enterprises drill at
     least yearly, high-risk ones half-yearly (seed targets)."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="drills")
-    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="drills")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="drills", verbose_name=_("企业"))
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="drills", verbose_name=_("岗位")
+    )
     title = models.CharField(_("演练名称"), max_length=200)
     planned_on = models.DateField(_("计划日期"))
     done_on = models.DateField(_("实施日期"), null=True, blank=True)
@@ -194,7 +204,7 @@ class Drill(models.Model):
     # counted apart, and counts for the obligation only from the day it was recorded (cards.selectors).
     recorded_on = models.DateField(_("记录日期"), null=True, blank=True)
     late = models.BooleanField(_("补录"), default=False, db_default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         ordering = ["-planned_on", "-id"]

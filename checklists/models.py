@@ -37,7 +37,9 @@ class Outcome(models.TextChoices):
 
 
 class ChecklistTemplate(models.Model):
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="checklist_templates")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="checklist_templates", verbose_name=_("企业")
+    )
     name = models.CharField(_("名称"), max_length=200)
     tier = models.CharField(_("层级"), max_length=10, choices=Tier.choices)
     posts = models.ManyToManyField(Post, blank=True, related_name="checklist_templates", verbose_name=_("岗位"))
@@ -49,7 +51,7 @@ class ChecklistTemplate(models.Model):
     register_post = models.ForeignKey(
         Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("由风险管控生成")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         ordering = ["id"]
@@ -67,12 +69,16 @@ class TemplateAssignment(models.Model):
     only by checklists.history.template_history_sync (on every save of a template and change of its
     posts); a row is never changed except to close it (valid_to)."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="+", db_index=False)
-    template = models.ForeignKey(ChecklistTemplate, on_delete=models.CASCADE, related_name="assignments")
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
-    tier = models.CharField(max_length=10, choices=Tier.choices)
-    valid_from = models.DateTimeField()
-    valid_to = models.DateTimeField(null=True, blank=True)  # exclusive; null while in force
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("企业")
+    )
+    template = models.ForeignKey(
+        ChecklistTemplate, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("检查表")
+    )
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+", verbose_name=_("岗位"))
+    tier = models.CharField(max_length=10, choices=Tier.choices, verbose_name=_("层级"))
+    valid_from = models.DateTimeField(verbose_name=_("生效日期"))
+    valid_to = models.DateTimeField(null=True, blank=True, verbose_name=_("失效日期"))  # exclusive; null while in force
 
     class Meta:
         ordering = ["template", "post", "valid_from", "id"]
@@ -90,7 +96,9 @@ class TemplateAssignment(models.Model):
 
 
 class ChecklistItem(models.Model):
-    template = models.ForeignKey(ChecklistTemplate, on_delete=models.CASCADE, related_name="items")
+    template = models.ForeignKey(
+        ChecklistTemplate, on_delete=models.CASCADE, related_name="items", verbose_name=_("检查表")
+    )
     order = models.PositiveIntegerField(_("序号"), default=0)
     label = models.CharField(_("检查内容"), max_length=300)
     kind = models.CharField(_("类型"), max_length=10, choices=ItemKind.choices, default=ItemKind.CHECK)
@@ -144,7 +152,7 @@ class Photo(models.Model):
     thumbnail = models.ImageField(_("缩略图"), upload_to="photos/thumbs/%Y/%m/")
     # Hash of the bytes as uploaded: the same picture sent again (another day, or as "after"
     # evidence of a hazard) is found by it.
-    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    sha256 = models.CharField(_("SHA-256 摘要"), max_length=64, db_index=True)
     # Perceptual hashes of the picture (checklists.photo_reuse.fingerprints), signed 64-bit: a copy
     # re-encoded, resized, cropped or made brighter is found by them. None / [] for a flat picture, or a
     # photo stored before they were computed that could not be read.
@@ -171,24 +179,32 @@ class PhotoUse(models.Model):
     records (written with each one), not part of the archive."""
 
     class Kind(models.IntegerChoices):
-        EXACT = 0, "sha256"  # value: the first 64 bits of the SHA-256
-        WHOLE = 1, "phash"
-        REGION = 2, "region dhash"
+        EXACT = 0, _("SHA-256 摘要")  # value: the first 64 bits of the SHA-256
+        WHOLE = 1, _("整图感知哈希(pHash)")
+        REGION = 2, _("局部差异哈希(dHash)")
 
     # Only the band indexes below, each led by the enterprise: the lookup reads nothing else, and the
     # rows are never looked up by record, post or photo (records and photos are never deleted).
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="+", db_index=False)
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+", db_index=False)
-    inspection = models.ForeignKey("Inspection", on_delete=models.CASCADE, related_name="+", db_index=False)
-    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="uses", db_index=False)
-    day = models.DateField()  # the record's local day (capture time, the enterprise's time zone)
-    used_at = models.DateTimeField()  # the record's capture time (started_at)
-    kind = models.PositiveSmallIntegerField(choices=Kind.choices)
-    value = models.BigIntegerField()
-    band0 = models.IntegerField()  # value's bits 0-15, 16-31, 32-47, 48-63 (0..65535)
-    band1 = models.IntegerField()
-    band2 = models.IntegerField()
-    band3 = models.IntegerField()
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("企业")
+    )
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("岗位"))
+    inspection = models.ForeignKey(
+        "Inspection", on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("检查记录")
+    )
+    photo = models.ForeignKey(
+        Photo, on_delete=models.CASCADE, related_name="uses", db_index=False, verbose_name=_("照片")
+    )
+    day = models.DateField(
+        verbose_name=_("记录日期")
+    )  # the record's local day (capture time, the enterprise's time zone)
+    used_at = models.DateTimeField(verbose_name=_("使用时间"))  # the record's capture time (started_at)
+    kind = models.PositiveSmallIntegerField(choices=Kind.choices, verbose_name=_("哈希类型"))
+    value = models.BigIntegerField(verbose_name=_("哈希值"))
+    band0 = models.IntegerField(verbose_name=_("哈希分段 0"))  # value's bits 0-15, 16-31, 32-47, 48-63 (0..65535)
+    band1 = models.IntegerField(verbose_name=_("哈希分段 1"))
+    band2 = models.IntegerField(verbose_name=_("哈希分段 2"))
+    band3 = models.IntegerField(verbose_name=_("哈希分段 3"))
 
     class Meta:
         indexes = [models.Index(fields=["enterprise", f"band{i}"], name=f"photo_use_band{i}") for i in range(4)]
@@ -203,10 +219,14 @@ class ArchiveHead(models.Model):
     """The end of an enterprise's hash chain; locked while a record is appended. It also keeps the
     checks done per month and tier, counted as records are appended (checklists.tallies)."""
 
-    enterprise = models.OneToOneField(Enterprise, primary_key=True, on_delete=models.CASCADE, related_name="+")
-    last_sequence = models.PositiveBigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, default="")
-    slot_tallies = models.JSONField(default=dict, blank=True)  # {"2024-07": {"daily": [done, late], ...}}
+    enterprise = models.OneToOneField(
+        Enterprise, primary_key=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("企业")
+    )
+    last_sequence = models.PositiveBigIntegerField(default=0, verbose_name=_("最后存档序号"))
+    last_hash = models.CharField(max_length=64, default="", verbose_name=_("最后记录摘要"))
+    slot_tallies = models.JSONField(
+        default=dict, blank=True, verbose_name=_("检查时段统计")
+    )  # {"2024-07": {"daily": [done, late], ...}}
 
     class Meta:
         verbose_name = _("档案链末端")
@@ -222,12 +242,18 @@ class ScanEvent(models.Model):
 
     # Only the composite index below: the scan lookup of inspection_submit reads (person, post, time),
     # and every index is one more write per scan. Posts and people with records cannot be deleted.
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="scan_events", db_index=False)
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="scan_events", db_index=False)
-    token = models.ForeignKey(PostQrToken, on_delete=models.CASCADE, related_name="scan_events", db_index=False)
-    scanned_at = models.DateTimeField()  # the server's clock
-    user_agent = models.CharField(max_length=200, blank=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="scan_events", db_index=False, verbose_name=_("人员")
+    )
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="scan_events", db_index=False, verbose_name=_("岗位")
+    )
+    token = models.ForeignKey(
+        PostQrToken, on_delete=models.CASCADE, related_name="scan_events", db_index=False, verbose_name=_("二维码令牌")
+    )
+    scanned_at = models.DateTimeField(verbose_name=_("扫码时间"))  # the server's clock
+    user_agent = models.CharField(max_length=200, blank=True, verbose_name=_("浏览器标识"))
+    ip = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("IP 地址"))
 
     class Meta:
         ordering = ["-scanned_at", "-id"]
@@ -245,49 +271,82 @@ class Inspection(models.Model):
 
     # No single-column indexes on enterprise and post: the composite indexes below lead with them, and
     # every index is one more write at the morning peak.
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="inspections", db_index=False)
-    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="inspections", db_index=False)
-    template = models.ForeignKey(ChecklistTemplate, on_delete=models.PROTECT, related_name="inspections")
-    tier = models.CharField(max_length=10, choices=Tier.choices)
-    period = models.CharField(max_length=10)  # key from checklists.periods, in local time
-    client_uuid = models.UUIDField(unique=True)
-    started_at = models.DateTimeField()  # the phone's clock
-    received_at = models.DateTimeField()  # the server's clock
-    submitted_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="inspections")
-    scan_token = models.ForeignKey(PostQrToken, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="inspections", db_index=False, verbose_name=_("企业")
+    )
+    post = models.ForeignKey(
+        Post, on_delete=models.PROTECT, related_name="inspections", db_index=False, verbose_name=_("岗位")
+    )
+    template = models.ForeignKey(
+        ChecklistTemplate, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("检查表")
+    )
+    tier = models.CharField(max_length=10, choices=Tier.choices, verbose_name=_("层级"))
+    period = models.CharField(max_length=10, verbose_name=_("检查周期"))  # key from checklists.periods, in local time
+    client_uuid = models.UUIDField(unique=True, verbose_name=_("客户端编号"))
+    started_at = models.DateTimeField(verbose_name=_("开始时间"))  # the phone's clock
+    received_at = models.DateTimeField(verbose_name=_("接收时间"))  # the server's clock
+    submitted_by = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("提交人")
+    )
+    scan_token = models.ForeignKey(
+        PostQrToken, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("扫码令牌")
+    )
     # The scan the record cites (or, for a record with a token only, the scan of that person with that
     # token found within the window); on_site only when it is of the same person and post, shortly before.
     scan_event = models.ForeignKey(
-        ScanEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="inspections", db_index=False
+        ScanEvent,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inspections",
+        db_index=False,
+        verbose_name=_("扫码记录"),
     )
-    finished_at = models.DateTimeField(null=True, blank=True)  # the phone's clock, when the form was sent
-    on_site = models.BooleanField()
-    late = models.BooleanField()
-    ok_count = models.PositiveIntegerField()
-    failed_count = models.PositiveIntegerField()
-    na_count = models.PositiveIntegerField()
-    corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
-    request_hash = models.CharField(max_length=64)  # of the submitted content, for idempotent replays
-    sequence = models.PositiveBigIntegerField()  # position in the enterprise's chain, from 1
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    finished_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("完成时间")
+    )  # the phone's clock, when the form was sent
+    on_site = models.BooleanField(verbose_name=_("现场扫码"))
+    late = models.BooleanField(verbose_name=_("补录"))
+    ok_count = models.PositiveIntegerField(verbose_name=_("合格项数"))
+    failed_count = models.PositiveIntegerField(verbose_name=_("不合格项数"))
+    na_count = models.PositiveIntegerField(verbose_name=_("不适用项数"))
+    corrects = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+        verbose_name=_("更正的记录"),
+    )
+    request_hash = models.CharField(
+        max_length=64, verbose_name=_("请求摘要")
+    )  # of the submitted content, for idempotent replays
+    sequence = models.PositiveBigIntegerField(verbose_name=_("存档序号"))  # position in the enterprise's chain, from 1
+    prev_hash = models.CharField(max_length=64, verbose_name=_("前一条记录摘要"))
+    hash = models.CharField(max_length=64, verbose_name=_("记录摘要"))
     # The record that counts for its slot (post, template, period): the first one stored, whatever
     # follows (a second copy, a correction, a late duplicate). Set by inspection_submit under the
     # enterprise's chain lock; derived, not covered by the archive hash. Statistics count these rows
     # instead of grouping every record by slot (README, Performance).
-    first_of_slot = models.BooleanField(default=False)
+    first_of_slot = models.BooleanField(default=False, verbose_name=_("时段首条记录"))
     # Whether its slot was expected when it was stored (checklists.expected): a record for a period before
     # the template applied to the post counts among the records, not the checks. Derived, not hashed.
-    in_plan = models.BooleanField(default=True, db_default=True)
+    in_plan = models.BooleanField(default=True, db_default=True, verbose_name=_("计划内"))
     # What makes the record suspicious (checklists.flags): [{code, label, detail}], [] when clean. Covered
     # by the archive hash when not empty; `flagged` is bool(flags), for the day log and the statistics.
-    flags = models.JSONField(default=list, blank=True, db_default=[])
-    flagged = models.BooleanField(default=False, db_default=False)
+    flags = models.JSONField(default=list, blank=True, db_default=[], verbose_name=_("可疑标记"))
+    flagged = models.BooleanField(default=False, db_default=False, verbose_name=_("已标记可疑"))
     # The phone's position (WGS-84) when the record was made, kept only for a post with an electronic
     # fence (checklists.geofence; the phone page says so: consent). Null without a fence or a position.
-    position_latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    position_longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    position_accuracy_m = models.DecimalField(max_digits=8, decimal_places=1, null=True, blank=True)
+    position_latitude = models.DecimalField(
+        max_digits=9, decimal_places=6, null=True, blank=True, verbose_name=_("纬度")
+    )
+    position_longitude = models.DecimalField(
+        max_digits=9, decimal_places=6, null=True, blank=True, verbose_name=_("经度")
+    )
+    position_accuracy_m = models.DecimalField(
+        max_digits=8, decimal_places=1, null=True, blank=True, verbose_name=_("定位精度(米)")
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -348,10 +407,12 @@ class FlagReview(models.Model):
     """A safety manager looked at a flagged record (with a note): an event beside the record, which
     itself never changes. A record may be looked at more than once."""
 
-    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="reviews")
-    by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("检查记录")
+    )
+    by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("核查人"))
     note = models.CharField(_("核查意见"), max_length=1000)
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(verbose_name=_("创建时间"))
 
     class Meta:
         ordering = ["created_at", "id"]

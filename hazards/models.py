@@ -73,7 +73,9 @@ class JudgmentStandard(models.Model):
 class JudgmentClause(models.Model):
     """A clause of a standard: one situation that is a major hazard (重大事故隐患情形)."""
 
-    standard = models.ForeignKey(JudgmentStandard, on_delete=models.PROTECT, related_name="clauses")
+    standard = models.ForeignKey(
+        JudgmentStandard, on_delete=models.PROTECT, related_name="clauses", verbose_name=_("判定标准")
+    )
     number = models.CharField(_("条款号"), max_length=40)
     ordinal = models.PositiveSmallIntegerField(_("顺序"))
     text = models.TextField(_("条款内容"))
@@ -220,8 +222,8 @@ class RectificationPlan(models.Model):
     """The plan of a major hazard (五落实: 措施、责任、资金、时限、预案), one row per version. Only the
     newest version counts; changing an approved plan writes a new version that needs approval again."""
 
-    hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="plans")
-    version = models.PositiveSmallIntegerField()
+    hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="plans", verbose_name=_("隐患"))
+    version = models.PositiveSmallIntegerField(verbose_name=_("版本号"))
     measures = models.TextField(_("治理措施"), blank=True)
     responsible = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("责任人")
@@ -231,10 +233,12 @@ class RectificationPlan(models.Model):
     deadline = models.DateField(_("治理时限"), null=True, blank=True)
     interim_measures = models.TextField(_("治理期间的安全防范措施"), blank=True)
     emergency_plan = models.TextField(_("应急预案"), blank=True)
-    written_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    written_at = models.DateTimeField()
-    approved_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    approved_at = models.DateTimeField(null=True, blank=True)
+    written_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("编写人"))
+    written_at = models.DateTimeField(verbose_name=_("编写时间"))
+    approved_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("批准人")
+    )
+    approved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("批准时间"))
 
     # The parts the principal approves, in the order a missing one is named.
     PARTS = (
@@ -264,13 +268,15 @@ class Supervision(models.Model):
     """挂牌督办: a regulator in scope puts a major hazard under supervision until it checks the
     enterprise's acceptance (核查销号). One per hazard."""
 
-    hazard = models.OneToOneField(Hazard, on_delete=models.CASCADE, related_name="supervision")
-    regulator = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    hazard = models.OneToOneField(Hazard, on_delete=models.CASCADE, related_name="supervision", verbose_name=_("隐患"))
+    regulator = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("监管人员"))
     deadline = models.DateField(_("督办期限"))
     note = models.TextField(_("督办要求"), blank=True)
-    created_at = models.DateTimeField()
-    verified_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("挂牌时间"))
+    verified_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("核销人")
+    )
+    verified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("核销时间"))
 
     class Meta:
         verbose_name = _("挂牌督办")
@@ -291,18 +297,24 @@ class PublicReport(models.Model):
     the safety managers' triage queue until it becomes a hazard or is dismissed with a reason. The phone
     number (for the reward) is shown to the principal only."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="public_reports")
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="public_reports")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="public_reports", verbose_name=_("企业")
+    )
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="public_reports", verbose_name=_("岗位"))
     description = models.TextField(_("举报内容"))
     photo = models.FileField(_("照片"), upload_to="public-reports/%Y/%m/", blank=True)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
-    created_at = models.DateTimeField()
-    status = models.CharField(max_length=10, choices=PublicReportStatus.choices, default=PublicReportStatus.PENDING)
-    hazard = models.OneToOneField(
-        Hazard, null=True, blank=True, on_delete=models.SET_NULL, related_name="public_report"
+    created_at = models.DateTimeField(verbose_name=_("创建时间"))
+    status = models.CharField(
+        max_length=10, choices=PublicReportStatus.choices, default=PublicReportStatus.PENDING, verbose_name=_("状态")
     )
-    handled_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    handled_at = models.DateTimeField(null=True, blank=True)
+    hazard = models.OneToOneField(
+        Hazard, null=True, blank=True, on_delete=models.SET_NULL, related_name="public_report", verbose_name=_("隐患")
+    )
+    handled_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("处理人")
+    )
+    handled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("处理时间"))
     reason = models.TextField(_("不予受理的理由"), blank=True)
 
     class Meta:
@@ -354,7 +366,9 @@ class WebhookKind(models.TextChoices):
 class WebhookEndpoint(models.Model):
     """A group robot of an enterprise (企业微信 or 钉钉) that receives its safety messages."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="webhooks")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="webhooks", verbose_name=_("企业")
+    )
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=10, choices=WebhookKind.choices)
     # Only the official robot hosts (WEBHOOK_ALLOWED_ORIGINS); checked again before each delivery.

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from checklists.periods import WEEKLY
 from core.errors import ApplicationError
+from core.exports import PDF_MEDIA_TYPE, XLSX_MEDIA_TYPE, file_response
 from mobile import selectors
 from mobile.forms import api_parse
 from mobile.views import LOGIN, TIER_LABELS, _errors_as_pages, _int_param, _supervisor_page
@@ -51,7 +52,7 @@ def _enterprise(request) -> Enterprise:
 def _figures(snapshot) -> dict:
     checks = snapshot.figures["checks"]
     return {
-        "figure_rows": exports.dispatch_figure_rows(snapshot),
+        "figure_rows": exports.figure_rows(snapshot),
         "tiers": [(label, checks[key]) for key, label in TIER_LABELS],
     }
 
@@ -133,6 +134,19 @@ def weekly_detail(request, pk: int):
         report = selectors.weekly_get(person=request.user, pk=pk)
         return _weekly_render(request, report, move=move, error=error.message, status=error.status_code)
     return redirect(reverse("mobile-weekly-report", args=[report.pk]))
+
+
+@require_GET
+@login_required(login_url=LOGIN)
+@_errors_as_pages
+def weekly_file(request, pk: int, extension: str):
+    """The API's .xlsx / .pdf renderings of the report (reports.exports) for the session of the pages,
+    as the dispatch's downloads."""
+    report = selectors.weekly_get(person=request.user, pk=pk)
+    name = exports.weekly_file_name(report, extension)
+    if extension == "pdf":
+        return file_response(exports.weekly_pdf(report), PDF_MEDIA_TYPE, name)
+    return file_response(exports.weekly_xlsx(report), XLSX_MEDIA_TYPE, name)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -87,7 +87,9 @@ class Region(models.Model):
 
     code = models.CharField(_("行政区划代码"), max_length=12, unique=True)
     name = models.CharField(_("名称"), max_length=50)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("上级区域")
+    )
 
     class Meta:
         ordering = ["code"]
@@ -104,7 +106,9 @@ class Industry(models.Model):
     code = models.CharField(_("行业代码"), max_length=10, unique=True)
     name = models.CharField(_("名称"), max_length=100)
     high_risk = models.BooleanField(_("高危行业"), default=False)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("上级行业")
+    )
 
     class Meta:
         ordering = ["code"]
@@ -118,8 +122,8 @@ class Industry(models.Model):
 class Enterprise(models.Model):
     name = models.CharField(_("企业名称"), max_length=200)
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code])
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="enterprises")
-    industry = models.ForeignKey(Industry, on_delete=models.PROTECT, related_name="enterprises")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="enterprises", verbose_name=_("行政区域"))
+    industry = models.ForeignKey(Industry, on_delete=models.PROTECT, related_name="enterprises", verbose_name=_("行业"))
     address = models.CharField(_("地址"), max_length=200, blank=True)
     timezone = models.CharField(_("时区"), max_length=64, default="Asia/Shanghai", validators=[validate_timezone])
     # Seed item 34: major hazards are reported to the actual controller as well as the principal.
@@ -128,7 +132,7 @@ class Enterprise(models.Model):
     actual_controller = models.ForeignKey(
         "Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("实际控制人账号")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         ordering = ["id"]
@@ -147,7 +151,9 @@ class EnterpriseTimezoneChange(models.Model):
     """A change of an enterprise's time zone, which decides every period (day, week, month) of its
     figures: made by platform staff only (orgs.services.enterprise_update), and kept for good."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="timezone_changes")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="timezone_changes", verbose_name=_("企业")
+    )
     old = models.CharField(_("原时区"), max_length=64)
     new = models.CharField(_("新时区"), max_length=64)
     changed_by = models.ForeignKey(
@@ -165,7 +171,9 @@ class EnterpriseTimezoneChange(models.Model):
 
 
 class Department(models.Model):
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="departments")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="departments", verbose_name=_("企业")
+    )
     name = models.CharField(_("部门名称"), max_length=100)
 
     class Meta:
@@ -198,8 +206,10 @@ class CertificateKind(models.Model):
 class Post(models.Model):
     """A post (岗位): the unit that carries a responsibility card and a QR code."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="posts")
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="posts", verbose_name=_("企业"))
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts", verbose_name=_("部门")
+    )
     name = models.CharField(_("岗位名称"), max_length=100)
     risk_level = models.CharField(_("风险等级"), max_length=10, choices=RiskLevel.choices, default=RiskLevel.BLUE)
     location = models.CharField(_("位置"), max_length=200, blank=True)
@@ -216,7 +226,7 @@ class Post(models.Model):
     fence_latitude = models.DecimalField(_("围栏中心纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
     fence_longitude = models.DecimalField(_("围栏中心经度"), max_digits=9, decimal_places=6, null=True, blank=True)
     fence_radius_m = models.PositiveIntegerField(_("围栏半径(米)"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         ordering = ["id"]
@@ -263,10 +273,12 @@ class Post(models.Model):
 class Membership(models.Model):
     """A person's role in one enterprise; tenancy is derived from these rows."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="memberships")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("人员"))
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("企业")
+    )
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         ordering = ["id"]
@@ -281,9 +293,13 @@ class Membership(models.Model):
 class RegulatorScope(models.Model):
     """A regulator reads every enterprise in the region (and its children), optionally one industry."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="regulator_scopes")
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
-    industry = models.ForeignKey(Industry, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="regulator_scopes", verbose_name=_("人员")
+    )
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", verbose_name=_("行政区域"))
+    industry = models.ForeignKey(
+        Industry, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("行业")
+    )
 
     class Meta:
         constraints = [
@@ -303,10 +319,10 @@ class PostQrToken(models.Model):
     """The random token printed in a post's QR code. Lives here, next to Post, because checklists
     (below qr in the dependency order) must check it to mark an inspection as on site."""
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="qr_tokens")
-    token = models.CharField(max_length=32, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="qr_tokens", verbose_name=_("岗位"))
+    token = models.CharField(max_length=32, unique=True, verbose_name=_("二维码令牌"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("作废时间"))
 
     class Meta:
         constraints = [
@@ -329,13 +345,17 @@ class Certificate(models.Model):
     """A person's certificate (操作证), kept by the enterprise that recorded it. It is valid on a day
     from issued_on to expires_on inclusive; a valid certificate counts for every post the person holds."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="certificates")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="certificates")
-    kind = models.ForeignKey(CertificateKind, on_delete=models.PROTECT, related_name="certificates")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="certificates", verbose_name=_("企业")
+    )
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="certificates", verbose_name=_("人员"))
+    kind = models.ForeignKey(
+        CertificateKind, on_delete=models.PROTECT, related_name="certificates", verbose_name=_("证书种类")
+    )
     number = models.CharField(_("证书编号"), max_length=50)
     issued_on = models.DateField(_("发证日期"))
     expires_on = models.DateField(_("有效期至"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         ordering = ["expires_on", "id"]

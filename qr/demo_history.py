@@ -17,6 +17,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from io import BytesIO
 from unittest import mock
 from zoneinfo import ZoneInfo
@@ -38,8 +39,18 @@ from cards.services import (
 from checklists.models import ChecklistTemplate, ItemKind
 from checklists.serializers import InspectionSubmitSerializer
 from checklists.services import inspection_submit, photo_upload
-from hazards.models import Hazard
-from hazards.services import hazard_accept, hazard_assign, hazard_reject, hazard_report, hazard_submit
+from hazards.models import Hazard, HazardGrade, JudgmentClause
+from hazards.services import (
+    hazard_accept,
+    hazard_assign,
+    hazard_plan_approve,
+    hazard_plan_write,
+    hazard_progress_report,
+    hazard_reject,
+    hazard_report,
+    hazard_submit,
+    hazard_supervise,
+)
 from orgs.models import CertificateKind, Enterprise, Membership, Person, Post
 from orgs.services import certificate_create
 from qr.services import qr_scan_record, qr_token_issue
@@ -93,6 +104,8 @@ class Cast:
     questions: list[dict] = field(default_factory=list)
     certificates: list[tuple[str, str, int, int]] = field(default_factory=list)  # (username, kind code, days, seq)
     drill_done: bool = True
+    # The regulator who puts one major hazard of the enterprise under supervision (挂牌督办), or None.
+    regulator: Person | None = None
 
 
 # The days, counted back from yesterday (1), on which something other than an on-time, all-ok check
@@ -102,6 +115,9 @@ LATE = {7, 15, 24, 36, 52}
 FAILED = {1: "open", 3: "rectifying", 5: "pending", 9: "overdue", 13: "rejected", 17: "closed", 22: "closed",
           27: "rejected", 33: "closed", 41: "closed", 48: "closed", 56: "closed"}  # fmt: skip
 READING = 20  # an out-of-range reading: a hazard naming the value and the normal range, closed
+SUPERVISED = 12  # a major hazard found then, supervised by the regulator, accepted, awaiting verification
+# 化工和危险化学品生产经营单位重大生产安全事故隐患判定标准(试行), 第十五项: 安全阀、爆破片等安全附件未正常投用。
+SUPERVISED_CLAUSE = ("AJZGS-2017-121", "第十五项")
 UNSIGNED_DAYS = 2  # the last days the safety officer has not signed yet (something to do in the demo)
 
 
@@ -342,6 +358,96 @@ class History:
             self.plan(self.at(cast, reading + timedelta(days=2), 9), self._accept(cast, hazards, READING, cast.officer))
         # 随手拍: a worker's own report the day before yesterday, still waiting to be assigned.
         self.plan(self.at(cast, self.today - timedelta(days=2), 11), self._report(cast))
+        if cast.regulator is not None:
+            self._supervised_major(cast)
+
+    def _supervised_major(self, cast: Cast) -> None:
+        """挂牌督办: the safety officer reports a major hazard citing its clause, writes the plan (五落实) the
+        principal approves, the regulator supervises it; the worker rectifies, the director accepts, and
+        it waits for the regulator's verification (核查销号), on the region page."""
+        code, number = SUPERVISED_CLAUSE
+        clause = (
+            JudgmentClause.objects.filter(standard__code=code, number=number)
+            .order_by("-standard__effective_from")
+            .first()
+        )
+        if clause is None:  # the standards are seeded by hazards' migrations; a flushed test database has none
+            return
+        found = self.today - timedelta(days=SUPERVISED)
+        post = cast.daily[0][1]
+        held: dict[str, Hazard] = {}
+
+        def report():
+            photo = self._photo(cast.officer, "supervised/found")
+            data = {
+                "enterprise": cast.enterprise,
+                "post": post,
+                "grade": HazardGrade.MAJOR,
+                "description": "R102 反应釜安全阀根部阀处于关闭状态,安全阀未正常投用",
+                "location": post.location,
+                "basis_clause": clause,
+                "photos": [photo.id],
+            }
+            held["hazard"] = hazard_report(by=cast.officer, data=data)
+
+        def plan():
+            hazard_plan_write(
+                hazard=held["hazard"],
+                by=cast.officer,
+                data={
+                    "measures": "停用 R102,打开安全阀根部阀并加铅封,校验安全阀;排查全部反应釜安全附件",
+                    "responsible": cast.worker,
+                    "funds_amount": Decimal("18000.00"),
+                    "funds_source": "企业安全生产费用",
+                    "deadline": found + timedelta(days=8),
+                    "interim_measures": "R102 停止投料并泄压,设警戒区,每班专人巡检压力",
+                    "emergency_plan": "执行《反应釜超压泄漏现场处置方案》,应急物资就位",
+                },
+            )
+
+        def approve():
+            hazard_plan_approve(hazard=held["hazard"], by=cast.principal, note="同意,资金当日到位")
+
+        def assign():
+            hazard_assign(
+                hazard=held["hazard"],
+                by=cast.officer,
+                responsible=cast.worker,
+                deadline=self.at(cast, found + timedelta(days=8), 18),
+                measures="按批准的治理方案整改",
+            )
+
+        def supervise():
+            hazard_supervise(
+                hazard=held["hazard"],
+                by=cast.regulator,
+                deadline=self.today + timedelta(days=10),
+                note="限期整改,整改完成后报区应急管理局核查销号",
+            )
+
+        def progress():
+            hazard_progress_report(hazard=held["hazard"], by=cast.officer, note="安全阀已送检,R102 保持停用", photos=[])
+
+        def rectify():
+            photo = self._photo(cast.worker, "supervised/rectified")
+            hazard_submit(
+                hazard=held["hazard"], by=cast.worker, note="根部阀已打开并铅封,安全阀校验合格", photos=[photo.id]
+            )
+
+        def accept():
+            hazard_accept(hazard=held["hazard"], by=cast.director, note="现场复核合格,报请监管部门核查销号")
+
+        for days, hour, step in (
+            (0, 10, report),
+            (0, 15, plan),
+            (1, 9, approve),
+            (1, 10, assign),
+            (1, 14, supervise),
+            (3, 16, progress),
+            (6, 15, rectify),
+            (7, 10, accept),
+        ):
+            self.plan(self.at(cast, found + timedelta(days=days), hour), step)
 
     def _assign(self, cast, hazards, age, deadline):
         def assign():

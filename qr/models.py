@@ -17,15 +17,19 @@ class CardSheet(models.Model):
     cards finds the same sheet (the unique constraint settles a race) and a change makes a new one.
     """
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="+")
-    digest = models.CharField(max_length=64)
-    post_count = models.PositiveIntegerField()
-    status = models.CharField(max_length=10, choices=CardSheetStatus.choices, default=CardSheetStatus.PENDING)
-    file = models.FileField(upload_to="card-sheets/%Y/%m/", blank=True)
-    error = models.TextField(blank=True)
-    requested_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="+", verbose_name=_("企业"))
+    digest = models.CharField(max_length=64, verbose_name=_("内容摘要"))
+    post_count = models.PositiveIntegerField(verbose_name=_("岗位数"))
+    status = models.CharField(
+        max_length=10, choices=CardSheetStatus.choices, default=CardSheetStatus.PENDING, verbose_name=_("生成状态")
+    )
+    file = models.FileField(upload_to="card-sheets/%Y/%m/", blank=True, verbose_name=_("PDF 文件"))
+    error = models.TextField(blank=True, verbose_name=_("错误信息"))
+    requested_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("申请人")
+    )
+    created_at = models.DateTimeField(verbose_name=_("创建时间"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("完成时间"))
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,7 +1,8 @@
-"""Renderings of a monthly dispatch: an Excel workbook (xlsxwriter) and a printable PDF (reportlab).
+"""Renderings of a monthly dispatch and of a weekly report: an Excel workbook (xlsxwriter) and a
+printable PDF (reportlab) each.
 
-Both read only the stored snapshot (figures, summary, decisions, signature), so a signed dispatch
-renders the same forever. Chinese needs care in both: xlsxwriter's autofit under-sizes CJK columns
+Both read only the stored snapshot (figures, minutes, decisions, signatures), so a signed dispatch or
+report renders the same forever. Chinese needs care in both: xlsxwriter's autofit under-sizes CJK columns
 (each East-Asian wide character is counted as two here), and reportlab needs a TrueType CJK font it
 can embed (WenQuanYi Micro Hei; the built-in STSong-Light is not embedded, Noto CJK's CFF outlines fail).
 
@@ -25,7 +26,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from core.exports import PDF_FONT, display_width, pdf_font
 from core.exports_safety import XLSXWRITER_OPTIONS, pdf_text, sheet_text
-from reports.models import MonthlyDispatch
+from reports.models import MonthlyDispatch, WeeklyReport
 from reports.selectors.rates import day_completion_rate
 
 MAX_COLUMN_WIDTH = 60
@@ -52,9 +53,21 @@ def _dispatch_signature(dispatch: MonthlyDispatch) -> str:
     return f"{dispatch.principal_signed_by} {when}"
 
 
-def dispatch_figure_rows(dispatch: MonthlyDispatch) -> list[tuple[str, object]]:
-    """The headline figures as (label, value) rows, shared by both renderings."""
-    f = dispatch.figures
+def _signed(person, at, timezone: str) -> str:
+    """Who signed and when (the enterprise's local time), or that nobody has yet."""
+    if not at:
+        return _("未签字")
+    return f"{person} {at.astimezone(ZoneInfo(timezone)).strftime('%Y-%m-%d %H:%M')}"
+
+
+def figure_rows(snapshot: MonthlyDispatch | WeeklyReport) -> list[tuple[str, object]]:
+    """The headline figures of a dispatch or a weekly report as (label, value) rows, shared by the
+    renderings and the pages; the period's words follow the snapshot's kind (本月/本周)."""
+    f = snapshot.figures
+    weekly = f["period"].get("kind") == "weekly"
+    closed_label = _("本周销号") if weekly else _("本月销号")
+    open_label = _("周末未销号隐患") if weekly else _("月末未销号隐患")
+    open_major_label = _("周末未销号重大隐患") if weekly else _("月末未销号重大隐患")
     hazards, cards, knowledge = f["hazards"], f["cards"], f["knowledge"]
     total = f["checks"]["total"]
     return [
@@ -67,15 +80,18 @@ def dispatch_figure_rows(dispatch: MonthlyDispatch) -> list[tuple[str, object]]:
         (_("发现隐患"), hazards["found"]),
         (_("其中一般隐患"), hazards["found_general"]),
         (_("其中重大隐患"), hazards["found_major"]),
-        (_("本月销号"), hazards["closed"]),
+        (closed_label, hazards["closed"]),
         (_("整改率"), _dispatch_percent(hazards["rectification_rate"])),
-        (_("月末未销号隐患"), hazards["open"]),
-        (_("月末未销号重大隐患"), hazards["open_major"]),
+        (open_label, hazards["open"]),
+        (open_major_label, hazards["open_major"]),
         (_("逾期未整改"), hazards["overdue"]),
         (_("明白卡覆盖率"), f"{cards['with_card']}/{cards['posts']}({_dispatch_percent(cards['coverage_rate'])})"),
         (_("应知应会知晓率"), _dispatch_percent(knowledge["awareness_rate"])),
         (_("应急演练"), _dispatch_drills(f["drills"])),
     ]
+
+
+dispatch_figure_rows = figure_rows
 
 
 def _dispatch_drills(drills: dict) -> str:
@@ -93,7 +109,7 @@ def _dispatch_tier_header() -> list[str]:
     return [_("层级"), _("应检"), _("按时完成"), _("补录"), _("缺失"), _("未到期"), _("未扫码"), _("完成率")]
 
 
-def _dispatch_tier_rows(dispatch: MonthlyDispatch) -> list[list]:
+def _dispatch_tier_rows(dispatch: MonthlyDispatch | WeeklyReport) -> list[list]:
     checks = dispatch.figures["checks"]
     return [
         [label, *(checks[key][n] for n in ("expected", "done", "late", "missed", "open", "off_site"))]
@@ -285,5 +301,141 @@ def dispatch_pdf(dispatch: MonthlyDispatch) -> bytes:
         story.append(_dispatch_table([_dispatch_decision_header(), *rows], widths=[12 * mm, 95 * mm, 30 * mm, 30 * mm]))
     else:
         story.append(Paragraph(_("(无)"), body))
+    doc.build(story)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Weekly report (周排查治理报告): the same figures, the three minutes and two signatures
+
+
+def _weekly_title(report: WeeklyReport) -> str:
+    return _("%(name)s %(week)s 周排查治理报告") % {"name": report.enterprise.name, "week": report.week}
+
+
+def weekly_file_name(report: WeeklyReport, extension: str) -> str:
+    return f"weekly-{report.enterprise_id}-{report.week}.{extension}"
+
+
+def weekly_signature_rows(report: WeeklyReport) -> list[tuple[str, str, str]]:
+    """(role, who and when, note) for the director, then the principal."""
+    tz = report.enterprise.timezone
+    director = _signed(report.director_signed_by, report.director_signed_at, tz)
+    principal = _signed(report.principal_signed_by, report.principal_signed_at, tz)
+    return [
+        (_("安全总监签字"), director, report.director_note),
+        (_("主要负责人签字"), principal, report.principal_note),
+    ]
+
+
+def weekly_minutes(report: WeeklyReport) -> list[tuple[str, str]]:
+    return [
+        (_("本周排查治理情况"), report.summary),
+        (_("风险研判"), report.risk_analysis),
+        (_("下周工作安排"), report.next_week_plan),
+    ]
+
+
+def _weekly_status(report: WeeklyReport) -> str:
+    return {"draft": _("草稿"), "director_signed": _("安全总监已签字"), "signed": _("已签字")}[report.status]
+
+
+def weekly_xlsx(report: WeeklyReport) -> bytes:
+    out = BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, **XLSXWRITER_OPTIONS})
+    bold = book.add_format({"bold": True})
+    title = book.add_format({"bold": True, "font_size": 14})
+    header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    f = report.figures
+
+    overview = _DispatchSheet(book, _("概况"))
+    overview.write_row([_weekly_title(report)], title, measure=False)
+    overview.write_row([_("企业"), report.enterprise.name])
+    overview.write_row([_("统计期"), f"{f['period']['start']} ~ {f['period']['end']}"])
+    overview.write_row([_("状态"), _weekly_status(report)])
+    overview.skip()
+    overview.write_row([_("签字"), _("签字人及时间"), _("签字意见")], header)
+    for row in weekly_signature_rows(report):
+        overview.write_row(row)
+    overview.skip()
+    overview.write_row([_("指标"), _("数值")], header)
+    for label, value in figure_rows(report):
+        overview.write_row([label, value])
+    overview.skip()
+    overview.write_row(_dispatch_tier_header(), header)
+    for row in _dispatch_tier_rows(report):
+        overview.write_row(row)
+    for label, text in weekly_minutes(report):
+        overview.skip()
+        overview.write_row([label], bold)
+        overview.sheet.merge_range(overview.row, 0, overview.row, 7, "", wrap)
+        overview.write_cell(0, text, wrap)
+        lines = str(text).splitlines()
+        overview.sheet.set_row(overview.row, 15 * max(1, sum(display_width(line) // 100 + 1 for line in lines)))
+        overview.row += 1
+    overview.fit()
+
+    days = _DispatchSheet(book, _("每日"))
+    days.write_row([_("日期"), _("日管控应检"), _("已记录"), _("缺失"), _("完成率"), _("发现隐患")], header)
+    for day in f["days"]:
+        rate = _dispatch_percent(day_completion_rate(day))
+        days.write_row([day["date"], day["expected"], day["recorded"], day["missed"], rate, day["hazards_found"]])
+    days.fit()
+
+    book.close()
+    return out.getvalue()
+
+
+def weekly_pdf(report: WeeklyReport) -> bytes:
+    font = _dispatch_register_font()
+    title_style = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, alignment=1, wordWrap="CJK")
+    heading = ParagraphStyle("heading", fontName=font, fontSize=11, leading=16, spaceBefore=8, wordWrap="CJK")
+    body = ParagraphStyle("body", fontName=font, fontSize=9, leading=14, wordWrap="CJK")
+    f = report.figures
+    out = BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=_weekly_title(report),
+        author=report.enterprise.name,
+    )
+    signatures = [
+        [role, Paragraph(pdf_text(who), body), Paragraph(pdf_text(note), body)]
+        for role, who, note in weekly_signature_rows(report)
+    ]
+    story = [
+        Paragraph(pdf_text(_weekly_title(report)), title_style),
+        Spacer(1, 4 * mm),
+        Paragraph(pdf_text(_("统计期:%(start)s 至 %(end)s") % f["period"]), body),
+        Paragraph(pdf_text(_("状态:%(status)s") % {"status": _weekly_status(report)}), body),
+        Paragraph(_("一、签字"), heading),
+        _dispatch_table(
+            [[_("签字"), _("签字人及时间"), _("签字意见")], *signatures], widths=[30 * mm, 55 * mm, 85 * mm]
+        ),
+        Paragraph(_("二、主要指标"), heading),
+        _dispatch_table(
+            [[_("指标"), _("数值")], *[[label, str(value)] for label, value in figure_rows(report)]],
+            widths=[60 * mm, 60 * mm],
+        ),
+        Paragraph(_("三、分层级检查完成情况"), heading),
+        _dispatch_table([_dispatch_tier_header(), *[[str(v) for v in row] for row in _dispatch_tier_rows(report)]]),
+        Paragraph(_("四、每日完成情况与隐患"), heading),
+    ]
+    labels = [day["date"][5:] for day in f["days"]]
+    rates = [round(100 * (day_completion_rate(d) or 0), 1) for d in f["days"]]
+    blue, red = colors.HexColor("#4472C4"), colors.HexColor("#C0504D")
+    story.append(_dispatch_bar_chart(_("每日日管控完成率(%)"), labels, rates, value_max=100, color=blue))
+    hazards = [d["hazards_found"] for d in f["days"]]
+    story.append(_dispatch_bar_chart(_("每日发现隐患(项)"), labels, hazards, value_max=None, color=red))
+    headings = (_("五、本周排查治理情况"), _("六、风险研判"), _("七、下周工作安排"))
+    for title, (_label, text) in zip(headings, weekly_minutes(report), strict=True):
+        story.append(Paragraph(title, heading))
+        for line in (text or _("(未填写)")).splitlines() or [""]:
+            story.append(Paragraph(pdf_text(line), body))
     doc.build(story)
     return out.getvalue()

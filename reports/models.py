@@ -40,12 +40,14 @@ class DailyReview(models.Model):
     """A safety officer's signature on one local day's log (日管控 review). Only signed days are stored:
     until then the log is computed live; the signature freezes it in `log`."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="daily_reviews")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="daily_reviews", verbose_name=_("企业")
+    )
     date = models.DateField(_("日期"))  # the enterprise's local day
     note = models.TextField(_("审核意见"), blank=True)
-    log = models.JSONField()  # reports.selectors.day_log as it was when signed
-    signed_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    signed_at = models.DateTimeField()
+    log = models.JSONField(verbose_name=_("台账"))  # reports.selectors.day_log as it was when signed
+    signed_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("签字人"))
+    signed_at = models.DateTimeField(verbose_name=_("签字时间"))
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -61,22 +63,30 @@ class WeeklyReport(models.Model):
     """周排查治理报告: the ISO week's figures, the minutes written by the safety staff, and the
     sign-off of the safety director, then the principal (which freezes it)."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="weekly_reports")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="weekly_reports", verbose_name=_("企业")
+    )
     week = models.CharField(_("周"), max_length=8)  # ISO week key from checklists.periods, e.g. 2024-W27
     period_start = models.DateField(_("起始日"))
     period_end = models.DateField(_("截止日"))  # the last day, inclusive
-    figures = models.JSONField()  # reports.selectors.period_figures when generated
-    generated_at = models.DateTimeField()
-    generated_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    figures = models.JSONField(verbose_name=_("统计数据"))  # reports.selectors.period_figures when generated
+    generated_at = models.DateTimeField(verbose_name=_("生成时间"))
+    generated_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("生成人")
+    )
     summary = models.TextField(_("本周排查治理情况"), blank=True)
     risk_analysis = models.TextField(_("风险研判"), blank=True)
     next_week_plan = models.TextField(_("下周工作安排"), blank=True)
-    director_signed_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    director_signed_at = models.DateTimeField(null=True, blank=True)
-    director_note = models.TextField(blank=True)
-    principal_signed_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    principal_signed_at = models.DateTimeField(null=True, blank=True)
-    principal_note = models.TextField(blank=True)
+    director_signed_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("安全总监签字人")
+    )
+    director_signed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("安全总监签字时间"))
+    director_note = models.TextField(blank=True, verbose_name=_("安全总监意见"))
+    principal_signed_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("主要负责人签字人")
+    )
+    principal_signed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("主要负责人签字时间"))
+    principal_note = models.TextField(blank=True, verbose_name=_("主要负责人意见"))
 
     class Meta:
         ordering = ["-period_start", "-id"]
@@ -105,17 +115,23 @@ class MonthlyDispatch(models.Model):
     """月调度: the month's figures, the principal's summary and next month's key work as decisions
     (task, owner, due date), signed by the principal (which freezes it)."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="monthly_dispatches")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="monthly_dispatches", verbose_name=_("企业")
+    )
     month = models.CharField(_("月份"), max_length=7)  # e.g. 2024-07
     period_start = models.DateField(_("起始日"))
     period_end = models.DateField(_("截止日"))
-    figures = models.JSONField()
-    generated_at = models.DateTimeField()
-    generated_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    figures = models.JSONField(verbose_name=_("统计数据"))
+    generated_at = models.DateTimeField(verbose_name=_("生成时间"))
+    generated_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("生成人")
+    )
     summary = models.TextField(_("本月工作总结"), blank=True)
-    principal_signed_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    principal_signed_at = models.DateTimeField(null=True, blank=True)
-    principal_note = models.TextField(blank=True)
+    principal_signed_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("主要负责人签字人")
+    )
+    principal_signed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("主要负责人签字时间"))
+    principal_note = models.TextField(blank=True, verbose_name=_("主要负责人意见"))
 
     class Meta:
         ordering = ["-period_start", "-id"]
@@ -134,10 +150,12 @@ class MonthlyDispatch(models.Model):
 class DispatchDecision(models.Model):
     """One item of next month's key work decided at the dispatch meeting."""
 
-    dispatch = models.ForeignKey(MonthlyDispatch, on_delete=models.CASCADE, related_name="decisions")
-    order = models.PositiveSmallIntegerField()
+    dispatch = models.ForeignKey(
+        MonthlyDispatch, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("月调度")
+    )
+    order = models.PositiveSmallIntegerField(verbose_name=_("序号"))
     task = models.CharField(_("工作任务"), max_length=500)
-    owner = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="dispatch_tasks")
+    owner = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="dispatch_tasks", verbose_name=_("责任人"))
     due_date = models.DateField(_("完成时限"))
 
     class Meta:

@@ -10,6 +10,8 @@ router.register("dispatches", views.MonthlyDispatchViewSet, basename="dispatch")
 
 urlpatterns = [
     path("reviews/daily/log/", views.DayLogApi.as_view(), name="daily-review-log"),
+    path("reports/weekly/<int:pk>.xlsx", views.WeeklyXlsxApi.as_view(), name="weekly-report-xlsx"),
+    path("reports/weekly/<int:pk>.pdf", views.WeeklyPdfApi.as_view(), name="weekly-report-pdf"),
     path("dispatches/<int:pk>.xlsx", views.DispatchXlsxApi.as_view(), name="dispatch-xlsx"),
     path("dispatches/<int:pk>.pdf", views.DispatchPdfApi.as_view(), name="dispatch-pdf"),
     path("stats/", views.StatsApi.as_view(), name="stats"),

@@ -308,6 +308,52 @@ class DispatchPdfApi(_DispatchFileApi):
         return self._file(pk, exports.dispatch_pdf)
 
 
+class _WeeklyFileApi(JsonErrorsMixin, APIView):
+    """A rendering of one weekly report, as the dispatch's (errors keep the API's JSON error body)."""
+
+    extension = ""
+
+    def _file(self, pk, render) -> Response:
+        report = selectors.access_report(self.request.user, selectors.weekly_reports_queryset(), pk)
+        response = Response(render(report))
+        response["Content-Disposition"] = content_disposition(exports.weekly_file_name(report, self.extension))
+        return response
+
+
+class WeeklyXlsxApi(_WeeklyFileApi):
+    renderer_classes = [XlsxRenderer]
+    extension = "xlsx"
+
+    @extend_schema(
+        operation_id="v1_reports_weekly_xlsx_retrieve",
+        summary=_("周排查治理报告 Excel 工作簿(数据、签字、纪要、逐日明细)"),
+        description=_("周排查报告的导出文件;出错时仍返回 API 的 JSON 错误体(与二维码图片相同)。"),
+        responses={
+            (200, XlsxRenderer.media_type): OpenApiResponse(OpenApiTypes.BINARY, description="XLSX workbook"),
+            **json_error_responses("401", "403", "404", "406"),
+        },
+    )
+    def get(self, request, pk):
+        return self._file(pk, exports.weekly_xlsx)
+
+
+class WeeklyPdfApi(_WeeklyFileApi):
+    renderer_classes = [PdfRenderer]
+    extension = "pdf"
+
+    @extend_schema(
+        operation_id="v1_reports_weekly_pdf_retrieve",
+        summary=_("周排查治理报告可打印 PDF,附签字、纪要和本周每日完成情况图表"),
+        description=_("周排查报告的导出文件;出错时仍返回 API 的 JSON 错误体(与二维码图片相同)。"),
+        responses={
+            (200, PDF_MEDIA_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="PDF, fonts embedded"),
+            **json_error_responses("401", "403", "404", "406"),
+        },
+    )
+    def get(self, request, pk):
+        return self._file(pk, exports.weekly_pdf)
+
+
 # ---------------------------------------------------------------------------------------------
 # Regulator statistics (issue 4, part 3)
 

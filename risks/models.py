@@ -95,7 +95,9 @@ class RiskBands(models.Model):
     """An enterprise's grade bands: the lowest score of red, orange and yellow for each method (below
     yellow is blue). No row means the defaults. Changing them re-grades every point (risks.services)."""
 
-    enterprise = models.OneToOneField(Enterprise, on_delete=models.CASCADE, related_name="risk_bands")
+    enterprise = models.OneToOneField(
+        Enterprise, on_delete=models.CASCADE, related_name="risk_bands", verbose_name=_("企业")
+    )
     lec_red = models.DecimalField(_("LEC 重大风险下限"), max_digits=8, decimal_places=2, default=Decimal(320))
     lec_orange = models.DecimalField(_("LEC 较大风险下限"), max_digits=8, decimal_places=2, default=Decimal(160))
     lec_yellow = models.DecimalField(_("LEC 一般风险下限"), max_digits=8, decimal_places=2, default=Decimal(70))
@@ -148,12 +150,16 @@ BAND_FIELDS = ("lec_red", "lec_orange", "lec_yellow", "ls_red", "ls_orange", "ls
 class SitePlan(models.Model):
     """The enterprise's site plan (厂区平面图): the picture under the four-colour map."""
 
-    enterprise = models.OneToOneField(Enterprise, on_delete=models.CASCADE, related_name="site_plan")
+    enterprise = models.OneToOneField(
+        Enterprise, on_delete=models.CASCADE, related_name="site_plan", verbose_name=_("企业")
+    )
     image = models.ImageField(_("平面图"), upload_to="site-plans/%Y/%m/")
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now=True)
+    width = models.PositiveIntegerField(verbose_name=_("宽度(像素)"))
+    height = models.PositiveIntegerField(verbose_name=_("高度(像素)"))
+    uploaded_by = models.ForeignKey(
+        Person, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("上传人")
+    )
+    uploaded_at = models.DateTimeField(auto_now=True, verbose_name=_("上传时间"))
 
     class Meta:
         verbose_name = _("厂区平面图")
@@ -170,7 +176,9 @@ def new_point_token() -> str:
 class RiskPoint(models.Model):
     """A risk point (风险点): a piece of equipment, an area or an operation where hazards are found."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="risk_points")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="risk_points", verbose_name=_("企业")
+    )
     kind = models.CharField(_("类型"), max_length=12, choices=RiskPointKind.choices)
     name = models.CharField(_("风险点名称"), max_length=100)
     department = models.ForeignKey(
@@ -187,12 +195,14 @@ class RiskPoint(models.Model):
     owner_phone = models.CharField(_("责任人电话"), max_length=20, blank=True)
     # The random part of the QR code on the point's notice card (风险告知卡), which opens the public page
     # of the point: random, so that the pages of all points cannot be listed by counting ids.
-    token = models.CharField(max_length=32, unique=True, default=new_point_token, editable=False)
+    token = models.CharField(
+        max_length=32, unique=True, default=new_point_token, editable=False, verbose_name=_("二维码令牌")
+    )
     # The grade of the latest assessment under the current bands; null until assessed. Written only by
     # risks.services (assessment_create, risk_bands_set), with a RiskGrade row each time it changes.
     level = models.CharField(_("风险等级"), max_length=10, choices=RiskLevel.choices, null=True, blank=True)
     active = models.BooleanField(_("启用"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         ordering = ["id"]
@@ -214,7 +224,9 @@ class RiskPoint(models.Model):
 class HazardSource(models.Model):
     """A hazard identified at a risk point (危险源 / 危险有害因素), with the accidents it may cause."""
 
-    risk_point = models.ForeignKey(RiskPoint, on_delete=models.CASCADE, related_name="sources")
+    risk_point = models.ForeignKey(
+        RiskPoint, on_delete=models.CASCADE, related_name="sources", verbose_name=_("风险点")
+    )
     name = models.CharField(_("危险源"), max_length=200)
     accident_types = models.JSONField(_("可能导致的事故类型"), default=list, blank=True)  # [AccidentType]
     order = models.PositiveIntegerField(_("序号"), default=0)
@@ -238,7 +250,9 @@ class Assessment(models.Model):
     `level` is the grade it got under the bands of the day; a later change of the bands re-grades the
     point (a RiskGrade row) and leaves this record as it was."""
 
-    risk_point = models.ForeignKey(RiskPoint, on_delete=models.PROTECT, related_name="assessments")
+    risk_point = models.ForeignKey(
+        RiskPoint, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("风险点")
+    )
     version = models.PositiveIntegerField(_("版本"))
     method = models.CharField(_("评价方法"), max_length=3, choices=Method.choices)
     likelihood = models.DecimalField(_("可能性 L"), max_digits=5, decimal_places=2)
@@ -275,13 +289,15 @@ class RiskGrade(models.Model):
         ASSESSED = "assessed", _("重新评价")
         BANDS_CHANGED = "bands_changed", _("分级标准调整")
 
-    risk_point = models.ForeignKey(RiskPoint, on_delete=models.CASCADE, related_name="grades")
-    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="grades")
+    risk_point = models.ForeignKey(RiskPoint, on_delete=models.CASCADE, related_name="grades", verbose_name=_("风险点"))
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="grades", verbose_name=_("评估"))
     level = models.CharField(_("风险等级"), max_length=10, choices=RiskLevel.choices)
     previous_level = models.CharField(_("原等级"), max_length=10, choices=RiskLevel.choices, blank=True)
     reason = models.CharField(_("原因"), max_length=20, choices=Reason.choices)
     bands = models.JSONField(_("分级标准"))  # the bands applied, as RiskBands.as_dict()
-    graded_by = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL, related_name="+")
+    graded_by = models.ForeignKey(
+        Person, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("定级人")
+    )
     graded_at = models.DateTimeField(_("定级时间"))
 
     class Meta:
@@ -297,8 +313,12 @@ class Control(models.Model):
     """A control measure (管控措施) of one hazard source: what is done, at which level, by which post,
     checked how often. Checklist items cite it (checklists.ChecklistItem.control)."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="risk_controls")
-    source = models.ForeignKey(HazardSource, on_delete=models.CASCADE, related_name="controls")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="risk_controls", verbose_name=_("企业")
+    )
+    source = models.ForeignKey(
+        HazardSource, on_delete=models.CASCADE, related_name="controls", verbose_name=_("危险源")
+    )
     measure = models.CharField(_("管控措施"), max_length=300)
     type = models.CharField(_("措施类型"), max_length=12, choices=ControlType.choices)
     level = models.CharField(_("管控层级"), max_length=12, choices=ControlLevel.choices)
@@ -307,7 +327,7 @@ class Control(models.Model):
     )
     tier = models.CharField(_("排查周期"), max_length=10, choices=CheckTier.choices, default=CheckTier.DAILY)
     active = models.BooleanField(_("启用"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         ordering = ["source", "id"]

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.test import Client
 from rest_framework.test import APIClient
 
 from cards.models import Drill, SpotCheck
@@ -85,14 +86,37 @@ def test_last_months_figures_are_there_and_sane_and_a_second_run_changes_nothing
 
         statuses = set(Hazard.objects.filter(enterprise=enterprise).values_list("status", flat=True))
         # Every state of the enterprise's own workflow; pending_verification (a supervised major hazard
-        # waiting for the regulator, issue 16) has no demo data yet.
-        assert statuses == set(HazardStatus.values) - {HazardStatus.PENDING_VERIFICATION}
+        # waiting for the regulator, issue 16) in the chemical enterprise only.
+        waits = {HazardStatus.PENDING_VERIFICATION} if enterprise == chem else set()
+        assert statuses == set(HazardStatus.values) - {HazardStatus.PENDING_VERIFICATION} | waits
         now = datetime(2024, 7, 17, 10, tzinfo=BEIJING)
         assert Hazard.objects.filter(enterprise=enterprise, status=HazardStatus.RECTIFYING, deadline__lt=now).exists()
         assert Hazard.objects.filter(enterprise=enterprise, events__action="reject").exists()
         assert (
             SpotCheck.objects.filter(enterprise=enterprise, finished_at__isnull=False).count() == 5
         )  # 10 and 20 May, June; 10 July
+
+    # 挂牌督办: one major hazard of the chemical enterprise citing its clause, with an approved plan
+    # (五落实), supervised by the demo regulator, accepted by the director: it waits for the regulator.
+    regulator = Person.objects.get(username="regulator")
+    supervised = Hazard.objects.get(supervision__isnull=False)
+    assert supervised.enterprise == chem and supervised.grade == "major"
+    assert supervised.status == HazardStatus.PENDING_VERIFICATION
+    assert (supervised.basis_clause.standard.code, supervised.basis_clause.number) == ("AJZGS-2017-121", "第十五项")
+    assert supervised.basis == supervised.basis_clause.citation
+    plan = supervised.plans.get()
+    assert plan.approved_by.username == "principal" and plan.missing_parts() == []
+    assert supervised.supervision.regulator == regulator and supervised.supervision.deadline > TODAY
+    assert supervised.supervision.verified_at is None
+    actions = list(supervised.events.order_by("at", "id").values_list("action", flat=True))
+    assert actions == ["report", "plan", "plan_approve", "assign", "supervise", "progress", "submit", "accept"]
+    assert supervised.found_at.astimezone(BEIJING).date() == TODAY - timedelta(days=12)
+    assert supervised.notifications.filter(recipient=regulator, kind="supervised_hazard_accepted").exists()
+    region = Client()
+    region.force_login(regulator)
+    html = region.get("/m/region/").content.decode()
+    section = html[html.index('id="supervised"') : html.index('id="major-by-clause"')]
+    assert supervised.description in section and "待核查销号" in section and chem.name in section
 
     reading = Hazard.objects.get(enterprise=chem, description__startswith="反应釜压力")
     assert reading.description.startswith("反应釜压力 0.34MPa(正常范围 ≤ 0.3MPa)")

@@ -9,6 +9,7 @@ from io import BytesIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import load_workbook
 from PIL import Image, ImageDraw
 
 from checklists.services import photo_upload
@@ -211,6 +212,12 @@ def test_the_director_and_then_the_principal_sign_a_weekly_report(browser, phone
     page.locator(".flash").wait_for()
     assert principal.name in page.locator("#principal-signature").inner_text()
     shot(page, "3-principal-signed")
+    with page.expect_download() as download:
+        page.click("text=下载 Excel")
+    assert download.value.suggested_filename == f"weekly-{world.enterprise.id}-2024-W27.xlsx"
+    book = load_workbook(BytesIO(download.value.path().read_bytes()))
+    rows = [tuple(c for c in row if c is not None) for row in book["概况"].iter_rows(values_only=True)]
+    assert ("状态", "已签字") in rows and any(r and r[0] == "主要负责人签字" and principal.name in r[1] for r in rows)
     other.close()
     report = WeeklyReport.objects.get(pk=report.pk)
     assert report.director_signed_by_id == director.id and report.principal_signed_by_id == principal.id

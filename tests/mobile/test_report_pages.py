@@ -62,6 +62,23 @@ def test_the_director_then_the_principal_signs_a_weekly_report(as_, world, staff
     assert as_(principal).post(page, {"move": "sign"}).status_code == 409
 
 
+def test_the_weekly_report_page_links_its_downloads_for_readers_only(as_, world, staff, cjk_font):
+    principal, director, _admin = staff
+    report, _ = weekly_report_generate(by=fresh(world.officer), enterprise=world.enterprise, week="2024-W27")
+    html = as_(director).get(f"/m/weekly/{report.id}/").content.decode()
+    assert f'href="/m/weekly/{report.id}.xlsx"' in html and f'href="/m/weekly/{report.id}.pdf"' in html
+    assert "本周销号" in html and "周末未销号重大隐患" in html and "本月销号" not in html  # the week's words
+    response = as_(director).get(f"/m/weekly/{report.id}.xlsx")
+    assert response.status_code == 200 and response.content.startswith(b"PK")
+    name = f"weekly-{world.enterprise.id}-2024-W27"
+    assert response["Content-Disposition"] == f'attachment; filename="{name}.xlsx"'
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = as_(world.regulator).get(f"/m/weekly/{report.id}.pdf")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert as_(world.outsider).get(f"/m/weekly/{report.id}.xlsx").status_code == 404
+    assert as_(world.worker).get(f"/m/weekly/{report.id}.pdf").status_code == 403
+
+
 def test_the_principal_generates_writes_and_signs_a_dispatch(as_, world, staff):
     principal, director, _admin = staff
     client = as_(principal)

@@ -619,6 +619,12 @@ ROWS: dict[str, Row] = {
     "POST /api/v1/reports/weekly/{pk}/sign/": write(
         lambda o: f"/api/v1/reports/weekly/{o.weekly.id}/sign/", None, ("director",), expect={"principal": 409}
     ),
+    "GET /api/v1/reports/weekly/{pk}.xlsx": read(
+        lambda o: f"/api/v1/reports/weekly/{o.weekly.id}.xlsx", ok=REPORT_READERS
+    ),
+    "GET /api/v1/reports/weekly/{pk}.pdf": read(
+        lambda o: f"/api/v1/reports/weekly/{o.weekly.id}.pdf", ok=REPORT_READERS
+    ),
     "GET /api/v1/dispatches/": listing(lambda o: "/api/v1/dispatches/", lambda o: {o.dispatch.id}, sees=REPORT_READERS),
     "POST /api/v1/dispatches/": write(
         lambda o: "/api/v1/dispatches/",

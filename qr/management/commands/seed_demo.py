@@ -820,6 +820,7 @@ class Command(BaseCommand):
                 cast.reading = (by_label["反应釜压力"], 0.34)
                 # One certificate expiring within the month, one valid for years.
                 cast.certificates = [("worker", "SO-09", 25, 1), ("officer", "SE-A", 900, 2)]
+                cast.regulator = people["regulator"]  # one major hazard under supervision (挂牌督办)
             else:
                 cast.reading = (by_label["冷却液浓度"], 1.8)
                 cast.certificates = [("worker2", "SO-01", 700, 1)]
