@@ -9,6 +9,7 @@ from django.db.models import (
     BooleanField,
     Count,
     Exists,
+    FilteredRelation,
     Max,
     OuterRef,
     Prefetch,
@@ -132,16 +133,16 @@ def awareness_by_enterprise(spot_checks: QuerySet[SpotCheck], window: Window) ->
 
 def card_coverage_by_enterprise(posts: QuerySet[Post], window: Window) -> QuerySet:
     """明白卡覆盖率 (seed item 12, 100%): rows {enterprise_id, posts, with_card}: the posts existing at the
-    window's end, and of those the ones whose card had a version published by then. Joined and counted
-    distinct rather than an EXISTS per post: the planner's estimate of a subplan per post set off
-    PostgreSQL's JIT compiler, which alone took longer than the query. One grouped query."""
+    window's end, and of those the ones whose card had a version published by then. A card's first
+    version (version 1, unique per card) is its earliest, so each post joins at most one version row
+    and both counts are plain counts: no DISTINCT (a sort of every post, 300 ms for a province) and
+    no EXISTS per post (whose cost estimate set off PostgreSQL's JIT compiler). One grouped query."""
     existing = window(lambda start, end: Q(created_at__lt=end))
-    carded = window(lambda start, end: Q(created_at__lt=end, card__versions__published_at__lt=end))
+    carded = window(lambda start, end: Q(created_at__lt=end, first_version__published_at__lt=end))
     return (
-        posts.values("enterprise_id")
-        .annotate(
-            posts=Count("id", distinct=True, filter=existing), with_card=Count("card", distinct=True, filter=carded)
-        )
+        posts.annotate(first_version=FilteredRelation("card__versions", condition=Q(card__versions__version=1)))
+        .values("enterprise_id")
+        .annotate(posts=Count("id", filter=existing), with_card=Count("id", filter=carded))
         .order_by()
     )
 

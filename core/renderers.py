@@ -1,5 +1,7 @@
 """Endpoints that answer with a file (PNG, SVG, xlsx, pdf) but keep the API's JSON error body."""
 
+import orjson
+from drf_orjson_renderer.renderers import ORJSONRenderer
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
@@ -70,3 +72,11 @@ def json_error_responses(*codes: str) -> dict:
     return {
         (code, "application/json"): OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes
     }
+
+
+class FastJSONRenderer(ORJSONRenderer):
+    """JSON written by orjson (drf-orjson-renderer), for answers of many megabytes (the statistics of a
+    province). Keys that are choices (Tier.DAILY) are written as their values, as the standard
+    renderer writes them."""
+
+    options = ORJSONRenderer.options | orjson.OPT_NON_STR_KEYS

@@ -388,7 +388,7 @@ def weekly_xlsx(report: WeeklyReport) -> bytes:
 
 
 def weekly_pdf(report: WeeklyReport) -> bytes:
-    font = _dispatch_register_font()
+    font = pdf_font()
     title_style = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, alignment=1, wordWrap="CJK")
     heading = ParagraphStyle("heading", fontName=font, fontSize=11, leading=16, spaceBefore=8, wordWrap="CJK")
     body = ParagraphStyle("body", fontName=font, fontSize=9, leading=14, wordWrap="CJK")

@@ -551,6 +551,7 @@ class StatsSerializer(serializers.Serializer):
 
 
 def _figures_payload(f) -> dict:
+    all_tiers = f.checks_total()
     return {
         "risk": risk_figures_payload(f.risk),
         "enterprises": f.enterprises,
@@ -561,8 +562,8 @@ def _figures_payload(f) -> dict:
             tier: {"due": t.due, "done": t.done, "late": t.late, "rate": t.rate, "on_time_rate": t.on_time_rate}
             for tier, t in f.checks.items()
         },
-        "check_completion": f.check_completion,
-        "check_on_time": f.check_on_time,
+        "check_completion": all_tiers.completion_rate,
+        "check_on_time": all_tiers.on_time_rate,
         "hazards_found": f.hazards_found,
         "hazards_closed": f.hazards_closed,
         "hazards_overdue": f.hazards_overdue,

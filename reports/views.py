@@ -6,12 +6,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.exports import PDF_MEDIA_TYPE, XLSX_MEDIA_TYPE, content_disposition
-from core.renderers import JsonErrorsMixin, PdfRenderer, XlsxRenderer, json_error_responses
+from core.perf import cyclic_gc_paused
+from core.renderers import FastJSONRenderer, JsonErrorsMixin, PdfRenderer, XlsxRenderer, json_error_responses
 from core.schema import ERROR_DESCRIPTIONS, error_example
 from core.serializers import ErrorSerializer
 from orgs.selectors import scope_to
@@ -378,7 +378,8 @@ STATS_DESCRIPTION = _(
 
 
 class StatsApi(JsonErrorsMixin, APIView):
-    renderer_classes = [JSONRenderer, XlsxRenderer]
+    # orjson: a province's statistics are 12 MB of JSON, which the standard library takes ~5 x longer to write.
+    renderer_classes = [FastJSONRenderer, XlsxRenderer]
     xlsx_only = False
 
     @extend_schema(
@@ -396,12 +397,13 @@ class StatsApi(JsonErrorsMixin, APIView):
     def get(self, request, *args, **kwargs):
         query = StatsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        stats = stats_for(request.user, **query.validated_data)
-        if self.xlsx_only or request.accepted_renderer.format == "xlsx":
-            response = Response(stats_xlsx(stats), content_type=XLSX_MEDIA_TYPE)
-            response["Content-Disposition"] = content_disposition(f"stats-{stats.month}.xlsx")
-            return response
-        return Response(stats_payload(stats))
+        with cyclic_gc_paused():
+            stats = stats_for(request.user, **query.validated_data)
+            if self.xlsx_only or request.accepted_renderer.format == "xlsx":
+                response = Response(stats_xlsx(stats), content_type=XLSX_MEDIA_TYPE)
+                response["Content-Disposition"] = content_disposition(f"stats-{stats.month}.xlsx")
+                return response
+            return Response(stats_payload(stats))
 
 
 class StatsXlsxApi(StatsApi):

@@ -10,6 +10,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -64,6 +65,8 @@ class GroupBy:
 TierFigures = CheckCounts
 
 
+NO_RISK_FIGURES = RiskFigures()  # an enterprise without a register adds nothing
+
 SUMMED = (
     "enterprises posts posts_with_card hazards_found hazards_closed hazards_overdue major_hazards_open "
     "spot_checks questions correct_answers drills_month drills_month_late drills_year drills_up_to_date "
@@ -98,7 +101,8 @@ class StatsFigures:
     records_flagged: int = 0
     risk: RiskFigures = field(default_factory=RiskFigures)  # the register (双重预防), as it is now
 
-    def _checks_sum(self) -> CheckCounts:
+    def checks_total(self) -> CheckCounts:
+        """The checks of every tier added up (the completion and on-time rates of all checks)."""
         total = CheckCounts()
         for figures in self.checks.values():
             total.add(figures)
@@ -110,11 +114,11 @@ class StatsFigures:
 
     @property
     def check_completion(self) -> float | None:
-        return self._checks_sum().completion_rate
+        return self.checks_total().completion_rate
 
     @property
     def check_on_time(self) -> float | None:
-        return self._checks_sum().on_time_rate
+        return self.checks_total().on_time_rate
 
     @property
     def rectification_rate(self) -> float | None:
@@ -140,11 +144,13 @@ class StatsFigures:
         return rate(self.records_flagged, self.records_received)
 
     def add(self, other: "StatsFigures") -> None:
+        mine, theirs = self.__dict__, other.__dict__
         for name in SUMMED:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+            mine[name] += theirs[name]
         for tier, figures in other.checks.items():
             self.checks[tier].add(figures)
-        self.risk = self.risk + other.risk
+        if other.risk != NO_RISK_FIGURES:
+            self.risk = self.risk + other.risk
 
 
 @dataclass
@@ -292,7 +298,7 @@ def stats_for(
     last_drill: dict[int, date | None] = {}
     if enterprises:
         last_drill = _collect(figures, enterprises, chosen, changed_zone, year, month_number, month_key)
-        for pk, one in risk_figures(figures).items():
+        for pk, one in risk_figures(figures, among=Enterprise.objects.filter(condition)).items():
             figures[pk].risk = one
 
     total = StatsFigures()
@@ -332,10 +338,13 @@ def _collect(figures, enterprises: list[EnterpriseRow], chosen: QuerySet, change
     # Checks done and late, and the month's records: counted as the records were stored, on each
     # enterprise's archive head (checklists.tallies), one row per enterprise. Period keys are local
     # dates, so a month's tally is the same in every time zone.
-    heads = ArchiveHead.objects.filter(enterprise__in=chosen).values_list("enterprise_id", "slot_tallies")
-    for enterprise_id, tallies in heads:
+    # Only the month's part of each head's tallies leaves the database (a year of them is 12 times that).
+    heads = ArchiveHead.objects.filter(enterprise__in=chosen).values_list(
+        "enterprise_id", KeyTransform(month_key, "slot_tallies")
+    )
+    for enterprise_id, month_part in heads:
         f = figures[enterprise_id]
-        done_late, records = month_tallies(tallies, month_key)
+        done_late, records = month_tallies({month_key: month_part or {}}, month_key)
         for tier, (recorded, late) in done_late.items():
             f.checks[tier].done, f.checks[tier].late = recorded - late, late
         f.records_received, f.records_on_site, f.records_flagged = records
