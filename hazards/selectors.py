@@ -27,7 +27,6 @@ from orgs.selectors import (
     get_or_404,
     get_visible,
     reach_required,
-    roles_of,
     scope_to,
 )
 
@@ -200,12 +199,10 @@ def ledger_hazards(person: Person, *, date_from: date, date_to: date, enterprise
 def public_reports_for(person: Person) -> QuerySet[PublicReport]:
     """The triage queue (有奖举报): reports of the enterprises where the person is a safety manager,
     pending first, newest first."""
-    if not person or not person.is_authenticated:
-        return PublicReport.objects.none()
-    queryset = PublicReport.objects.select_related("post", "handled_by", "hazard")
-    if not person.is_superuser:
-        managed = [pk for pk, role in roles_of(person).items() if role in SAFETY_MANAGER_ROLES]
-        queryset = queryset.filter(enterprise_id__in=managed)
+    managed = enterprises_readable_by(person, roles=SAFETY_MANAGER_ROLES, regulator=False)
+    queryset = PublicReport.objects.select_related("post", "handled_by", "hazard").filter(
+        enterprise__in=managed.values("pk")
+    )
     pending_first = Case(When(status=PublicReportStatus.PENDING, then=Value(0)), default=Value(1))
     return queryset.annotate(pending_first=pending_first).order_by("pending_first", "-created_at", "-id")
 

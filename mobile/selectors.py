@@ -233,10 +233,7 @@ ENDED_MONTHS_OFFERED = 6
 
 def enterprises_where(person: Person, roles) -> list[Enterprise]:
     """The enterprises in which the person holds one of `roles` (every one for a superuser)."""
-    if person.is_superuser:
-        return list(Enterprise.objects.order_by("name"))
-    ids = [enterprise for enterprise, role in roles_of(person).items() if role in roles]
-    return list(Enterprise.objects.filter(pk__in=ids).order_by("name"))
+    return list(enterprises_readable_by(person, roles=roles, regulator=False).order_by("name"))
 
 
 def ended_periods(kind: str, enterprise: Enterprise, count: int) -> list[str]:
