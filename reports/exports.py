@@ -254,23 +254,23 @@ def _dispatch_table(rows: list[list], widths=None, header=True) -> Table:
     return table
 
 
-def dispatch_pdf(dispatch: MonthlyDispatch) -> bytes:
+def _report_document(out: BytesIO, title: str, author: str) -> tuple[SimpleDocTemplate, tuple]:
+    """The A4 page of the dispatch and the weekly report, and its styles (title, heading, body), in the
+    embedded CJK font."""
     font = pdf_font()
-    title_style = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, alignment=1, wordWrap="CJK")
-    heading = ParagraphStyle("heading", fontName=font, fontSize=11, leading=16, spaceBefore=8, wordWrap="CJK")
-    body = ParagraphStyle("body", fontName=font, fontSize=9, leading=14, wordWrap="CJK")
-    f = dispatch.figures
-    out = BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=_dispatch_title(dispatch),
-        author=dispatch.enterprise.name,
+    styles = (
+        ParagraphStyle("title", fontName=font, fontSize=16, leading=22, alignment=1, wordWrap="CJK"),
+        ParagraphStyle("heading", fontName=font, fontSize=11, leading=16, spaceBefore=8, wordWrap="CJK"),
+        ParagraphStyle("body", fontName=font, fontSize=9, leading=14, wordWrap="CJK"),
     )
+    margins = {"leftMargin": 18 * mm, "rightMargin": 18 * mm, "topMargin": 15 * mm, "bottomMargin": 15 * mm}
+    return SimpleDocTemplate(out, pagesize=A4, title=title, author=author, **margins), styles
+
+
+def dispatch_pdf(dispatch: MonthlyDispatch) -> bytes:
+    out = BytesIO()
+    doc, (title_style, heading, body) = _report_document(out, _dispatch_title(dispatch), dispatch.enterprise.name)
+    f = dispatch.figures
     story = [
         Paragraph(pdf_text(_dispatch_title(dispatch)), title_style),
         Spacer(1, 4 * mm),
@@ -388,22 +388,9 @@ def weekly_xlsx(report: WeeklyReport) -> bytes:
 
 
 def weekly_pdf(report: WeeklyReport) -> bytes:
-    font = pdf_font()
-    title_style = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, alignment=1, wordWrap="CJK")
-    heading = ParagraphStyle("heading", fontName=font, fontSize=11, leading=16, spaceBefore=8, wordWrap="CJK")
-    body = ParagraphStyle("body", fontName=font, fontSize=9, leading=14, wordWrap="CJK")
-    f = report.figures
     out = BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=_weekly_title(report),
-        author=report.enterprise.name,
-    )
+    doc, (title_style, heading, body) = _report_document(out, _weekly_title(report), report.enterprise.name)
+    f = report.figures
     signatures = [
         [role, Paragraph(pdf_text(who), body), Paragraph(pdf_text(note), body)]
         for role, who, note in weekly_signature_rows(report)
