@@ -183,7 +183,11 @@ def photo_upload(*, by: Person, client_uuid, upload) -> tuple[Photo, bool]:
             field="image",
             code="image_too_large",
         )
-    data = upload.read()
+    return photo_store(by=by, client_uuid=client_uuid, data=upload.read())
+
+
+def photo_store(*, by: Person, client_uuid, data: bytes) -> tuple[Photo, bool]:
+    """photo_upload for bytes already in hand (a public report's photo made evidence of its hazard)."""
     sha256 = hashlib.sha256(data).hexdigest()
     existing = Photo.objects.filter(client_uuid=client_uuid).first()
     if existing:

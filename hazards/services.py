@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from checklists import photo_reuse
 from checklists.models import HazardGrade, Inspection, InspectionResult, ItemKind, Photo
-from checklists.services import number_text, photo_prepare
+from checklists.services import number_text, photo_prepare, photo_store
 from core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from hazards import notifications
 from hazards.models import (
@@ -597,6 +597,8 @@ def notifications_mark_all_read(*, by: Person) -> int:
 
 PUBLIC_PHONE = re.compile(r"^[0-9+\-\s]{5,20}$")
 PUBLIC_TEXT_MAX = 2000
+# Namespace of the uuid under which a public report's photo is stored as a hazard photo (one per report).
+PUBLIC_REPORT_PHOTOS = uuid.UUID("6f1c2b64-5d0e-4f3a-9a57-0b7e1d6c9e21")
 
 
 @transaction.atomic
@@ -658,6 +660,14 @@ def public_report_convert(*, report: PublicReport, by: Person, data: dict) -> Ha
     _record(
         hazard, action=HazardAction.REPORT, actor=by, before="", note=_("群众举报:%(text)s") % {"text": description}
     )
+    if report.photo:
+        # The reporter's photo becomes the hazard's evidence, stored as every photo is (uploaded by the
+        # manager who took the report in: the reporter has no login); once per report.
+        with report.photo.open("rb") as stored:
+            photo, _created = photo_store(
+                by=by, client_uuid=uuid.uuid5(PUBLIC_REPORT_PHOTOS, str(report.pk)), data=stored.read()
+            )
+        hazard.photos.add(photo)
     report.status, report.hazard, report.handled_by, report.handled_at = (
         PublicReportStatus.CONVERTED,
         hazard,

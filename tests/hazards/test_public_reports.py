@@ -110,3 +110,18 @@ def test_the_photo_is_served_watermarked_to_the_triage_queue_only(api, client, w
     assert api.as_(None).get(display).status_code == 401
     assert client.get(display).status_code == 401
     assert api.as_(world.officer).get(f"{REPORTS}{smoke.id}/display.jpg").status_code == 404  # no photo
+
+
+def test_the_reporters_photo_becomes_the_hazards_evidence_when_the_report_is_taken_in(api, client, world, token):
+    photo = SimpleUploadedFile("p.jpg", jpeg_bytes(size=(800, 600), color=(200, 10, 10)), "image/jpeg")
+    client.post(page(token), {"description": "二号罐区阀门滴漏", "photo": photo})
+    (report,) = PublicReport.objects.all()
+    converted = api.as_(world.officer).post(f"{REPORTS}{report.id}/convert/", {"grade": "general"})
+    assert converted.status_code == 201, converted.content
+    hazard = Hazard.objects.get(pk=converted.data["id"])
+    (evidence,) = hazard.photos.all()
+    assert evidence.uploaded_by == world.officer and (evidence.width, evidence.height) == (800, 600)
+    detail = api.as_(world.officer).get(f"/api/v1/hazards/{hazard.id}/").content.decode()
+    assert f"/api/v1/hazard-photos/{evidence.id}/" in detail
+    shown = api.as_(world.officer).get(f"/api/v1/hazard-photos/{evidence.id}/display.jpg")
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/jpeg"
