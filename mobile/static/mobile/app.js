@@ -21,15 +21,16 @@
   function $(sel, root) { return (root || document).querySelector(sel); }
 
   // One line at the top of the screen after every action (it stays in view while scrolling): what was
-  // done, or what went wrong. Errors stay until the next message; the rest fade after a while.
+  // done, what went wrong (red), or that the phone works offline (orange, not an error). Errors and the
+  // offline notice stay until the next message; the rest fade after a while.
   var flashTimer = null;
   function say(text, kind) {
     var box = $("#flash");
     box.textContent = text;
-    box.className = kind === "error" ? "error" : "ok";
+    box.className = kind === "error" || kind === "offline" ? kind : "ok";
     box.hidden = false;
     clearTimeout(flashTimer);
-    if (kind !== "error") flashTimer = setTimeout(function () { box.hidden = true; }, 8000);
+    if (box.className === "ok") flashTimer = setTimeout(function () { box.hidden = true; }, 8000);
   }
 
   // Signed in with a checklist due, the checklist comes first and the card folds to its five steps
@@ -1007,7 +1008,7 @@
       }
       say(offlineSince
         ? "当前无网络:这是本机保存的页面和 " + clock(offlineSince) + " 时的检查表,填写后保存在本机,联网后自动发送。"
-        : "当前无网络:这是本机保存的页面,联网后才能填写检查;已保存的检查联网后自动发送。", "error");
+        : "当前无网络:这是本机保存的页面,联网后才能填写检查;已保存的检查联网后自动发送。", "offline");
     }
   }
 
