@@ -142,6 +142,10 @@ def hazard_classify(
     hazard = _locked(hazard)
     _require_role(by, hazard, SAFETY_MANAGER_ROLES, _("只有安全管理人员可以判定隐患等级和判定依据。"))
     _require_status(hazard, set(HazardStatus.values) - {HazardStatus.CLOSED}, HazardAction.CLASSIFY)
+    if grade != hazard.grade and Supervision.objects.filter(hazard=hazard).exists():
+        # 挂牌督办 makes the grade the regulator's: downgraded, the hazard would need neither the 五落实
+        # plan nor the regulator's check.
+        raise Conflict(_("该隐患已被挂牌督办,不能更改等级;可以更换判定依据。"), field="grade", code="supervised_grade")
     hazard_basis_check(
         enterprise=hazard.enterprise,
         grade=grade,

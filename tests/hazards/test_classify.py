@@ -151,3 +151,18 @@ def test_the_clause_is_asked_for_before_the_plan(api, world, from_inspection):
     photos = [upload_photo(api, world.worker)]
     response = api.as_(world.worker).post(hazard_url(rectifying, "submit"), {"note": "已整改", "photos": photos})
     assert_error(response, 409, "basis")
+
+
+def test_the_enterprise_cannot_downgrade_a_hazard_the_regulator_supervises(api, world, from_inspection):
+    """挂牌督办 makes the grade the regulator's: a general hazard needs no 五落实 plan and the regulator's
+    check, so downgrading a supervised one would step around both (409, nothing changed)."""
+    clause = chemical_clause("第十二项")
+    assert classify(api, world.officer, from_inspection, grade="major", basis_clause=clause.id).status_code == 200
+    deadline = (timezone.localdate() + timedelta(days=10)).isoformat()
+    supervised = api.as_(world.regulator).post(hazard_url(from_inspection, "supervise"), {"deadline": deadline})
+    assert supervised.status_code == 200, supervised.content
+    before = snapshot(from_inspection)
+    assert_error(classify(api, world.officer, from_inspection, grade="general"), 409, "grade")
+    assert snapshot(from_inspection) == before
+    other = chemical_clause("第十五项")  # another clause, still major: allowed, and in the history
+    assert classify(api, world.officer, from_inspection, grade="major", basis_clause=other.id).status_code == 200
