@@ -362,6 +362,9 @@ def hazard_accept(*, hazard: Hazard, by: Person, note: str = "") -> Hazard:
     hazard = _locked(hazard)
     _require_acceptor(hazard, by)
     _require_status(hazard, {HazardStatus.PENDING_ACCEPTANCE}, HazardAction.ACCEPT)
+    if hazard.grade == HazardGrade.MAJOR:
+        # Checked at submission too; here for a hazard graded major after it was submitted (classify).
+        _require_approved_plan(hazard)
     before = hazard.status
     supervision = Supervision.objects.filter(hazard=hazard).first()
     if supervision is not None:

@@ -1,11 +1,13 @@
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from io import BytesIO
 from itertools import count
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from hazards import services
 from hazards.models import Hazard, HazardEvent, JudgmentClause
@@ -26,7 +28,13 @@ def hazard_url(hazard, move: str | None = None) -> str:
 def upload_photo(api, person, data: bytes | None = None) -> int:
     """Upload a photo as `person`; each call makes different bytes unless `data` is given."""
     n = next(_colours)
-    image = SimpleUploadedFile("p.jpg", data or jpeg_bytes(color=(n % 256, n // 256 % 256, 77)), "image/jpeg")
+    if data is None:
+        # Neighbouring colours can encode to the same JPEG bytes (the same photo, then, by its SHA-256):
+        # the number in a JPEG comment keeps every call's bytes apart whatever the order of the tests.
+        out = BytesIO()
+        Image.new("RGB", (64, 48), (n % 256, n // 256 % 256, 77)).save(out, format="JPEG", comment=f"test photo {n}")
+        data = out.getvalue()
+    image = SimpleUploadedFile("p.jpg", data, "image/jpeg")
     response = api.as_(person).post(
         "/api/v1/photos/", {"client_uuid": str(uuid.uuid4()), "image": image}, format="multipart"
     )

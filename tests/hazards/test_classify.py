@@ -166,3 +166,15 @@ def test_the_enterprise_cannot_downgrade_a_hazard_the_regulator_supervises(api, 
     assert snapshot(from_inspection) == before
     other = chemical_clause("第十五项")  # another clause, still major: allowed, and in the history
     assert classify(api, world.officer, from_inspection, grade="major", basis_clause=other.id).status_code == 200
+
+
+def test_a_hazard_made_major_while_waiting_for_acceptance_is_not_accepted_without_its_plan(api, world, pending):
+    """The 五落实 gate is checked at submission; a general hazard graded major after it was submitted
+    would be closed without a plan. Accepting it is refused until it has gone back and through the plan."""
+    clause = chemical_clause("第十二项")
+    assert classify(api, world.officer, pending, grade="major", basis_clause=clause.id).status_code == 200
+    before = snapshot(pending)
+    assert_error(api.as_(world.officer).post(hazard_url(pending, "accept"), {}, format="json"), 409, "plan")
+    assert snapshot(pending) == before
+    rejected = api.as_(world.officer).post(hazard_url(pending, "reject"), {"note": "重大隐患,先制定整改方案"})
+    assert rejected.status_code == 200 and rejected.data["status"] == "rectifying"
