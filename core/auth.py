@@ -21,7 +21,7 @@ from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.throttling import BaseThrottle
 from rest_framework_simplejwt import authentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
@@ -162,6 +162,23 @@ class RefreshSerializer(TokenRefreshSerializer):
         refresh.set_iat()
         refresh.outstand()
         return {"access": access, "refresh": str(refresh)}
+
+
+def refresh_token_revoke(value: str) -> bool:
+    """Logging out: blacklist this refresh token, so that a copy of it (left on a shared phone, or
+    taken from it) gets no new access token. True when it was revoked now; False when it could not be
+    used anyway (expired, malformed, revoked already). The access token lives out its few minutes."""
+    try:
+        refresh = RefreshSerializer.token_class(value)  # signature, expiry, type, blacklist
+    except TokenError:
+        return False
+    with transaction.atomic():
+        _blacklisted, revoked_now = refresh.blacklist()
+    return revoked_now
+
+
+class LogoutSerializer(serializers.Serializer):
+    refresh = serializers.CharField(help_text="The refresh token the client holds")
 
 
 def tokens_revoke(person) -> int:

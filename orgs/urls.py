@@ -18,6 +18,7 @@ urlpatterns = [
     path("auth/refresh/", views.RefreshApi.as_view(), name="auth-refresh"),
     path("auth/session-token/", views.SessionTokenApi.as_view(), name="auth-session-token"),
     path("auth/session/", views.TokenSessionApi.as_view(), name="auth-session"),
+    path("auth/logout/", views.LogoutApi.as_view(), name="auth-logout"),
     path("me/", views.MeApi.as_view(), name="me"),
     path("posts/<int:pk>/fence/", views.PostFenceApi.as_view(), name="post-fence"),
     *router.urls,

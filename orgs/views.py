@@ -4,13 +4,14 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from core.auth import JWTAuthentication, LoginSerializer, RefreshSerializer
+from core.auth import JWTAuthentication, LoginSerializer, LogoutSerializer, RefreshSerializer, refresh_token_revoke
 from core.schema import error_example
 from core.serializers import ErrorSerializer
 from orgs import filters, services
@@ -117,6 +118,31 @@ class TokenSessionApi(APIView):
     )
     def post(self, request):
         login(request._request, request.user, backend="django.contrib.auth.backends.ModelBackend")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutApi(APIView):
+    """Log out of the phone page: its refresh token is revoked. No login is needed (an expired access
+    token must not stop a logout), and the answer is the same whatever the token was."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(
+        summary=_("退出登录:作废刷新令牌"),
+        description=_(
+            "作废所给的刷新令牌,此后用它换取访问令牌返回 401;令牌已过期、已作废或无效时同样返回 204。"
+            "访问令牌在其几分钟有效期内仍可使用。"
+        ),
+        request=LogoutSerializer,
+        responses={204: None, 400: ErrorSerializer, 429: THROTTLED},
+    )
+    def post(self, request):
+        body = LogoutSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        refresh_token_revoke(body.validated_data["refresh"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -2,7 +2,10 @@
 logging out of one ends both), and a post's page reloaded without network builds its checklist from
 the last scan answer kept on the phone."""
 
+import json
+
 import pytest
+from rest_framework.test import APIClient
 
 from checklists.models import Inspection
 from tests import factories
@@ -75,8 +78,11 @@ def test_logged_in_on_the_phone_page_the_supervisor_pages_open_and_logging_out_e
     shot(page, "2-daily-log")
 
     page.goto(f"{live_server.url}/s/{setup.token}")
+    refresh = json.loads(page.evaluate("localStorage.getItem('mingbai.auth')"))["refresh"]
     page.get_by_role("button", name="退出").click()
     page.locator("#flash").get_by_text("已退出登录。").wait_for()  # said once the pages' logout answered
+    # The phone's refresh token was revoked on the server: a copy of it gets no new access token.
+    assert APIClient().post("/api/v1/auth/refresh/", {"refresh": refresh}, format="json").status_code == 401
     assert page.locator("#login").is_visible()
     assert page.evaluate("localStorage.getItem('mingbai.auth')") is None
     assert "mingbai_signed_out" not in page.evaluate("document.cookie")  # its own logout: nothing left to tell

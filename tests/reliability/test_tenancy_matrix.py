@@ -152,6 +152,10 @@ ROWS: dict[str, Row] = {
     # challenge); the session endpoint by token alone.
     "POST /api/v1/auth/session-token/": write(lambda o: "/api/v1/auth/session-token/", None, ROLES[:-1], anonymous=403),
     "POST /api/v1/auth/session/": write(lambda o: "/api/v1/auth/session/", None, ROLES[:-1], 204),
+    # Logout revokes the refresh token it is given, whoever calls (no login needed): 204 for everyone.
+    "POST /api/v1/auth/logout/": write(
+        lambda o: "/api/v1/auth/logout/", lambda o: {"refresh": "x"}, ROLES[:-1], 204, anonymous=204, foreign=204
+    ),
     "GET /api/v1/me/": read(lambda o: "/api/v1/me/", ok=ROLES[:-1]),
     "GET /api/v1/regions/": listing(lambda o: "/api/v1/regions/", None, expect={}),
     "GET /api/v1/regions/{pk}/": read(lambda o: f"/api/v1/regions/{o.enterprise.region_id}/", ok=ROLES[:-1]),

@@ -268,6 +268,10 @@
     forget();
     showLogin();
     renderQueue();
+    // The refresh token is revoked on the server, so a copy of it left on a shared phone is useless.
+    if (was && was.refresh) {
+      try { await api("auth/logout/", { method: "POST", json: { refresh: was.refresh }, anonymous: true }); } catch (e) { /* offline */ }
+    }
     if (was && was.linked) await endSession();
     say("已退出登录。");
   });
