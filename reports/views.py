@@ -261,17 +261,31 @@ class MonthlyDispatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _
         return self._render(services.dispatch_sign(by=request.user, dispatch=dispatch, **data))
 
 
-class _DispatchFileApi(JsonErrorsMixin, APIView):
-    """A rendering of one dispatch; errors keep the API's JSON error body (as the QR images do)."""
+class _ReportFileApi(JsonErrorsMixin, APIView):
+    """A rendering of one dispatch or weekly report, for whoever reads it (access_report); errors keep
+    the API's JSON error body (as the QR images do)."""
 
     extension = ""
 
+    def reports(self):
+        raise NotImplementedError
+
+    def file_name(self, report) -> str:
+        raise NotImplementedError
+
     def _file(self, pk, render) -> Response:
-        dispatch = selectors.access_report(self.request.user, selectors.dispatches_queryset(), pk)
-        response = Response(render(dispatch))
-        name = f"dispatch-{dispatch.enterprise_id}-{dispatch.month}.{self.extension}"
-        response["Content-Disposition"] = content_disposition(name)
+        report = selectors.access_report(self.request.user, self.reports(), pk)
+        response = Response(render(report))
+        response["Content-Disposition"] = content_disposition(self.file_name(report))
         return response
+
+
+class _DispatchFileApi(_ReportFileApi):
+    def reports(self):
+        return selectors.dispatches_queryset()
+
+    def file_name(self, dispatch) -> str:
+        return f"dispatch-{dispatch.enterprise_id}-{dispatch.month}.{self.extension}"
 
 
 class DispatchXlsxApi(_DispatchFileApi):
@@ -308,16 +322,12 @@ class DispatchPdfApi(_DispatchFileApi):
         return self._file(pk, exports.dispatch_pdf)
 
 
-class _WeeklyFileApi(JsonErrorsMixin, APIView):
-    """A rendering of one weekly report, as the dispatch's (errors keep the API's JSON error body)."""
+class _WeeklyFileApi(_ReportFileApi):
+    def reports(self):
+        return selectors.weekly_reports_queryset()
 
-    extension = ""
-
-    def _file(self, pk, render) -> Response:
-        report = selectors.access_report(self.request.user, selectors.weekly_reports_queryset(), pk)
-        response = Response(render(report))
-        response["Content-Disposition"] = content_disposition(exports.weekly_file_name(report, self.extension))
-        return response
+    def file_name(self, report) -> str:
+        return exports.weekly_file_name(report, self.extension)
 
 
 class WeeklyXlsxApi(_WeeklyFileApi):

@@ -176,6 +176,7 @@ class RiskFigures:
 
 
 RISK_FIGURE_FIELDS = tuple(RiskFigures.__dataclass_fields__)
+NO_RISK_FIGURES = RiskFigures()  # an enterprise without a register (frozen: one shared instance)
 TARGET_CONTROL_RATE = 1.0  # seed item 4: every major risk controlled in place
 
 
@@ -207,11 +208,10 @@ def risk_figures(enterprise_ids, *, among: QuerySet[Enterprise] | None = None) -
         count[enterprise_id] += n
         unchecked[enterprise_id] += not_checked
         controlled[enterprise_id] += point is not None and off == 0
-    empty = RiskFigures()
     out = {}
     for e in enterprise_ids:
         if e not in levels and e not in count:
-            out[e] = empty  # frozen: one shared empty register
+            out[e] = NO_RISK_FIGURES
             continue
         found = levels.get(e, Counter())
         out[e] = RiskFigures(

@@ -46,7 +46,7 @@ from reports.selectors.rates import (
     rectification_rate,
 )
 from reports.targets import targets_payload
-from risks.selectors import RiskFigures, risk_figures
+from risks.selectors import NO_RISK_FIGURES, RiskFigures, risk_figures
 
 STATS_DEFAULT_TZ = ZoneInfo("Asia/Shanghai")  # the month a regulator means when they give none
 
@@ -64,8 +64,6 @@ class GroupBy:
 # and `rate` (the completion rate) by the API; missed and open are not told apart from the tallies.
 TierFigures = CheckCounts
 
-
-NO_RISK_FIGURES = RiskFigures()  # an enterprise without a register adds nothing
 
 SUMMED = (
     "enterprises posts posts_with_card hazards_found hazards_closed hazards_overdue major_hazards_open "
@@ -298,7 +296,7 @@ def stats_for(
     last_drill: dict[int, date | None] = {}
     if enterprises:
         last_drill = _collect(figures, enterprises, chosen, changed_zone, year, month_number, month_key)
-        for pk, one in risk_figures(figures, among=Enterprise.objects.filter(condition)).items():
+        for pk, one in risk_figures(figures, among=chosen).items():
             figures[pk].risk = one
 
     total = StatsFigures()
