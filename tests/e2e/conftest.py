@@ -46,7 +46,24 @@ def phone(browser):
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **PHONE)
     context.set_default_timeout(15_000)
     yield context
+    settle(context)
     context.close()
+
+
+def settle(context) -> None:
+    """Let each page's last requests finish before the test's database is flushed.
+
+    A page keeps fetching after the test's last assertion (the phone page exchanges its session for a
+    token, then scans); a request still writing while the live server's database is flushed fails the
+    flush with a foreign-key error in the teardown.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for page in context.pages:
+        try:
+            page.wait_for_load_state("networkidle", timeout=5_000)
+        except PlaywrightTimeout:  # a page that never goes quiet (a poll) is closed as it is
+            pass
 
 
 @pytest.fixture
