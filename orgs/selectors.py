@@ -23,6 +23,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
@@ -223,7 +224,16 @@ def person_holds_post(person: Person, post: Post) -> bool:
 
 
 def members_of(person: Person) -> QuerySet[Membership]:
-    return scope_to(person, Membership.objects.select_related("person", "enterprise"))
+    """The memberships the person reads, each with `phone_visible`: a phone number is personal, so a
+    worker sees their colleagues' names and roles but only their own number; the enterprise's safety
+    managers, its regulators and superusers see every number (the rule of `certificates_visible_to`)."""
+    queryset = scope_to(person, Membership.objects.select_related("person", "enterprise"))
+    if not person.is_authenticated:  # the schema generator asks as AnonymousUser
+        return queryset.none()
+    if person.is_superuser:
+        return queryset.annotate(phone_visible=Value(True))
+    readers = Q(person=person) | Q(enterprise__in=enterprises_readable_by(person, roles=SAFETY_MANAGER_ROLES))
+    return queryset.annotate(phone_visible=ExpressionWrapper(readers, output_field=BooleanField()))
 
 
 def is_regulator(person: Person) -> bool:

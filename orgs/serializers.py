@@ -216,10 +216,24 @@ class MemberPersonSerializer(serializers.ModelSerializer):
         model = Person
         fields = ["id", "username", "name", "phone"]
         read_only_fields = fields
+        extra_kwargs = {
+            "phone": {
+                "help_text": "Empty unless the caller is this person, a safety manager of the enterprise, "
+                "its regulator or platform staff (orgs.selectors.members_of)."
+            }
+        }
 
 
 class MemberSerializer(serializers.ModelSerializer):
+    """A membership read through `members_of`, whose `phone_visible` says whether the number is shown."""
+
     person = MemberPersonSerializer(read_only=True)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not instance.phone_visible:
+            data["person"]["phone"] = ""
+        return data
 
     class Meta:
         model = Membership

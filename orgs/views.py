@@ -379,7 +379,9 @@ class MemberViewSet(viewsets.ModelViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         membership = services.membership_create(by=request.user, data=serializer.validated_data)
-        return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
+        return Response(
+            MemberSerializer(self.get_queryset().get(pk=membership.pk)).data, status=status.HTTP_201_CREATED
+        )
 
     def update(self, request, *args, **kwargs):
         serializer = self.get_serializer(self.get_object(), data=request.data, partial=kwargs.get("partial", False))
@@ -387,7 +389,7 @@ class MemberViewSet(viewsets.ModelViewSet):
         membership = services.membership_update(
             membership=serializer.instance, by=request.user, data=serializer.validated_data
         )
-        return Response(MemberSerializer(membership).data)
+        return Response(MemberSerializer(self.get_queryset().get(pk=membership.pk)).data)
 
     def perform_destroy(self, instance):
         services.membership_delete(membership=instance, by=self.request.user)

@@ -110,3 +110,24 @@ def test_members_filter_by_enterprise_and_role(api, world):
     assert [m["person"]["id"] for m in workers] == [world.worker.id]
     everyone = get("/api/v1/members/").json()["results"]
     assert {m["person"]["id"] for m in everyone} == {world.worker.id, world.officer.id, world.outsider.id}
+
+
+def _phones_seen_by(api, person, enterprise_id):
+    body = api.as_(person).get("/api/v1/members/", {"enterprise": enterprise_id}).json()
+    return {row["person"]["id"]: row["person"]["phone"] for row in body["results"]}
+
+
+def test_a_worker_sees_colleagues_names_but_only_their_own_phone_number(api, world):
+    Person.objects.filter(pk=world.worker.pk).update(phone="13800000001")
+    Person.objects.filter(pk=world.officer.pk).update(phone="13800000002")
+    phones = _phones_seen_by(api, world.worker, world.enterprise.id)
+    assert phones == {world.worker.id: "13800000001", world.officer.id: ""}
+
+
+def test_safety_managers_and_the_regulator_in_scope_see_every_phone_number(api, world):
+    Person.objects.filter(pk=world.worker.pk).update(phone="13800000001")
+    Person.objects.filter(pk=world.officer.pk).update(phone="13800000002")
+    expected = {world.worker.id: "13800000001", world.officer.id: "13800000002"}
+    assert _phones_seen_by(api, world.officer, world.enterprise.id) == expected
+    assert _phones_seen_by(api, world.regulator, world.enterprise.id) == expected
+    assert _phones_seen_by(api, world.far_regulator, world.enterprise.id) == {}
