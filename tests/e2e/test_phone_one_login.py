@@ -129,3 +129,32 @@ def test_an_offline_reload_builds_the_checklist_from_the_last_scan_and_queues_th
     assert record.submitted_by == setup.world.worker
     assert record.on_site  # it cites the scan the page recorded online before
     assert record.results.get(item=setup.site).photos.count() == 1
+
+
+def test_offline_a_checklist_kept_from_a_period_now_ended_is_not_offered(phone, live_server, setup, shot):
+    """A scan kept yesterday holds yesterday's daily checklist: offline today, filling it would record a
+    check against a period that has closed, citing a scan far outside its window (not on site). The page
+    says so instead of offering the form."""
+    page = open_and_log_in(phone, live_server, setup)
+    page.evaluate("navigator.serviceWorker.ready")
+    page.reload()
+    page.wait_for_selector(checklist(setup))
+    # The day ends: the kept answer's period closed an hour ago (the phone cannot ask the server which
+    # period is open now; it knows only when the kept one ends).
+    page.evaluate(
+        """token => {
+            const key = "mingbai.scan." + token, kept = JSON.parse(localStorage.getItem(key));
+            kept.scan.checklists.forEach(d => { d.period_end = new Date(Date.now() - 3600e3).toISOString(); });
+            localStorage.setItem(key, JSON.stringify(kept));
+        }""",
+        setup.token,
+    )
+    phone.set_offline(True)
+    page.reload()
+    page.get_by_text("反应釜岗位日检:保存的清单已过期", exact=False).wait_for()
+    page.locator("#flash").get_by_text("联网后才能填写检查", exact=False).wait_for()
+    assert page.locator("form.checklist").count() == 0
+    shot(page, "offline-ended-period")
+    phone.set_offline(False)
+    page.reload()  # online again: today's checklist from the server
+    page.wait_for_selector(checklist(setup))

@@ -565,6 +565,10 @@
         continue;
       } else if (due.status !== "due") {
         box.appendChild(el("p", { class: "card status-" + due.status, text: due.template.name + ":" + STATUS_LABELS[due.status] }));
+      } else if (offlineSince && Date.parse(due.period_end) <= Date.now()) {
+        // Kept from a period that has ended: a check now would count against a closed period, citing a
+        // scan far outside its window. Only the server knows the period open now.
+        box.appendChild(el("p", { class: "card status-missed", text: due.template.name + ":保存的清单已过期(" + due.period + " 已结束),联网后重新打开本页取本期检查表。" }));
       } else if (pending.indexOf(due.template.id + "/" + due.period) >= 0) {
         box.appendChild(el("p", { class: "card", text: due.template.name + ":已填写,等待发送" }));
       } else if (open[due.template.id + "/" + due.period]) {
@@ -1010,7 +1014,7 @@
         $("#me-name").textContent = auth().username + " 已登录";
         $("#me").hidden = false;
       }
-      say(offlineSince
+      say(offlineSince && $("#checklists form.checklist")
         ? "当前无网络:这是本机保存的页面和 " + clock(offlineSince) + " 时的检查表,填写后保存在本机,联网后自动发送。"
         : "当前无网络:这是本机保存的页面,联网后才能填写检查;已保存的检查联网后自动发送。", "offline");
     }
