@@ -46,12 +46,12 @@ def phone(browser):
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **PHONE)
     context.set_default_timeout(15_000)
     yield context
-    settle(context)
-    context.close()
+    close_quietly(context)
 
 
-def settle(context) -> None:
-    """Let each page's last requests finish before the test's database is flushed.
+def close_quietly(context) -> None:
+    """Close a browser context once each of its pages has let its last requests finish, before the
+    test's database is flushed.
 
     A page keeps fetching after the test's last assertion (the phone page exchanges its session for a
     token, then scans); a request still writing while the live server's database is flushed fails the
@@ -64,6 +64,7 @@ def settle(context) -> None:
             page.wait_for_load_state("networkidle", timeout=5_000)
         except PlaywrightTimeout:  # a page that never goes quiet (a poll) is closed as it is
             pass
+    context.close()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from checklists.models import Inspection
 from orgs.models import Post
 from tests import factories
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, close_quietly
 from tests.e2e.test_phone_page import Setup, fill
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -80,7 +80,7 @@ def test_inside_the_fence_the_position_is_kept_and_nothing_is_flagged(browser, l
         # (other flags may show: a robot fills the form faster than a person, its photo has no EXIF time)
         assert page.locator('.done [data-flag="outside_fence"], .done [data-flag="no_position"]').count() == 0
     finally:
-        context.close()
+        close_quietly(context)
 
 
 def test_outside_the_fence_the_check_is_stored_then_flagged(browser, live_server, fenced, shot):
@@ -95,7 +95,7 @@ def test_outside_the_fence_the_check_is_stored_then_flagged(browser, live_server
         assert flag["detail"] == {"distance_m": 2000, "accuracy_m": 30, "radius_m": 200}
         assert record.position_latitude is not None
     finally:
-        context.close()
+        close_quietly(context)
 
 
 def test_a_refused_position_still_records_the_check_flagged_no_position(browser, live_server, fenced, shot):
@@ -108,7 +108,7 @@ def test_a_refused_position_still_records_the_check_flagged_no_position(browser,
         assert fence_codes(record) == ["no_position"]
         assert record.position_latitude is None
     finally:
-        context.close()
+        close_quietly(context)
 
 
 def test_a_post_without_a_fence_never_asks_for_the_position(browser, live_server, world):
@@ -127,7 +127,7 @@ def test_a_post_without_a_fence_never_asks_for_the_position(browser, live_server
         assert page.evaluate("window.__asked === true") is False
         assert record.position_latitude is None and fence_codes(record) == []
     finally:
-        context.close()
+        close_quietly(context)
 
 
 def test_a_safety_manager_sets_the_fence_from_where_the_phone_stands(browser, live_server, world, shot):
@@ -156,4 +156,4 @@ def test_a_safety_manager_sets_the_fence_from_where_the_phone_stands(browser, li
         assert Post.objects.get(pk=world.post.pk).fence_radius_m is None
         assert page.get_by_text(CONSENT).count() == 0
     finally:
-        context.close()
+        close_quietly(context)

@@ -19,6 +19,7 @@ from orgs.models import Role
 from reports.models import DispatchDecision, MonthlyDispatch, WeeklyReport
 from reports.services import weekly_report_generate
 from tests import factories
+from tests.e2e.conftest import PHONE, close_quietly
 from tests.mobile.conftest import PAGE_BUDGET, page_weight
 from tests.reports.conftest import fresh
 
@@ -68,8 +69,6 @@ def light(page) -> None:
 def test_a_hazard_is_assigned_rectified_sent_back_rectified_again_and_accepted(
     browser, phone, live_server, world, shot
 ):
-    from tests.e2e.conftest import PHONE
-
     director = factories.MembershipFactory(enterprise=world.enterprise, role=Role.SAFETY_DIRECTOR).person
     found = SimpleUploadedFile("found.jpg", picture(1), "image/jpeg")
     before, _ = photo_upload(by=fresh(world.worker), client_uuid=uuid.uuid4(), upload=found)
@@ -135,7 +134,7 @@ def test_a_hazard_is_assigned_rectified_sent_back_rectified_again_and_accepted(
     worker.click("#submit button.primary")
     worker.locator(".flash").wait_for()
     shot(worker, "7-worker-again")
-    worker_phone.close()
+    close_quietly(worker_phone)
 
     # The officer who sent it back may accept too, but here another manager (the director) does.
     director_phone = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **PHONE)
@@ -147,7 +146,7 @@ def test_a_hazard_is_assigned_rectified_sent_back_rectified_again_and_accepted(
     assert accepting.locator("#events li").count() == 6  # report, assign, submit, reject, submit, accept
     light(accepting)
     shot(accepting, "8-accepted")
-    director_phone.close()
+    close_quietly(director_phone)
     assert Hazard.objects.get(pk=hazard.pk).status == HazardStatus.CLOSED
 
 
@@ -186,8 +185,6 @@ def test_the_principal_generates_writes_signs_and_downloads_a_dispatch(phone, li
 
 
 def test_the_director_and_then_the_principal_sign_a_weekly_report(browser, phone, live_server, world, people, shot):
-    from tests.e2e.conftest import PHONE
-
     principal, director, _admin = people
     report, _ = weekly_report_generate(by=fresh(world.officer), enterprise=world.enterprise, week="2024-W27")
     page = log_in(phone, f"{live_server.url}/m/weekly/", director)
@@ -218,7 +215,7 @@ def test_the_director_and_then_the_principal_sign_a_weekly_report(browser, phone
     book = load_workbook(BytesIO(download.value.path().read_bytes()))
     rows = [tuple(c for c in row if c is not None) for row in book["概况"].iter_rows(values_only=True)]
     assert ("状态", "已签字") in rows and any(r and r[0] == "主要负责人签字" and principal.name in r[1] for r in rows)
-    other.close()
+    close_quietly(other)
     report = WeeklyReport.objects.get(pk=report.pk)
     assert report.director_signed_by_id == director.id and report.principal_signed_by_id == principal.id
 
