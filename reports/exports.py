@@ -158,6 +158,16 @@ class _DispatchSheet:
         else:
             self.sheet.write_string(self.row, col, sheet_text(str(value)), fmt)
 
+    def write_text(self, label: str, text, label_fmt, text_fmt) -> None:
+        """A bold label, then the text in one cell merged across eight columns, as tall as its lines."""
+        self.write_row([label], label_fmt)
+        self.sheet.merge_range(self.row, 0, self.row, 7, "", text_fmt)
+        self.write_cell(0, text, text_fmt)
+        # Roughly one line per 100 narrow characters across the merged columns.
+        lines = str(text).splitlines()
+        self.sheet.set_row(self.row, 15 * max(1, sum(display_width(line) // 100 + 1 for line in lines)))
+        self.row += 1
+
     def skip(self) -> None:
         self.row += 1
 
@@ -166,13 +176,32 @@ class _DispatchSheet:
             self.sheet.set_column(col, col, min(width + 2, MAX_COLUMN_WIDTH))
 
 
-def dispatch_xlsx(dispatch: MonthlyDispatch) -> bytes:
+def _report_book() -> tuple[BytesIO, xlsxwriter.Workbook, tuple]:
+    """The workbook of the dispatch and the weekly report, in memory, and its formats (bold, title,
+    header, wrap)."""
     out = BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True, **XLSXWRITER_OPTIONS})
-    bold = book.add_format({"bold": True})
-    title = book.add_format({"bold": True, "font_size": 14})
-    header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    formats = (
+        book.add_format({"bold": True}),
+        book.add_format({"bold": True, "font_size": 14}),
+        book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1}),
+        book.add_format({"text_wrap": True, "valign": "top"}),
+    )
+    return out, book, formats
+
+
+def _days_sheet(book, days: list[dict], header) -> None:
+    """The sheet 每日 of a report: each day's expected checks, records, misses, rate and hazards found."""
+    sheet = _DispatchSheet(book, _("每日"))
+    sheet.write_row([_("日期"), _("日管控应检"), _("已记录"), _("缺失"), _("完成率"), _("发现隐患")], header)
+    for day in days:
+        rate = _dispatch_percent(day_completion_rate(day))
+        sheet.write_row([day["date"], day["expected"], day["recorded"], day["missed"], rate, day["hazards_found"]])
+    sheet.fit()
+
+
+def dispatch_xlsx(dispatch: MonthlyDispatch) -> bytes:
+    out, book, (bold, title, header, wrap) = _report_book()
     f = dispatch.figures
 
     overview = _DispatchSheet(book, _("概况"))
@@ -189,21 +218,10 @@ def dispatch_xlsx(dispatch: MonthlyDispatch) -> bytes:
     for row in _dispatch_tier_rows(dispatch):
         overview.write_row(row)
     overview.skip()
-    overview.write_row([_("本月工作总结")], bold)
-    overview.sheet.merge_range(overview.row, 0, overview.row, 7, "", wrap)
-    overview.write_cell(0, dispatch.summary, wrap)
-    # Roughly one line per 100 narrow characters across the merged columns.
-    lines = str(dispatch.summary).splitlines()
-    overview.sheet.set_row(overview.row, 15 * max(1, sum(display_width(line) // 100 + 1 for line in lines)))
-    overview.row += 1
+    overview.write_text(_("本月工作总结"), dispatch.summary, bold, wrap)
     overview.fit()
 
-    days = _DispatchSheet(book, _("每日"))
-    days.write_row([_("日期"), _("日管控应检"), _("已记录"), _("缺失"), _("完成率"), _("发现隐患")], header)
-    for day in f["days"]:
-        rate = _dispatch_percent(day_completion_rate(day))
-        days.write_row([day["date"], day["expected"], day["recorded"], day["missed"], rate, day["hazards_found"]])
-    days.fit()
+    _days_sheet(book, f["days"], header)
 
     decisions = _DispatchSheet(book, _("下月重点工作"))
     decisions.write_row(_dispatch_decision_header(), header)
@@ -341,12 +359,7 @@ def _weekly_status(report: WeeklyReport) -> str:
 
 
 def weekly_xlsx(report: WeeklyReport) -> bytes:
-    out = BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, **XLSXWRITER_OPTIONS})
-    bold = book.add_format({"bold": True})
-    title = book.add_format({"bold": True, "font_size": 14})
-    header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    out, book, (bold, title, header, wrap) = _report_book()
     f = report.figures
 
     overview = _DispatchSheet(book, _("概况"))
@@ -368,20 +381,10 @@ def weekly_xlsx(report: WeeklyReport) -> bytes:
         overview.write_row(row)
     for label, text in weekly_minutes(report):
         overview.skip()
-        overview.write_row([label], bold)
-        overview.sheet.merge_range(overview.row, 0, overview.row, 7, "", wrap)
-        overview.write_cell(0, text, wrap)
-        lines = str(text).splitlines()
-        overview.sheet.set_row(overview.row, 15 * max(1, sum(display_width(line) // 100 + 1 for line in lines)))
-        overview.row += 1
+        overview.write_text(label, text, bold, wrap)
     overview.fit()
 
-    days = _DispatchSheet(book, _("每日"))
-    days.write_row([_("日期"), _("日管控应检"), _("已记录"), _("缺失"), _("完成率"), _("发现隐患")], header)
-    for day in f["days"]:
-        rate = _dispatch_percent(day_completion_rate(day))
-        days.write_row([day["date"], day["expected"], day["recorded"], day["missed"], rate, day["hazards_found"]])
-    days.fit()
+    _days_sheet(book, f["days"], header)
 
     book.close()
     return out.getvalue()

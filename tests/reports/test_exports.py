@@ -62,6 +62,11 @@ def test_the_xlsx_has_the_figures_the_days_and_the_decisions_in_wide_enough_colu
     assert ("层级", "应检", "按时完成", "补录", "缺失", "未到期", "未扫码", "完成率") in rows
     assert ("日管控", 62, 4, 1, 57, 0, 1, "8.1%") in rows
     assert any(signed.summary in str(r[0]) for r in rows if r)
+    # The summary under its label, in one cell merged across eight columns, two lines tall.
+    summary_row = next(c.row for c in overview["A"] if c.value == signed.summary)
+    assert overview.cell(summary_row - 1, 1).value == "本月工作总结"
+    assert f"A{summary_row}:H{summary_row}" in {str(r) for r in overview.merged_cells.ranges}
+    assert overview.row_dimensions[summary_row].height == 30
     # Chinese labels count double: the column is at least as wide as its widest cell.
     widths = column_widths(overview)
     assert widths["A"] >= display_width("月末未销号重大隐患") == 18
