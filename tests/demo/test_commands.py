@@ -29,6 +29,9 @@ def test_the_banner_shows_the_scan_url_of_the_workers_post_and_its_qr_code(seede
     assert qr_terminal_text(url) in output
     for path in ("/api/v1/", "/api/docs/", "/admin/", "/healthz"):
         assert f"http://192.168.1.20:8000{path}" in output
+    # The way in comes first: the page that sends each login to its work.
+    lines = output.splitlines()
+    assert lines[lines.index("mingbai demo") + 1].split()[:3] == ["Start", "here", "http://192.168.1.20:8000/"]
 
 
 def test_the_banner_lists_every_demo_login_with_its_role_and_the_password(seeded):

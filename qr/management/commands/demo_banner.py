@@ -42,6 +42,7 @@ class Command(BaseCommand):
 
         out("")
         out("mingbai demo")
+        out(f"  Start here    {base}{reverse('home')}   (log in: each person is sent to their work)")
         out(f"  API root      {base}/api/v1/")
         out(f"  Swagger UI    {base}/api/docs/")
         out(f"  Django admin  {base}/admin/")
