@@ -131,3 +131,16 @@ def test_safety_managers_and_the_regulator_in_scope_see_every_phone_number(api, 
     assert _phones_seen_by(api, world.officer, world.enterprise.id) == expected
     assert _phones_seen_by(api, world.regulator, world.enterprise.id) == expected
     assert _phones_seen_by(api, world.far_regulator, world.enterprise.id) == {}
+
+
+def test_the_member_list_takes_the_same_queries_for_3_or_20_members(api, world, django_assert_max_num_queries):
+    def queries() -> int:
+        with django_assert_max_num_queries(6) as captured:
+            answer = api.as_(world.worker).get("/api/v1/members/", {"enterprise": world.enterprise.id})
+        assert answer.status_code == 200
+        return len(captured)
+
+    few = queries()
+    for _ in range(17):
+        factories.MembershipFactory(enterprise=world.enterprise)
+    assert queries() == few
