@@ -3,11 +3,11 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from checklists.archive import archive_hash, inspection_record
-from checklists.models import ArchiveHead, ChecklistTemplate, Inspection, Photo, Tier
+from checklists.models import ArchiveHead, ChecklistTemplate, Inspection, Photo
 from checklists.periods import Period, period_kind_for, period_of
 from checklists.slots import DueStatus, slot_status  # noqa: F401  (DueStatus: the name callers import)
 from checklists.tallies import tally_inspection
@@ -27,35 +27,32 @@ class DueChecklist:
 def checklists_due(*, post: Post, at: datetime | None = None) -> list[DueChecklist]:
     """Each active template of the post with the period containing `at` and its status.
 
-    One query whatever the number of templates (the scan's hot path): each template carries the record
-    that counts for its slot (its first, checklists.slots), found for the period key of its tier.
-    `post.enterprise` must be loaded.
+    Two queries whatever the number of templates. `post.enterprise` must be loaded.
     """
     now = timezone.now()
     at = at or now
     enterprise = post.enterprise
+    templates = list(post.checklist_templates.filter(active=True).order_by("tier", "id"))
     periods = {
-        tier: period_of(period_kind_for(tier, high_risk=enterprise.is_high_risk), at, enterprise.timezone)
-        for tier in Tier.values
+        t.id: period_of(period_kind_for(t.tier, high_risk=enterprise.is_high_risk), at, enterprise.timezone)
+        for t in templates
     }
-    slot_key = Case(*(When(tier=tier, then=Value(p.key)) for tier, p in periods.items()), output_field=CharField())
-    first = Inspection.objects.filter(
-        post=post, template=OuterRef("pk"), period=OuterRef("slot_key"), first_of_slot=True
-    ).order_by()
-    templates = (
-        post.checklist_templates.filter(active=True)
-        .annotate(
-            slot_key=slot_key,
-            first_id=Subquery(first.values("id")[:1]),
-            first_late=Subquery(first.values("late")[:1]),
-        )
-        .order_by("tier", "id")
-    )
+    # The record that counts for each slot: its first (checklists.slots).
+    recorded = {
+        (template_id, key): (inspection_id, late)
+        for template_id, key, inspection_id, late in Inspection.objects.filter(
+            post=post,
+            template__in=[t.id for t in templates],
+            period__in={p.key for p in periods.values()},
+            first_of_slot=True,
+        ).values_list("template_id", "period", "id", "late")
+    }
     due = []
     for template in templates:
-        period = periods[template.tier]
-        status = slot_status(template.first_late, period, now)
-        due.append(DueChecklist(template, template.tier, period, status, template.first_id))
+        period = periods[template.id]
+        found = recorded.get((template.id, period.key))
+        status = slot_status(found[1] if found else None, period, now)
+        due.append(DueChecklist(template, template.tier, period, status, found[0] if found else None))
     return due
 
 

@@ -313,9 +313,9 @@ def test_an_unknown_code_answers_404(api, world):
 
 # The scan is the hot path (every worker, every shift). A holder's scan: token with post, enterprise,
 # industry and department, with the caller's role and whether they hold the post (1), the card version
-# with the caller's acknowledgement (1), the due templates each with the record of its slot (1). A JWT
-# login adds one query for the user; force_authenticate does not.
-HOLDER_SCAN_QUERIES = 3
+# with the caller's acknowledgement (1), due templates and records (2). A JWT login adds one query for
+# the user; force_authenticate does not.
+HOLDER_SCAN_QUERIES = 4
 ANONYMOUS_SCAN_QUERIES = 2
 
 
