@@ -80,6 +80,17 @@ def wait_http(url: str, *, seconds: float = 30, process=None, log: Path | None =
     raise RuntimeError(f"{url} did not answer within {seconds} s: {tail(log)}")
 
 
+def wait_until(condition, *, seconds: float) -> bool:
+    """Whether `condition()` came true within `seconds` (asked every 0.1 s): for what another process
+    writes after it has answered, such as nginx's access line."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def tail(log: Path | None, lines: int = 30) -> str:
     if log is None or not log.exists():
         return ""

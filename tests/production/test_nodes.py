@@ -102,7 +102,9 @@ def test_one_server_behind_nginx_with_debug_off(database, collected_static, proc
     assert client.get(f"{base}/healthz").json() == {"status": "ok", "database": "ok", "broker": "ok"}
     failed = client.get(f"{base}/api/v1/inspections/999999/", headers=officer)
     assert failed.status_code == 404 and failed.json()["request_id"] == failed.headers["x-request-id"]
-    assert f"request_id={failed.headers['x-request-id']}" in (tmp_path / "nginx" / "access.log").read_text()
+    # nginx writes the access line after the answer has gone out (its log phase): wait for it.
+    line = f"request_id={failed.headers['x-request-id']}"
+    assert harness.wait_until(lambda: line in (tmp_path / "nginx" / "access.log").read_text(), seconds=5), line
     metrics = client.get(f"{base}/metrics").text
     assert "mingbai_submissions_stored_total 1.0" in metrics
     assert re.search(r'mingbai_http_requests_total\{method="POST",route="api/v1/photos/",status="201"\} 1\.0', metrics)
