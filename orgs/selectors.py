@@ -230,10 +230,18 @@ def members_of(person: Person) -> QuerySet[Membership]:
     queryset = scope_to(person, Membership.objects.select_related("person", "enterprise"))
     if not person.is_authenticated:  # the schema generator asks as AnonymousUser
         return queryset.none()
+    readers = personal_data_readable(person)
+    visible = Value(True) if readers is None else ExpressionWrapper(readers, output_field=BooleanField())
+    return queryset.annotate(phone_visible=visible)
+
+
+def personal_data_readable(person: Person) -> Q | None:
+    """THE rule for a person's own data kept by an enterprise (phone numbers, certificates): rows about
+    the caller, and rows of the enterprises where the caller is a safety manager or the regulator.
+    None for platform staff, who read all. For querysets with `person` and `enterprise` fields."""
     if person.is_superuser:
-        return queryset.annotate(phone_visible=Value(True))
-    readers = Q(person=person) | Q(enterprise__in=enterprises_readable_by(person, roles=SAFETY_MANAGER_ROLES))
-    return queryset.annotate(phone_visible=ExpressionWrapper(readers, output_field=BooleanField()))
+        return None
+    return Q(person=person) | Q(enterprise__in=enterprises_readable_by(person, roles=SAFETY_MANAGER_ROLES))
 
 
 def is_regulator(person: Person) -> bool:
@@ -284,10 +292,8 @@ def certificates_visible_to(person: Person) -> QuerySet[Certificate]:
     queryset = scope_to(person, Certificate.objects.select_related("person", "kind"))
     if not person.is_authenticated:  # the schema generator asks as AnonymousUser
         return queryset.none()
-    if person.is_superuser:
-        return queryset
-    readers = Q(person=person) | Q(enterprise__in=enterprises_readable_by(person, roles=SAFETY_MANAGER_ROLES))
-    return queryset.filter(readers)
+    readers = personal_data_readable(person)
+    return queryset if readers is None else queryset.filter(readers)
 
 
 def _valid_certificates(on: date) -> QuerySet[Certificate]:
